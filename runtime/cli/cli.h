@@ -1,0 +1,31 @@
+/* cli.h - the marsplay command's pieces. */
+#ifndef MP_CLI_H
+#define MP_CLI_H
+
+#include <stdio.h>
+#include "marsplay.h"
+
+#define PROG "marsplay"
+
+/* Print "marsplay: message" on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Subcommands: each gets argc/argv after the subcommand's name. */
+int cmd_run(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_lab(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+
+/* Output sinks shared by subcommands. */
+typedef struct cli_sink {
+  FILE *log;          /* JSON-lines event log, or NULL */
+  int progress;       /* show progress on stderr */
+  double last_progress;
+  int progress_shown;
+} cli_sink;
+
+void cli_install_callbacks(mp_config *cfg, cli_sink *sink);
+void cli_progress_clear(cli_sink *sink);
+
+#endif

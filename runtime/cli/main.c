@@ -1,0 +1,39 @@
+/* main.c - marsplay: run remediation playbooks.
+ *
+ * The command is a thin host over libmarsplay: it parses options, wires
+ * the callbacks to the log and the terminal, and writes the reports.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+void cli_error(const char *fmt, ...) {
+  va_list ap;
+  fprintf(stderr, PROG ": ");
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+}
+
+void cli_warn(const char *fmt, ...) {
+  va_list ap;
+  fprintf(stderr, PROG ": warning: ");
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+}
+
+int main(int argc, char **argv) {
+  if (argc >= 2) {
+    if (strcmp(argv[1], "list") == 0) return cmd_list(argc - 1, argv + 1);
+    if (strcmp(argv[1], "lab") == 0) return cmd_lab(argc - 1, argv + 1);
+    if (strcmp(argv[1], "eval") == 0) return cmd_eval(argc - 1, argv + 1);
+    if (strcmp(argv[1], "run") == 0) return cmd_run(argc - 1, argv + 1);
+  }
+  return cmd_run(argc, argv);
+}

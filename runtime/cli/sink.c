@@ -1,0 +1,60 @@
+/* sink.c - where the runtime's callbacks go: the JSON-lines log, the
+ * progress line on a terminal, notices on stderr. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "value.h"
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void on_event(void *ud, const mp_value *ev) {
+  cli_sink *s = ud;
+  char *line;
+  if (s->log == NULL) return;
+  line = mp_value_to_json(ev, 0);
+  if (line == NULL) return;
+  fputs(line, s->log);
+  fputc('\n', s->log);
+  fflush(s->log);
+  free(line);
+}
+
+static void on_progress(void *ud, const char *what, double done, double total) {
+  cli_sink *s = ud;
+  double t;
+  if (!s->progress) return;
+  t = now_s();
+  if (t - s->last_progress < 0.1) return;
+  s->last_progress = t;
+  if (total > 0)
+    fprintf(stderr, "\r\033[K%s: %.0f / %.0f", what, done, total);
+  else
+    fprintf(stderr, "\r\033[K%s: %.0f", what, done);
+  s->progress_shown = 1;
+}
+
+void cli_progress_clear(cli_sink *s) {
+  if (s->progress_shown) {
+    fputs("\r\033[K", stderr);
+    s->progress_shown = 0;
+  }
+}
+
+static void on_message(void *ud, const char *text) {
+  cli_progress_clear(ud);
+  fprintf(stderr, PROG ": %s\n", text);
+}
+
+void cli_install_callbacks(mp_config *cfg, cli_sink *sink) {
+  cfg->cb.ud = sink;
+  cfg->cb.on_event = on_event;
+  cfg->cb.on_progress = on_progress;
+  cfg->cb.on_message = on_message;
+}

@@ -1,0 +1,141 @@
+/*
+ * marsplay.h - embed the marsplay playbook runtime.
+ *
+ * A runtime runs Lua playbooks against a target (the live system or an
+ * offline Windows volume mounted at a root folder), in a sandbox, and
+ * hands every result to the host through callbacks.  The report is a
+ * tree of mp_value nodes that the host may walk or serialise.
+ *
+ *   mp_config cfg = mp_config_default();
+ *   cfg.root = "/mnt/c";  cfg.dry_run = 1;
+ *   mp_runtime *rt = mp_new(&cfg, &err);
+ *   mp_run(rt, "playbooks/cache.lua");
+ *   int code = mp_exit_code(rt);
+ *   mp_free(rt);
+ */
+#ifndef MARSPLAY_H
+#define MARSPLAY_H
+
+#include <stddef.h>
+
+struct lua_State;
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MARSPLAY_VERSION "0.1.0"
+
+/* Exit codes (the CLI's contract). */
+enum {
+  MP_EXIT_OK = 0,       /* healthy, or every problem fixed and verified */
+  MP_EXIT_ERROR = 1,    /* usage, playbook or runtime error */
+  MP_EXIT_FIXABLE = 2,  /* problems remain that marsplay can fix */
+  MP_EXIT_MANUAL = 3,   /* problems remain that need manual action */
+  MP_EXIT_FIXFAIL = 4   /* a fix was attempted and failed or did not verify */
+};
+
+/* ---- report values: a small JSON-like tree ---- */
+typedef enum {
+  MP_NULL, MP_BOOL, MP_NUMBER, MP_STRING, MP_ARRAY, MP_OBJECT
+} mp_type;
+
+typedef struct mp_value mp_value;
+
+mp_type mp_value_type(const mp_value *v);
+int mp_value_bool(const mp_value *v);
+double mp_value_number(const mp_value *v);
+/* String bytes (not necessarily UTF-8) and length; NULL if not a string. */
+const char *mp_value_string(const mp_value *v, size_t *len);
+size_t mp_value_len(const mp_value *v);                 /* array/object */
+const mp_value *mp_value_at(const mp_value *v, size_t i); /* array item or object value */
+const char *mp_value_key(const mp_value *v, size_t i);    /* object key */
+const mp_value *mp_value_get(const mp_value *v, const char *key);
+/* Serialise as JSON (invalid UTF-8 is escaped, never emitted raw).
+ * Returns a malloc'd string the caller frees, or NULL on out of memory. */
+char *mp_value_to_json(const mp_value *v, int pretty);
+
+/* ---- callbacks ---- */
+typedef struct mp_callbacks {
+  void *ud;
+  /* A check finished: its result object (id, title, status, ...). */
+  void (*on_check)(void *ud, const char *playbook_id, const mp_value *check);
+  /* A structured event for the log (detect, plan, action, result). */
+  void (*on_event)(void *ud, const mp_value *event);
+  /* Progress of a long operation: what, done and total (total 0 = unknown). */
+  void (*on_progress)(void *ud, const char *what, double done, double total);
+  /* A diagnostic for the operator (warnings, notices). */
+  void (*on_message)(void *ud, const char *text);
+} mp_callbacks;
+
+/* ---- configuration ---- */
+typedef struct mp_config {
+  const char *root;          /* offline volume root, or NULL for live */
+  int dry_run;               /* plan, change nothing */
+  int no_fix;                /* detect only: fixable problems stay "fail" */
+  const char *lang;          /* "en" or "pt-BR"; NULL: from the environment */
+  double timeout;            /* seconds per check (0: none) */
+  size_t mem_limit;          /* bytes of Lua heap (0: default 256 MiB) */
+  const char *stdlib_dir;    /* NULL: located automatically */
+  const char *playbook_path; /* extra ':'-separated playbook/module folders */
+  const char *only;          /* comma-separated check ids, or NULL */
+  const char *skip;          /* comma-separated check ids, or NULL */
+  mp_callbacks cb;
+} mp_config;
+
+typedef struct mp_runtime mp_runtime;
+
+mp_config mp_config_default(void);
+
+/* Create a runtime.  On failure returns NULL and, if err is given, a
+ * malloc'd message the caller frees. */
+mp_runtime *mp_new(const mp_config *cfg, char **err);
+void mp_free(mp_runtime *rt);
+
+/* Playbook parameter (like --set KEY=VALUE). Returns 0 or -1. */
+int mp_set_param(mp_runtime *rt, const char *key, const char *value);
+
+/* Register a native function reachable from playbooks as
+ * require("marsplay.host").<name>.  fn is a lua_CFunction. */
+int mp_register(mp_runtime *rt, const char *name, int (*fn)(struct lua_State *));
+
+/* Run one playbook (a path, or the name of a shipped playbook).
+ * Returns the exit code this playbook alone would give. */
+int mp_run(mp_runtime *rt, const char *playbook);
+
+/* The combined exit code of every mp_run so far. */
+int mp_exit_code(const mp_runtime *rt);
+
+/* The whole report so far (tool, target, mode, playbooks, summary). */
+const mp_value *mp_report(mp_runtime *rt);
+
+/* Last error message (playbook load errors, ...), or NULL. */
+const char *mp_last_error(const mp_runtime *rt);
+
+/* Locate a playbook by path or by name ("cache") in --playbook-path and
+ * the shipped playbooks; malloc'd path, or NULL. */
+char *mp_find_playbook(const mp_runtime *rt, const char *name);
+
+/* The folder of the shipped playbooks (NULL if not found). */
+const char *mp_playbook_dir(const mp_runtime *rt);
+
+/* Load a playbook without running checks: {id, title, anchor, file,
+ * checks = [{id, title, severity, fixable, error_ids}]}.  Caller frees;
+ * NULL with *err (malloc'd) on failure. */
+mp_value *mp_describe(mp_runtime *rt, const char *playbook, char **err);
+void mp_value_free(mp_value *v);
+
+/* Make this process unable to write any file from now on (Landlock on
+ * Linux); files already open stay writable.  For dry-runs: open the
+ * report and log files first.  Returns 1 if the kernel enforces it, 0 if
+ * it cannot (the report then carries a notice saying why). */
+int mp_lockdown(mp_runtime *rt);
+
+/* Evaluate Lua code in a fresh sandbox (inspection only); the value it
+ * returns, as a report value the caller frees, or NULL with *err set. */
+mp_value *mp_eval(mp_runtime *rt, const char *code, char **err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

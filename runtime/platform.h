@@ -1,0 +1,186 @@
+/* platform.h - the one narrow interface to the operating system.
+ *
+ * Everything the bindings need from the OS that is not plain C goes
+ * through here, so bindings carry no #ifdefs.  platform_posix.c is the
+ * Linux/POSIX backend; platform_win32.c (planned) the Windows one.
+ * Functions return 0 on success and -errno (POSIX error numbers, also on
+ * Windows) on failure unless documented otherwise.
+ */
+#ifndef MP_PLATFORM_H
+#define MP_PLATFORM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+  PLAT_T_UNKNOWN, PLAT_T_FILE, PLAT_T_DIR, PLAT_T_LINK, PLAT_T_FIFO,
+  PLAT_T_SOCKET, PLAT_T_CHAR, PLAT_T_BLOCK
+} plat_ftype;
+
+typedef struct plat_stat {
+  plat_ftype type;
+  uint64_t size;        /* apparent bytes */
+  uint64_t allocated;   /* bytes allocated on disk */
+  uint64_t ino, dev, nlink;
+  uint32_t mode, uid, gid;
+  double mtime, atime, ctime;
+} plat_stat;
+
+typedef struct plat_volume {
+  uint64_t total, free, avail; /* bytes */
+  char fstype[32];
+  int readonly;
+  int remote;                  /* network filesystem */
+} plat_volume;
+
+/* File attribute flags as Windows names them (what can be known). */
+enum {
+  PLAT_A_COMPRESSED = 1, PLAT_A_ENCRYPTED = 2, PLAT_A_SPARSE = 4,
+  PLAT_A_REPARSE = 8, PLAT_A_IMMUTABLE = 16, PLAT_A_DEDUP = 32
+};
+typedef struct plat_attrs {
+  unsigned set;       /* attributes present */
+  unsigned known;     /* attributes this platform/filesystem can report */
+} plat_attrs;
+
+/* Directory handle under the target; opaque. */
+typedef int plat_fd;
+
+const char *plat_name(void);               /* "linux", "windows", ... */
+double plat_now(void);                     /* wall clock, seconds since epoch */
+double plat_monotonic(void);               /* seconds */
+int plat_exe_dir(char *out, size_t outsz); /* folder of the running binary */
+int plat_hostname(char *out, size_t outsz);
+
+/* Open root (a directory) for use as a containment root. */
+int plat_root_open(const char *path, plat_fd *out);
+/* Open rel (relative, '/'-separated) inside root; symlinks and '..' are
+ * resolved as if root were '/', so nothing escapes it.  flags are
+ * O_* open flags (O_PATH allowed).  Returns fd >= 0 or -errno. */
+int plat_open_in(plat_fd root, const char *rel, int flags, int mode);
+/* Same, but refuse any symlink in any component. */
+int plat_open_beneath_nofollow(plat_fd root, const char *rel, int flags, int mode);
+int plat_close(plat_fd fd);
+
+int plat_fstat(plat_fd fd, plat_stat *st);
+/* lstat of name in dirfd (no follow). */
+int plat_statat(plat_fd dirfd, const char *name, plat_stat *st);
+int plat_volume_of(plat_fd fd, plat_volume *vol);
+int plat_attrs_of(plat_fd fd, plat_attrs *a);
+
+/* Running processes that hold a file under the host path prefix open.
+ * Calls fn for each (pid, command name, open path); returns count or -errno. */
+typedef void (*plat_holder_fn)(void *ud, long pid, const char *comm, const char *path);
+int plat_open_holders(const char *host_prefix, plat_holder_fn fn, void *ud);
+
+/* ---- network (platform_posix_net.c, used by bind_net.c) ---- */
+/* 1 if sa, a struct sockaddr of len bytes, is a loopback address
+ * (127.0.0.0/8, ::1, or IPv4-mapped 127.0.0.0/8), else 0. */
+int plat_sockaddr_loopback(const void *sa, size_t len);
+/* socket(2): a new socket descriptor, or -errno. */
+intptr_t plat_socket(int family, int type, int protocol);
+
+/* ---- filesystem inspection (platform_posix_fs.c, for marsplay.fs) ----
+ * Directories are read in big batches relative to a directory handle;
+ * nothing here follows a symbolic link or triggers an automount. */
+
+typedef struct plat_dirent {
+  const char *name;   /* NUL-terminated, valid until the next plat_dir_next */
+  size_t namelen;
+  plat_ftype type;    /* PLAT_T_UNKNOWN: the filesystem did not say: stat it */
+} plat_dirent;
+typedef struct plat_dir plat_dir;
+
+/* Read the directory open as fd (owned from now on: closed by
+ * plat_dir_close, or here on failure) through a bufsize-byte buffer. */
+int plat_dir_open(plat_fd fd, size_t bufsize, plat_dir **out);
+/* Next entry ("." and ".." skipped): 1, 0 at the end, or -errno. */
+int plat_dir_next(plat_dir *d, plat_dirent *e);
+plat_fd plat_dir_fd(const plat_dir *d);
+void plat_dir_close(plat_dir *d);
+
+/* Open the directory name inside dirfd for reading, not following a
+ * link in name.  Returns fd >= 0 or -errno. */
+int plat_open_dir_at(plat_fd dirfd, const char *name);
+/* read/pread retrying on interrupts: bytes, 0 at the end, or -errno. */
+long plat_read(plat_fd fd, void *buf, size_t n);
+long plat_pread(plat_fd fd, void *buf, size_t n, uint64_t off);
+/* Text of the link that fd (opened without following it) is: its
+ * length (NUL-terminated in out) or -errno (-ENAMETOOLONG if cut). */
+int plat_readlink_fd(plat_fd fd, char *out, size_t outsz);
+/* The host path the OS knows for fd (symlinks resolved). */
+int plat_fd_path(plat_fd fd, char *out, size_t outsz);
+
+/* Windows FILE_ATTRIBUTE_* bits, when the filesystem exposes them. */
+enum {
+  PLAT_WIN_READONLY = 0x1, PLAT_WIN_HIDDEN = 0x2, PLAT_WIN_SYSTEM = 0x4,
+  PLAT_WIN_DIRECTORY = 0x10, PLAT_WIN_ARCHIVE = 0x20, PLAT_WIN_SPARSE = 0x200,
+  PLAT_WIN_REPARSE = 0x400, PLAT_WIN_COMPRESSED = 0x800, PLAT_WIN_OFFLINE = 0x1000,
+  PLAT_WIN_NOT_INDEXED = 0x2000, PLAT_WIN_ENCRYPTED = 0x4000,
+  PLAT_WIN_PINNED = 0x80000, PLAT_WIN_UNPINNED = 0x100000,
+  PLAT_WIN_RECALL_ON_OPEN = 0x40000, PLAT_WIN_RECALL_ON_DATA_ACCESS = 0x400000
+};
+typedef struct plat_attrs_ex {
+  unsigned set, known;   /* PLAT_A_* */
+  int have_win;          /* win_attrs came from the filesystem (ntfs-3g) */
+  uint32_t win_attrs;    /* PLAT_WIN_* */
+  uint32_t reparse_tag;  /* IO_REPARSE_TAG_* when known, else 0 */
+} plat_attrs_ex;
+/* Attributes of the object pathfd (opened without following a link);
+ * datafd is a read-only open of the same file or directory, or -1. */
+int plat_attrs_detail(plat_fd pathfd, plat_fd datafd, plat_attrs_ex *a);
+
+/* Processes holding an open file descriptor on host_path or anything
+ * under it.  fn returns nonzero to stop.  *denied counts processes whose
+ * descriptors could not be read.  Returns the number of holders or -errno. */
+typedef struct plat_holder {
+  long pid;
+  int fd;
+  const char *comm, *path;
+  int deleted;           /* the file was removed while open */
+} plat_holder;
+typedef int (*plat_holder_cb)(void *ud, const plat_holder *h);
+int plat_holders_scan(const char *host_path, plat_holder_cb fn, void *ud, long *denied);
+
+/* ---- lab builder (platform_posix_lab.c; used by lab.c only) ---- */
+/* Set the apparent size of path (created 0644 if absent) without
+ * allocating blocks.  When the filesystem refuses size (EFBIG/EINVAL),
+ * halves it until it fits; *got receives the size set.  0 or -errno. */
+int plat_lab_sparse(const char *path, uint64_t size, uint64_t *got);
+/* Bytes total / available to unprivileged users / free, of the
+ * filesystem holding path. */
+int plat_lab_space(const char *path, uint64_t *total, uint64_t *avail, uint64_t *free_);
+int plat_lab_chmod(const char *path, unsigned mode);
+int plat_lab_symlink(const char *target, const char *linkpath);
+/* Start a detached process (own session, stdio on /dev/null, named
+ * "mp-lab-holder") that keeps path open (and flock'ed) until pidfile no
+ * longer holds its pid or seconds pass.  The pidfile is written before
+ * this returns; *pid receives the holder's pid.  0 or -errno. */
+int plat_lab_hold(const char *path, const char *pidfile, unsigned seconds, long *pid);
+
+/* ---- host facts (platform_posix_sys.c, for marsplay.sys) ---- */
+typedef struct plat_proc {
+  long pid;
+  char *name;      /* short command name */
+  char *cmdline;   /* arguments joined by spaces; NULL if unreadable or empty */
+} plat_proc;
+/* Running processes by ascending pid: a malloc'd array the caller frees
+ * with plat_proc_free.  Processes that vanish while listed are left out.
+ * Returns 0 or -errno (-ENOSYS where processes cannot be listed). */
+int plat_process_list(plat_proc **out, size_t *count);
+void plat_proc_free(plat_proc *list, size_t count);
+/* Seconds east of UTC of the host time zone at time t (epoch seconds). */
+int plat_utc_offset(double t, long *offset);
+/* Name of the host time zone ("Europe/Lisbon"): $TZ, else the files
+ * below root "/".  0, or -ENOENT when it cannot be told. */
+int plat_timezone(char *out, size_t outsz);
+/* Same from root's etc/localtime link, else etc/timezone, only. */
+int plat_timezone_files(const char *root, char *out, size_t outsz);
+
+/* ---- kernel sandbox (platform_posix_landlock.c) ---- */
+/* Forbid this process from now on to write, create, remove, rename or
+ * truncate any file (already open descriptors keep working).  Returns the
+ * mechanism's version (> 0) or -errno; why says what happened. */
+int plat_restrict_writes(char *why, size_t whysz);
+
+#endif

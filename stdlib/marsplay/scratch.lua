@@ -1,0 +1,316 @@
+-- marsplay.scratch: the cache (scratch) folder checks and the documented
+-- cache move, shared by the cache, activation, passphrase and common-issues
+-- playbooks.  Each function is a detect or fix body; playbooks wrap them in
+-- checks with their own ids, titles and error IDs.
+
+local mp = require "marsplay"
+local mars = require "marsplay.mars"
+
+local fs, fix = mp.fs, mp.fix
+local T = mp.text
+
+local M = {}
+
+-- Does folder p hold the agent's key file?
+local function has_kek(p)
+  return p ~= nil and fs.exists(mars.join(p, "OnlineBackup.KEK"))
+end
+
+local function real_dir(p)
+  local st = p and fs.stat(p)
+  return st ~= nil and st.type == "dir"
+end
+
+local function is_dir(p)
+  if not p then return false end
+  if real_dir(p) then return true end
+  local st = fs.stat(p)
+  if st and st.type == "link" then
+    local lfs = require "lfs"
+    return lfs.attributes(p, "mode") == "directory"
+  end
+  return false
+end
+M.is_dir = is_dir
+
+M.MOVE_STEPS = {
+  T("Stop the backup engine: net stop obengine (Services: Microsoft Azure Recovery Services Agent).",
+    "Pare o mecanismo de backup: net stop obengine (Serviços: Agente dos Serviços de Recuperação do Microsoft Azure)."),
+  T("If any CBSSBVol_<ID> volume is mounted, unmount it.",
+    "Se algum volume CBSSBVol_<ID> estiver montado, desmonte-o."),
+  T("Copy (do not move) the whole scratch folder to a local fixed volume with enough free space.",
+    "Copie (não mova) toda a pasta de rascunho para um volume local e fixo com espaço livre suficiente."),
+  T([[Set both registry values HKLM\SOFTWARE\Microsoft\Windows Azure Backup\Config\ScratchLocation and ...\Config\CloudBackupProvider\ScratchLocation to the new folder.]],
+    [[Ajuste os dois valores do registro HKLM\SOFTWARE\Microsoft\Windows Azure Backup\Config\ScratchLocation e ...\Config\CloudBackupProvider\ScratchLocation para a nova pasta.]]),
+  T("Start the engine again (net start obengine) and run a backup to confirm.",
+    "Inicie o mecanismo novamente (net start obengine) e execute um backup para confirmar."),
+}
+
+-- ---------- both registry values name the same folder ----------
+
+function M.detect_registry(agent)
+  local a, b = agent.scratch, agent.scratch_provider
+  local ev = { config_value = a or false, provider_value = b or false }
+  if a and b and mars.same_path(a, b) then
+    return mp.pass(ev, T("Both ScratchLocation values name {config_value}.",
+                         "Os dois valores ScratchLocation apontam para {config_value}."))
+  end
+  local recs = {
+    T([[Set Config\ScratchLocation and Config\CloudBackupProvider\ScratchLocation to the same existing cache folder (the one holding OnlineBackup.KEK).]],
+      [[Ajuste Config\ScratchLocation e Config\CloudBackupProvider\ScratchLocation para a mesma pasta de cache existente (a que contém OnlineBackup.KEK).]]),
+  }
+  -- Pick the value to keep: the folder holding the key file; then a real
+  -- folder over a link; then Config\ScratchLocation.
+  local cands = {}
+  for _, v in ipairs({ a or false, b or false }) do
+    if v and is_dir(v) then
+      cands[#cands + 1] = { path = v, kek = has_kek(v), real = real_dir(v) }
+    end
+  end
+  table.sort(cands, function(x, y)
+    if x.kek ~= y.kek then return x.kek end
+    if x.real ~= y.real then return x.real end
+    return false
+  end)
+  local keep = cands[1] and cands[1].path
+  ev.keep = keep or false
+  if not a and not b then
+    return mp.manual { evidence = ev, recommendations = recs,
+      message = T("Neither ScratchLocation value is set: the agent has no cache folder configured.",
+                  "Nenhum valor ScratchLocation está definido: o agente não tem pasta de cache configurada.") }
+  end
+  local msg = (a and b)
+    and T([[The two ScratchLocation values differ: Config says {config_value}, CloudBackupProvider says {provider_value}.]],
+          [[Os dois valores ScratchLocation diferem: Config diz {config_value}, CloudBackupProvider diz {provider_value}.]])
+    or T([[Only one ScratchLocation value is set (Config: {config_value}; CloudBackupProvider: {provider_value}).]],
+         [[Apenas um valor ScratchLocation está definido (Config: {config_value}; CloudBackupProvider: {provider_value}).]])
+  if not keep then
+    return mp.manual { evidence = ev, message = msg, recommendations = recs }
+  end
+  return mp.finding { evidence = ev, message = msg, recommendations = recs, keep = keep }
+end
+
+function M.fix_registry(finding)
+  local keep = finding.keep
+  -- Provider first, Config last: a run killed in between leaves the new
+  -- folder in the provider value, which the rule above keeps on rerun.
+  fix.set_value(mars.PROVIDER, "ScratchLocation", "REG_SZ", keep)
+  fix.set_value(mars.CONFIG, "ScratchLocation", "REG_SZ", keep)
+end
+
+-- ---------- the folder exists and is a folder ----------
+
+function M.detect_exists(agent)
+  local dir = mars.scratch(agent)
+  local st, err, code = fs.stat(dir)
+  local ev = { scratch = dir }
+  if code == "EXDEV" then
+    return mp.skip(T("The scratch folder {scratch} is on another drive, which is not part of this target volume.",
+                     "A pasta de rascunho {scratch} está em outra unidade, que não faz parte deste volume de destino."), ev)
+  end
+  if not st then
+    ev.error = err
+    return mp.manual { evidence = ev,
+      message = T("The scratch folder {scratch} does not exist.", "A pasta de rascunho {scratch} não existe."),
+      recommendations = {
+        T("Find where the cache was moved and point both ScratchLocation values at it, or restore the folder with its OnlineBackup.KEK.",
+          "Descubra para onde o cache foi movido e aponte os dois valores ScratchLocation para ele, ou restaure a pasta com o seu OnlineBackup.KEK."),
+        T("If the cache is lost, re-register the server with the vault (a new passphrase may be required).",
+          "Se o cache foi perdido, registre novamente o servidor no cofre (pode ser necessária uma nova senha)."),
+      } }
+  end
+  ev.type = st.type
+  if st.type ~= "dir" and not is_dir(dir) then
+    return mp.manual { evidence = ev,
+      message = T("{scratch} is not a folder (it is a {type}).", "{scratch} não é uma pasta (é um {type})."),
+      recommendations = {
+        T("Move the object aside and restore the scratch folder, or point both ScratchLocation values at the real cache folder.",
+          "Mova o objeto para outro lugar e restaure a pasta de rascunho, ou aponte os dois valores ScratchLocation para a pasta de cache real."),
+      } }
+  end
+  return mp.pass(ev, T("The scratch folder {scratch} exists.", "A pasta de rascunho {scratch} existe."))
+end
+
+-- ---------- readable and writable ----------
+
+function M.detect_access(agent)
+  local dir = mars.scratch(agent)
+  local st = fs.stat(dir)
+  if not st then return mp.skip(T("The scratch folder is missing.", "A pasta de rascunho não existe.")) end
+  local vol = fs.volume(dir)
+  local ev = { scratch = dir, perms = st.perms, mode = string.format("%o", st.mode % 4096) }
+  if vol and vol.readonly then
+    ev.readonly_volume = true
+    return mp.manual { evidence = ev,
+      message = T("The volume holding {scratch} is mounted read-only.", "O volume que contém {scratch} está montado somente leitura."),
+      recommendations = { T("Make the volume writable; the agent must write its cache.",
+                            "Torne o volume gravável; o agente precisa gravar seu cache.") } }
+  end
+  local m = st.mode % 512
+  local owner = m // 64
+  if owner & 7 == 7 then
+    return mp.pass(ev, T("{scratch} is readable and writable ({perms}).", "{scratch} pode ser lido e gravado ({perms})."))
+  end
+  ev.new_mode = string.format("%o", (st.mode % 4096) | 448)
+  return mp.finding { evidence = ev, new_mode = (st.mode % 4096) | 448,
+    message = T("{scratch} is not readable and writable by its owner (permissions {perms}).",
+                "{scratch} não pode ser lido e gravado pelo proprietário (permissões {perms})."),
+    recommendations = { T("Give the folder's owner (SYSTEM) full control of the scratch folder.",
+                          "Dê ao proprietário da pasta (SYSTEM) controle total da pasta de rascunho.") } }
+end
+
+function M.fix_access(agent, finding)
+  fix.chmod(mars.scratch(agent), finding.new_mode)
+end
+
+-- ---------- free space: 5 to 10 % of the protected data ----------
+
+function M.detect_space(agent, params)
+  local dir = mars.scratch(agent)
+  local probe = dir
+  local vol, err = fs.volume(probe)
+  while not vol and probe:match("\\[^\\]+$") do  -- nearest existing parent
+    probe = probe:gsub("\\[^\\]+$", "")
+    vol, err = fs.volume(probe)
+  end
+  if not vol then
+    return { status = "error", reason = err }
+  end
+  local size, how = mars.protected_size(params)
+  local ev = { scratch = dir, free_bytes = vol.avail, free = mp.bytes(vol.avail),
+               volume_bytes = vol.total, fstype = vol.fstype,
+               min_free_pct = params.min_free_pct, recommended_free_pct = params.recommended_free_pct }
+  if not size then
+    if how then return { status = "error", reason = how, evidence = ev } end
+    return mp.skip(T("The size of the protected data is unknown: pass --set protected=<folders;...> or --set protected_bytes=N.",
+                     "O tamanho dos dados protegidos é desconhecido: informe --set protected=<pastas;...> ou --set protected_bytes=N."), ev)
+  end
+  ev.protected_bytes = size
+  ev.protected = mp.bytes(size)
+  ev.protected_source = how and how.source
+  ev.free_pct = size > 0 and (vol.avail * 100 / size) or 100
+  ev.required_bytes = size * params.min_free_pct / 100
+  ev.required = mp.bytes(ev.required_bytes)
+  ev.recommended = mp.bytes(size * params.recommended_free_pct / 100)
+  if vol.remote then
+    ev.remote = true
+    return mp.manual { evidence = ev,
+      message = T("The scratch folder {scratch} is on a network volume ({fstype}); the cache must be on a local fixed volume.",
+                  "A pasta de rascunho {scratch} está em um volume de rede ({fstype}); o cache precisa estar em um volume local e fixo."),
+      recommendations = M.MOVE_STEPS }
+  end
+  if vol.avail >= ev.required_bytes then
+    if size > 0 and vol.avail < size * params.recommended_free_pct / 100 then
+      return mp.pass(ev, T("{free} free on the cache volume: above the {min_free_pct}% minimum of {protected} protected, below the recommended {recommended_free_pct}% ({recommended}).",
+                           "{free} livres no volume do cache: acima do mínimo de {min_free_pct}% de {protected} protegidos, abaixo dos {recommended_free_pct}% recomendados ({recommended})."))
+    end
+    return mp.pass(ev, T("{free} free on the cache volume for {protected} of protected data.",
+                         "{free} livres no volume do cache para {protected} de dados protegidos."))
+  end
+  return mp.manual { evidence = ev,
+    message = T("Only {free} free on the cache volume: at least {required} ({min_free_pct}% of {protected} protected) is needed.",
+                "Apenas {free} livres no volume do cache: são necessários pelo menos {required} ({min_free_pct}% de {protected} protegidos)."),
+    recommendations = {
+      T("Free space or grow the volume that holds the scratch folder to at least {required}, ideally {recommended}.",
+        "Libere espaço ou aumente o volume que contém a pasta de rascunho para pelo menos {required}, idealmente {recommended}."),
+      T("Or move the cache to a volume with enough free space (marsplay can do the documented move: --set move_cache_to=<folder>).",
+        "Ou mova o cache para um volume com espaço livre suficiente (o marsplay pode fazer a movimentação documentada: --set move_cache_to=<pasta>)."),
+      T("System State backups need 30 to 35 GB more.", "Backups de Estado do Sistema precisam de 30 a 35 GB adicionais."),
+    } }
+end
+
+-- ---------- the documented cache move ----------
+
+-- Copy the cache to dest, then point both values at it.  The old folder
+-- stays (copy, not move): nothing is lost if anything fails.
+function M.move(agent, dest)
+  local from = mars.scratch(agent)
+  fix.service(mars.SERVICE, "stop")
+  fix.copy_tree(from, dest)
+  fix.set_value(mars.PROVIDER, "ScratchLocation", "REG_SZ", dest)
+  fix.set_value(mars.CONFIG, "ScratchLocation", "REG_SZ", dest)
+  fix.service(mars.SERVICE, "start")
+end
+
+-- ---------- unsupported attributes ----------
+
+local BAD = { "compressed", "encrypted", "sparse", "reparse", "dedup" }
+
+function M.detect_attributes(agent, params)
+  local dir = mars.scratch(agent)
+  local a, err = fs.attrs(dir)
+  if not a then
+    return mp.skip(T("Cannot read the attributes of {scratch}: {error}",
+                     "Não foi possível ler os atributos de {scratch}: {error}"), { scratch = dir, error = err })
+  end
+  local ev = { scratch = dir, found = {}, files = {}, unknown = a.unknown or {} }
+  for _, name in ipairs(BAD) do
+    if a[name] then ev.found[#ev.found + 1] = name end
+  end
+  -- files directly in the cache: sparse/compressed/encrypted ones
+  for _, e in ipairs(fs.dir(dir) or {}) do
+    if e.type == "file" then
+      local p = mars.join(dir, e.name)
+      local fa = fs.attrs(p)
+      if fa then
+        for _, name in ipairs(BAD) do
+          if fa[name] then
+            ev.files[#ev.files + 1] = e.name .. " (" .. name .. ")"
+          end
+        end
+      end
+    end
+  end
+  if a.note then ev.note = a.note end
+  if #ev.found == 0 and #ev.files == 0 then
+    return mp.pass(ev, T("No unsupported attribute on {scratch}.", "Nenhum atributo sem suporte em {scratch}."))
+  end
+  local recs = { T("Move the cache to a folder without these attributes, following the documented steps:",
+                   "Mova o cache para uma pasta sem esses atributos, seguindo as etapas documentadas:") }
+  for _, s in ipairs(M.MOVE_STEPS) do recs[#recs + 1] = s end
+  local msg = #ev.found > 0
+    and T("The cache folder {scratch} has unsupported attributes: {found}.",
+          "A pasta de cache {scratch} tem atributos sem suporte: {found}.")
+    or T("Files in the cache folder have unsupported attributes: {files}.",
+         "Arquivos na pasta de cache têm atributos sem suporte: {files}.")
+  local dest = params.move_cache_to
+  if dest and dest ~= "" then
+    ev.move_to = dest
+    return mp.finding { evidence = ev, message = msg, recommendations = recs, move_to = dest }
+  end
+  recs[#recs + 1] = T("marsplay can do this move: rerun with --set move_cache_to=<new folder>.",
+                      "O marsplay pode fazer essa movimentação: execute novamente com --set move_cache_to=<nova pasta>.")
+  return mp.manual { evidence = ev, message = msg, recommendations = recs }
+end
+
+-- ---------- another process holding cache files ----------
+
+function M.detect_holders(agent)
+  local dir = mars.scratch(agent)
+  local list, err = fs.holders(dir)
+  if not list then
+    return mp.skip(T("Cannot list the processes holding files open: {error}",
+                     "Não foi possível listar os processos com arquivos abertos: {error}"), { error = err })
+  end
+  local ev = { scratch = dir, processes = {} }
+  for _, h in ipairs(list) do
+    if not tostring(h.comm):lower():match("^cbengine") then
+      ev.processes[#ev.processes + 1] = ("%s (pid %d) holds %s"):format(h.comm, h.pid, h.file)
+    end
+  end
+  if #ev.processes == 0 then
+    return mp.pass(ev, T("No other process holds files of {scratch} open.",
+                         "Nenhum outro processo mantém arquivos de {scratch} abertos."))
+  end
+  local recs = {
+    T("Find out why these processes hold the cache open and stop them, or exclude the cache from their scans.",
+      "Descubra por que esses processos mantêm o cache aberto e pare-os, ou exclua o cache das verificações deles."),
+    T("Add antivirus exclusions for:", "Adicione exclusões no antivírus para:"),
+  }
+  for _, x in ipairs(mars.exclusions(agent)) do recs[#recs + 1] = "  " .. x end
+  return mp.manual { evidence = ev, recommendations = recs,
+    message = T("Other processes hold files of the cache open: {processes}.",
+                "Outros processos mantêm arquivos do cache abertos: {processes}.") }
+end
+
+return M

@@ -357,7 +357,7 @@ int plat_attrs_detail(plat_fd pathfd, plat_fd datafd, plat_attrs_ex *a) {
   }
   ntfs_attrs(pathfd, datafd, a);
   if (a->have_win) {   /* the filesystem says what Windows would say */
-    unsigned w = a->win_attrs, m = 0;
+    unsigned w = a->win_attrs, m = a->set & PLAT_A_REPARSE;  /* a link stays one */
     a->known |= PLAT_A_COMPRESSED | PLAT_A_ENCRYPTED | PLAT_A_SPARSE |
                 PLAT_A_REPARSE | PLAT_A_DEDUP;
     a->set &= ~(unsigned)(PLAT_A_COMPRESSED | PLAT_A_ENCRYPTED | PLAT_A_SPARSE |

@@ -4,7 +4,7 @@
 -- standard libraries, lfs and marsplay.labkit; it is not a playbook
 -- module (playbooks cannot reach labkit).
 --
--- Faults live in modules listed in FAULT_MODULES; each returns an array
+-- Faults live in the modules of lab/ (see fault_modules); each returns an array
 -- of { name, description, guide (anchor in the guide), phase (order,
 -- default 50), conflicts = {names}, apply = function(lab) }.  A fault
 -- changes files through the lab object and registry values through
@@ -26,7 +26,21 @@ M.INSTALL = [[C:\Program Files\Microsoft Azure Recovery Services Agent]]
 M.METADATA = ".marsplay-lab.json"
 M.HOLDER_PIDFILE = ".marsplay-lab-holder"
 
-local FAULT_MODULES = { "marsplay.lab.cache" }
+-- Every module in the lab/ folder beside this file (base.lua aside)
+-- holds faults; they are found, not listed, so each playbook's faults
+-- live in their own file.
+local function fault_modules()
+  local lfs = require "lfs"
+  local here = package.searchpath("marsplay.lab", package.path)
+  local dir = here and here:gsub("%.lua$", "")
+  local names = {}
+  for entry in lfs.dir(dir) do
+    local mod = entry:match("^([%w_%-]+)%.lua$")
+    if mod and mod ~= "base" then names[#names + 1] = "marsplay.lab." .. mod end
+  end
+  table.sort(names)
+  return names
+end
 
 -- ---------- registry value constructors ----------
 
@@ -52,7 +66,7 @@ local faults_cache
 local function faults()
   if faults_cache then return faults_cache end
   local list, by = {}, {}
-  for _, modname in ipairs(FAULT_MODULES) do
+  for _, modname in ipairs(fault_modules()) do
     local mod = require(modname)
     for _, f in ipairs(mod) do
       assert(type(f.name) == "string" and type(f.apply) == "function"

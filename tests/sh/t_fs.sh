@@ -249,6 +249,37 @@ eq "attrs: folder sparse unknown" null "$(jq .sparse <<<"$out")"
 contains "attrs: folder says so" sparse "$(jq -c .unknown <<<"$out")"
 contains "attrs: note explains" "Sparse" "$(jq -r .note <<<"$out")"
 
+# ---------- a real NTFS volume (ntfs-3g), when FUSE can be used ----------
+N="$T/ntfs"
+if [ "$(id -u)" = 0 ] && command -v mkntfs >/dev/null && command -v ntfs-3g >/dev/null &&
+   [ -c /dev/fuse ] && truncate -s 32M "$T/ntfs.img" && mkntfs -F -q -f "$T/ntfs.img" >/dev/null 2>&1 &&
+   mkdir -p "$N" && ntfs-3g "$T/ntfs.img" "$N" 2>/dev/null; then
+  on_exit "umount '$N' 2>/dev/null || fusermount -u '$N' 2>/dev/null"
+  mkdir -p "$N/Windows/Temp" "$N/cache" "$N/plain"
+  for i in $(seq 1 30); do : > "$N/Windows/Temp/t$i.TMP"; done
+  : > "$N/Windows/Temp/other.txt"
+  # FILE_ATTRIBUTE_DIRECTORY|COMPRESSED on cache; HIDDEN|SYSTEM|ARCHIVE on a file
+  python3 -c 'import os, struct, sys
+os.setxattr(sys.argv[1] + "/cache", "system.ntfs_attrib", struct.pack("<I", 0x810))
+open(sys.argv[1] + "/plain/h.txt", "w").write("x")
+os.setxattr(sys.argv[1] + "/plain/h.txt", "system.ntfs_attrib", struct.pack("<I", 0x26))' "$N"
+  echo data > "$N/cache/inherits.bin"
+  ln -s h.txt "$N/plain/lnk"
+  evn() { "$MP" eval "local fs = require('marsplay.fs'); $1" --root "$N" | jq -cS .; }
+  out=$(evn 'return fs.attrs([[C:\CACHE]])')
+  eq "ntfs attrs: compressed folder" true "$(jq .compressed <<<"$out")"
+  eq "ntfs attrs: everything known but immutable" '["immutable"]' "$(jq -c .unknown <<<"$out")"
+  eq "ntfs attrs: Windows names" '["directory","compressed"]' "$(jq -c .windows <<<"$out")"
+  eq "ntfs attrs: a new file inherits compression" true "$(evn 'return fs.attrs("cache/inherits.bin").compressed')"
+  eq "ntfs attrs: hidden system file" '[false,["hidden","system","archive"]]' \
+    "$(evn 'local a = fs.attrs("plain/h.txt") return {a.compressed, a.windows}')"
+  eq "ntfs attrs: a link is a reparse point" true "$(evn 'return fs.attrs("plain/lnk").reparse')"
+  eq "ntfs count" 30 "$(evn 'return (fs.count([[C:\windows\TEMP]], "*.tmp", {type="file"}))')"
+  eq "ntfs du = du -sb" "$(du -sb "$N" | cut -f1)" "$(evn 'return fs.du("/").bytes')"
+else
+  say "# skip: NTFS checks need root, /dev/fuse, mkntfs and ntfs-3g"
+fi
+
 # ---------- volume ----------
 out=$(ev 'return fs.volume([[C:\Data]])')
 eq "volume: total = statvfs" "$(python3 -c 'import os,sys; s=os.statvfs(sys.argv[1]); print(s.f_blocks*s.f_frsize)' "$R")" "$(jq .total <<<"$out")"

@@ -98,34 +98,18 @@ static int fail_why(lua_State *L, int err, const char *what, const char *why) {
   return 3;
 }
 
-/* Opening a file to read it failed or found no regular file. */
-static int fail_open(lua_State *L, int err, const char *what) {
-  if (err == -ELOOP) return fail_why(L, ELOOP, what, "is a link (links are not followed)");
-  return fail(L, err, what);
-}
-
-/* Open the folder rel for reading, never through a final link: fd >= 0,
- * or nil, message, code pushed and -1 returned. */
-static int open_dir(lua_State *L, const char *rel, const char *path) {
-  int fd = plat_open_in(mp_rt(L)->rootfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
-  if (fd == -ENOTDIR || fd == -ELOOP) {   /* say so when it is a link */
-    plat_stat st;
-    int p = plat_open_in(mp_rt(L)->rootfd, rel, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
-    if (p >= 0) {
-      if (plat_fstat(p, &st) == 0 && st.type == PLAT_T_LINK) fd = -ELOOP;
-      plat_close(p);
-    }
-  }
-  if (fd < 0) { fail_open(L, fd, path); return -1; }
-  return fd;
-}
-
 static int fail_type(lua_State *L, plat_ftype t, const char *what) {
   if (t == PLAT_T_DIR) return fail_why(L, EISDIR, what, "is a folder");
   lua_pushnil(L);
   lua_pushfstring(L, "%s: not a regular file (%s)", what, type_name(t));
   lua_pushliteral(L, "EINVAL");
   return 3;
+}
+
+/* Opening failed: say so plainly when the reason is a link. */
+static int fail_open(lua_State *L, int err, const char *what) {
+  if (err == -ELOOP) return fail_why(L, ELOOP, what, "is a link (links are not followed)");
+  return fail(L, err, what);
 }
 
 /* Mark the table on top as an array (so an empty one stays [] in JSON). */
@@ -209,6 +193,50 @@ static int open_rel(lua_State *L, const char *rel, int flags) {
   return plat_open_in(mp_rt(L)->rootfd, rel, flags | O_CLOEXEC, 0);
 }
 
+/* The folder at path, open for reading, never through a final link:
+ * fd >= 0, or -1 with nil, message, code pushed. */
+static int open_dir(lua_State *L, const char *path, char *rel, size_t relsz) {
+  int fd = rel_of(L, path, rel, relsz);
+  if (fd < 0) { fail(L, fd, path); return -1; }
+  fd = open_rel(L, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+  if (fd == -ENOTDIR || fd == -ELOOP) {   /* say so when it is a link */
+    plat_stat st;
+    int p = open_rel(L, rel, O_PATH | O_NOFOLLOW);
+    if (p >= 0) {
+      if (plat_fstat(p, &st) == 0 && st.type == PLAT_T_LINK) fd = -ELOOP;
+      plat_close(p);
+    }
+  }
+  if (fd < 0) { fail_open(L, fd, path); return -1; }
+  return fd;
+}
+
+/* The regular file at path, open for reading into *fd (a guard): 0, or
+ * -1 with nil, message, code pushed.  The object is looked at before it
+ * is opened, so a device or a fifo is never opened. */
+static int open_file(lua_State *L, const char *path, int *fd, plat_stat *st) {
+  char rel[MP_PATH_MAX];
+  plat_stat again;
+  int p, r = rel_of(L, path, rel, sizeof rel);
+  if (r < 0) { fail(L, r, path); return -1; }
+  if ((p = open_rel(L, rel, O_PATH | O_NOFOLLOW)) < 0) { fail(L, p, path); return -1; }
+  r = plat_fstat(p, st);
+  plat_close(p);
+  if (r < 0) { fail(L, r, path); return -1; }
+  if (st->type == PLAT_T_LINK) { fail_open(L, -ELOOP, path); return -1; }
+  if (st->type != PLAT_T_FILE) { fail_type(L, st->type, path); return -1; }
+  *fd = open_rel(L, rel, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+  if (*fd < 0) { fail_open(L, *fd, path); return -1; }
+  r = plat_fstat(*fd, &again);
+  if (r < 0 || again.ino != st->ino || again.dev != st->dev) {
+    guard_close(fd);
+    fail_why(L, EAGAIN, path, "changed while being opened");
+    return -1;
+  }
+  *st = again;
+  return 0;
+}
+
 /* Windows display form of rel + "/" + sub (sub may be NULL or ""). */
 static void push_display(lua_State *L, const char *rel, const char *sub) {
   char joined[MP_PATH_MAX * 2], out[MP_PATH_MAX * 2 + 8];
@@ -226,8 +254,8 @@ static int over_deadline(mp_runtime *rt) {
 
 static int raise_timeout(lua_State *L) {
   mp_runtime *rt = mp_rt(L);
-  rt->limit_hit = 1;
-  return luaL_error(L, "time budget exceeded (--timeout %g s)", rt->cfg.timeout);
+  rt->limit_hit = 1;   /* as the engine's count hook says it */
+  return luaL_error(L, "time budget exceeded");
 }
 
 /* ---------- stat, exists, isdir ---------- */
@@ -298,16 +326,13 @@ static int fs_isdir(lua_State *L) { return probe(L, 1); }
 static int fs_read(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
   lua_Integer max = luaL_optinteger(L, 2, READ_MAX_DEFAULT);
-  int *fd, r;
+  int *fd;
   plat_stat st;
   luaL_Buffer b;
   lua_Integer total = 0;
   luaL_argcheck(L, max >= 0, 2, "must not be negative");
   fd = new_guard(L);
-  *fd = mp_target_open(mp_rt(L), path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0);
-  if (*fd < 0) return fail_open(L, *fd, path);
-  if ((r = plat_fstat(*fd, &st)) < 0) { guard_close(fd); return fail(L, r, path); }
-  if (st.type != PLAT_T_FILE) { guard_close(fd); return fail_type(L, st.type, path); }
+  if (open_file(L, path, fd, &st) < 0) return 3;
   if (st.size > (uint64_t)max) goto too_big;
   luaL_buffinit(L, &b);
   for (;;) {
@@ -415,9 +440,8 @@ static int read_list(lua_State *L, const char *path, const fsw_glob *g, list_box
   char rel[MP_PATH_MAX];
   fsw_list_result lr;
   list_box *lb = new_list(L);
-  int fd, r = rel_of(L, path, rel, sizeof rel);
-  if (r < 0) return fail(L, r, path);
-  if ((fd = open_dir(L, rel, path)) < 0) return 3;
+  int r, fd = open_dir(L, path, rel, sizeof rel);
+  if (fd < 0) return 3;
   r = fsw_list(fd, g, LIST_BUF, list_add, lb, &lr);
   if (r < 0) return fail(L, r, path);
   list_sort(lb);
@@ -495,8 +519,7 @@ static int fs_count(lua_State *L) {
   if ((cls = class_of_name(type)) == -2)
     return luaL_error(L, "bad type '%s' (file, dir, link, other or any)", type);
   fsw_glob_init(&g, pat, plen, fold);
-  if ((r = rel_of(L, path, rel, sizeof rel)) < 0) return fail(L, r, path);
-  if ((fd = open_dir(L, rel, path)) < 0) return 3;
+  if ((fd = open_dir(L, path, rel, sizeof rel)) < 0) return 3;
   if ((r = fsw_list(fd, &g, COUNT_BUF, NULL, NULL, &lr)) < 0) return fail(L, r, path);
   if (cls < 0) {
     int i;
@@ -584,8 +607,7 @@ static int fs_du(lua_State *L) {
     lua_setfield(L, -2, "__gc");
   }
   lua_setmetatable(L, -2);
-  if ((err = rel_of(L, path, rel, sizeof rel)) < 0) return fail(L, err, path);
-  if ((fd = open_dir(L, rel, path)) < 0) return 3;
+  if ((fd = open_dir(L, path, rel, sizeof rel)) < 0) return 3;
   t.next = plat_monotonic() + 0.1;
   err = fsw_du(fd, &o, r);
   if (t.timeout) { fsw_du_free(r); return raise_timeout(L); }
@@ -662,6 +684,7 @@ static int fs_scan(lua_State *L) {
   int *fd, err;
   plat_stat st;
   luaL_checktype(L, 2, LUA_TTABLE);
+  lua_settop(L, 2);
   memset(&o, 0, sizeof o);
   lua_getfield(L, 2, "codes");
   o.codes = lua_toboolean(L, -1);
@@ -674,10 +697,11 @@ static int fs_scan(lua_State *L) {
     o.encoding = codes[luaL_checkoption(L, -1, "auto", encs)];
   }
   lua_pop(L, 1);
-  if (lua_getfield(L, 2, "patterns") != LUA_TNIL) {   /* kept at index 3 */
+  if (lua_getfield(L, 2, "patterns") != LUA_TNIL) {   /* index 3 */
     luaL_checktype(L, 3, LUA_TTABLE);
     npat = (size_t)luaL_len(L, 3);
     if (npat > 256) return luaL_error(L, "at most 256 patterns");
+    lua_createtable(L, (int)npat, 0);                  /* 4: our own references */
     pats = lua_newuserdatauv(L, (npat ? npat : 1) * sizeof *pats, 0);
     plens = lua_newuserdatauv(L, (npat ? npat : 1) * sizeof *plens, 0);
     for (i = 0; i < npat; i++) {
@@ -686,7 +710,7 @@ static int fs_scan(lua_State *L) {
       pats[i] = lua_tolstring(L, -1, &plens[i]);
       if (plens[i] == 0 || plens[i] > FSS_MAX_PATTERN)
         return luaL_error(L, "patterns[%d] must be 1 to %d bytes", (int)i + 1, FSS_MAX_PATTERN);
-      lua_pop(L, 1);   /* still referenced by the patterns table */
+      lua_rawseti(L, 4, (lua_Integer)i + 1);
     }
   }
   if (!o.codes && npat == 0) return luaL_error(L, "fs.scan needs codes=true or patterns");
@@ -706,16 +730,14 @@ static int fs_scan(lua_State *L) {
   }
   lua_setmetatable(L, -2);
   fd = new_guard(L);
-  *fd = mp_target_open(rt, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0);
-  if (*fd < 0) return fail_open(L, *fd, path);
-  if ((err = plat_fstat(*fd, &st)) < 0) { guard_close(fd); return fail(L, err, path); }
-  if (st.type != PLAT_T_FILE) { guard_close(fd); return fail_type(L, st.type, path); }
+  if (open_file(L, path, fd, &st) < 0) return 3;
   t.total = (double)st.size;
   t.next = plat_monotonic() + 0.1;
   err = fss_scan(*fd, &o, r);
   guard_close(fd);
   if (t.timeout) { fss_free(r); return raise_timeout(L); }
   if (err < 0) return fail(L, err, path);
+  mp_progress(rt, "scan", (double)r->bytes, t.total);
   lua_createtable(L, 0, 8);
   set_int(L, "bytes", r->bytes);
   set_int(L, "lines", r->lines);
@@ -937,8 +959,9 @@ static int fs_holders(lua_State *L) {
     lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
   set_array(L);
-  lua_createtable(L, 0, 1);
+  lua_createtable(L, 0, 2);
   set_int(L, "denied", (uint64_t)denied);
+  if (plat_holders_from_snapshot()) set_bool(L, "snapshot", 1);
   return 2;
 }
 

@@ -550,7 +550,11 @@ mp_value *mp_describe(mp_runtime *rt, const char *playbook, char **err) {
 
 int mp_lockdown(mp_runtime *rt) {
   char why[256];
-  int r = plat_restrict_writes(why, sizeof why);
+  int r;
+  /* Landlock also hides other processes' open files: record them first. */
+  if (plat_holders_snapshot(rt->root) < 0)
+    mp_notice(rt, "cannot list the processes' open files before the lockdown");
+  r = plat_restrict_writes(why, sizeof why);
   mp_value *sb = mpv_obj();
   if (sb) {
     mpv_set(sb, "kernel", mpv_cstr(r > 0 ? "landlock" : "none"));

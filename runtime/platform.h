@@ -141,6 +141,11 @@ typedef struct plat_holder {
 } plat_holder;
 typedef int (*plat_holder_cb)(void *ud, const plat_holder *h);
 int plat_holders_scan(const char *host_path, plat_holder_cb fn, void *ud, long *denied);
+/* Record the holders under host_prefix now; from then on scans answer
+ * from this snapshot (for a process about to lose access to /proc by
+ * restricting itself).  Returns the number recorded or -errno. */
+int plat_holders_snapshot(const char *host_prefix);
+int plat_holders_from_snapshot(void);   /* 1 once a snapshot was taken */
 
 /* ---- lab builder (platform_posix_lab.c; used by lab.c only) ---- */
 /* Set the apparent size of path (created 0644 if absent) without

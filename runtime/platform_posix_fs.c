@@ -459,7 +459,83 @@ static int scan_pid(int procfd, const char *pid, const char *host, size_t hlen,
   return stop ? -1 - found : found;
 }
 
+/* A snapshot of the holders under a prefix, taken before the process
+ * restricts itself (Landlock also denies reading other processes' /proc
+ * fd tables); later scans answer from it. */
+typedef struct snap_entry { long pid; int fd, deleted; char *comm, *path; } snap_entry;
+static snap_entry *snap;
+static size_t snap_len, snap_cap;
+static long snap_denied;
+static int snap_taken;
+
+static int scan_live(const char *host_path, plat_holder_cb fn, void *ud, long *denied);
+
+static int snap_add(void *ud, const plat_holder *h) {
+  (void)ud;
+  if (snap_len == snap_cap) {
+    size_t cap = snap_cap ? snap_cap * 2 : 256;
+    snap_entry *n;
+    if (cap > ((size_t)1 << 20)) return 1;        /* bounded */
+    n = realloc(snap, cap * sizeof *n);
+    if (n == NULL) return 1;
+    snap = n;
+    snap_cap = cap;
+  }
+  snap[snap_len].comm = strdup(h->comm);
+  snap[snap_len].path = strdup(h->path);
+  if (snap[snap_len].comm == NULL || snap[snap_len].path == NULL) {
+    free(snap[snap_len].comm);
+    free(snap[snap_len].path);
+    return 1;
+  }
+  snap[snap_len].pid = h->pid;
+  snap[snap_len].fd = h->fd;
+  snap[snap_len].deleted = h->deleted;
+  snap_len++;
+  return 0;
+}
+
+static void snap_free(void) {
+  size_t i;
+  for (i = 0; i < snap_len; i++) { free(snap[i].comm); free(snap[i].path); }
+  free(snap);
+  snap = NULL;
+  snap_len = snap_cap = 0;
+}
+
+int plat_holders_snapshot(const char *host_prefix) {
+  int r;
+  snap_free();
+  r = scan_live(host_prefix, snap_add, NULL, &snap_denied);
+  if (r < 0) return r;
+  if (!snap_taken) atexit(snap_free);
+  snap_taken = 1;
+  return (int)snap_len;
+}
+
+int plat_holders_from_snapshot(void) { return snap_taken; }
+
 int plat_holders_scan(const char *host_path, plat_holder_cb fn, void *ud, long *denied) {
+  size_t i, hlen = strlen(host_path);
+  int total = 0;
+  if (!snap_taken) return scan_live(host_path, fn, ud, denied);
+  while (hlen > 1 && host_path[hlen - 1] == '/') hlen--;
+  if (denied) *denied = snap_denied;
+  for (i = 0; i < snap_len; i++) {
+    plat_holder h;
+    if (!under(snap[i].path, host_path, hlen)) continue;
+    h.pid = snap[i].pid;
+    h.fd = snap[i].fd;
+    h.comm = snap[i].comm;
+    h.path = snap[i].path;
+    h.deleted = snap[i].deleted;
+    total++;
+    if (fn && fn(ud, &h)) break;
+  }
+  return total;
+}
+
+static int scan_live(const char *host_path, plat_holder_cb fn, void *ud, long *denied) {
   int procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC), total = 0, r;
   size_t hlen = strlen(host_path);
   long dummy = 0;

@@ -16,6 +16,15 @@ local STATUSES = {
 }
 local SEVERITIES = { critical = true, high = true, medium = true, low = true, info = true }
 
+-- The runner's own words.
+local MSG = {
+  depends = { en = "depends on {dep}, which is {status}", ["pt-BR"] = "depende de {dep}, que está como {status}" },
+  plan_failed = { en = "planning the fix failed: ", ["pt-BR"] = "o planejamento da correção falhou: " },
+  fix_failed = { en = "fix failed: ", ["pt-BR"] = "a correção falhou: " },
+  verify_failed = { en = "verify failed: ", ["pt-BR"] = "a verificação falhou: " },
+  still_there = { en = "the problem is still there after the fix: ", ["pt-BR"] = "o problema continua após a correção: " },
+}
+
 -- exit code contribution of a status
 local CODE = { fail = 2, planned = 2, manual = 3, ["fix-failed"] = 4, error = 1 }
 
@@ -50,6 +59,9 @@ local function plain(v, depth)
       if kt == "string" or kt == "number" then out[k] = plain(x, depth + 1) end
       k, x = next(v, k)
     end
+    -- keep the array mark of empty arrays (getmetatable runs no code)
+    local mt = getmetatable(v)
+    if type(mt) == "table" and rawget(mt, "__array") then setmetatable(out, ARRAY) end
     return out
   elseif t == "userdata" or t == "thread" then
     return "<" .. t .. ">"
@@ -238,11 +250,14 @@ local function run_check(check, ctx, cfg, lang, results, emit)
     return out
   end
 
-  -- dependencies
+  -- dependencies: a prerequisite that passed, was fixed or waived, or
+  -- (in a dry-run) has a planned fix, lets the check run
   for _, dep in ipairs(check.depends or {}) do
     local r = results[dep]
-    if r and not (r.status == "pass" or r.status == "fixed" or r.status == "waived") then
-      return finish("skipped", { reason = ("depends on %s, which is %s"):format(dep, r.status) })
+    local ok_status = r and (r.status == "pass" or r.status == "fixed" or r.status == "waived"
+                             or (cfg.dry_run and r.status == "planned"))
+    if r and not ok_status then
+      return finish("skipped", { reason = text(MSG.depends, lang, { dep = dep, status = r.status }) })
     end
   end
 
@@ -283,7 +298,7 @@ local function run_check(check, ctx, cfg, lang, results, emit)
   core.set_phase("detect")
   if not fok then
     return finish(cfg.dry_run and "error" or "fix-failed",
-                  { reason = (cfg.dry_run and "planning the fix failed: " or "fix failed: ") .. tostring(ferr) })
+                  { reason = tr(cfg.dry_run and MSG.plan_failed or MSG.fix_failed, lang) .. tostring(ferr) })
   end
   if cfg.dry_run then return finish("planned") end
 
@@ -293,14 +308,14 @@ local function run_check(check, ctx, cfg, lang, results, emit)
   local vok, vr = call(cfg, verify, ctx)
   core.set_phase("detect")
   if not vok then
-    return finish("fix-failed", { verified = false, reason = "verify failed: " .. tostring(vr) })
+    return finish("fix-failed", { verified = false, reason = tr(MSG.verify_failed, lang) .. tostring(vr) })
   end
   local vres = outcome(vr)
   if healthy(vres) then
     return finish("fixed", { verified = true })
   end
   return finish("fix-failed", { verified = false,
-    reason = "the problem is still there after the fix: " ..
+    reason = tr(MSG.still_there, lang) ..
              tostring(vres.message and text(vres.message, lang, vars) or vres.status) })
 end
 

@@ -92,10 +92,11 @@ end
 
 function M.fix_registry(finding)
   local keep = finding.keep
+  local ev = finding.evidence or {}
   -- Provider first, Config last: a run killed in between leaves the new
   -- folder in the provider value, which the rule above keeps on rerun.
-  fix.set_value(mars.PROVIDER, "ScratchLocation", "REG_SZ", keep)
-  fix.set_value(mars.CONFIG, "ScratchLocation", "REG_SZ", keep)
+  if ev.provider_value ~= keep then fix.set_value(mars.PROVIDER, "ScratchLocation", "REG_SZ", keep) end
+  if ev.config_value ~= keep then fix.set_value(mars.CONFIG, "ScratchLocation", "REG_SZ", keep) end
 end
 
 -- ---------- the folder exists and is a folder ----------
@@ -288,11 +289,16 @@ end
 function M.detect_holders(agent)
   local dir = mars.scratch(agent)
   local list, err = fs.holders(dir)
+  local info = type(err) == "table" and err or {}
   if not list then
     return mp.skip(T("Cannot list the processes holding files open: {error}",
                      "Não foi possível listar os processos com arquivos abertos: {error}"), { error = err })
   end
   local ev = { scratch = dir, processes = {} }
+  -- In a dry-run the kernel sandbox hides /proc: the list was taken just
+  -- before it closed.
+  if info.snapshot then ev.listed_at = "start of the run (dry-run sandbox)" end
+  if info.denied and info.denied > 0 then ev.unreadable_processes = info.denied end
   for _, h in ipairs(list) do
     if not tostring(h.comm):lower():match("^cbengine") then
       ev.processes[#ev.processes + 1] = ("%s (pid %d) holds %s"):format(h.comm, h.pid, h.file)

@@ -349,7 +349,7 @@ static void wake_all(walk *w) {
 }
 
 /* Publish progress; on the calling thread, report it and honour a stop. */
-static void tick(worker *k, int force) {
+static void tick(worker *k) {
   walk *w = k->w;
   double now;
   if (k->pending) {
@@ -358,7 +358,7 @@ static void tick(worker *k, int force) {
   }
   if (k->id != 0 || w->o->tick == NULL) return;
   now = plat_monotonic();
-  if (!force && now < k->next_tick) return;
+  if (now < k->next_tick) return;
   k->next_tick = now + 0.1;
   if (w->o->tick(w->o->ud, atomic_load_explicit(&w->done, memory_order_relaxed))) {
     atomic_store(&w->stop, 1);
@@ -413,7 +413,7 @@ static void walk_dir(worker *k, int fd, const char *path, int depth, size_t bufs
       if (n < 0) add_error(k, path, NULL, n);
       break;
     }
-    if (++k->pending >= TICK_EVERY) tick(k, 0);
+    if (++k->pending >= TICK_EVERY) tick(k);
     if ((s = plat_statat(plat_dir_fd(d), e.name, &st)) < 0) {
       add_error(k, path, e.name, s);     /* vanished (ENOENT), EACCES, ... */
       continue;
@@ -448,7 +448,7 @@ static int take(worker *k, item *it) {
       if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
       cnd_timedwait(&w->cv, &w->mu, &ts);
       mtx_unlock(&w->mu);
-      tick(k, 0);
+      tick(k);
       mtx_lock(&w->mu);
     } else {
       cnd_wait(&w->cv, &w->mu);
@@ -472,7 +472,7 @@ static int worker_main(void *arg) {
     free(it.path);
     finish(k->w);
   }
-  tick(k, 0);
+  tick(k);
   return 0;
 }
 

@@ -355,6 +355,49 @@ static void test_binding(void **state) {
               "\"C:\\\\Windows\\\\Temp\\\\new\"");
 }
 
+typedef struct progress_log { int calls; char what[16]; double done, total; } progress_log;
+
+static void on_progress(void *ud, const char *what, double done, double total) {
+  progress_log *p = ud;
+  p->calls++;
+  snprintf(p->what, sizeof p->what, "%s", what);
+  p->done = done;
+  p->total = total;
+}
+
+/* The walk and the scan end with a progress report to the host. */
+static void test_progress(void **state) {
+  mp_config cfg = mp_config_default();
+  progress_log log;
+  mp_runtime *rt;
+  mp_value *v;
+  char *err = NULL;
+  (void)state;
+  memset(&log, 0, sizeof log);
+  write_file("one.log", "a 0x80070005\nb\n", 15);
+  write_file("two", "x", 1);
+  cfg.root = tmpdir;
+  cfg.cb.ud = &log;
+  cfg.cb.on_progress = on_progress;
+  rt = mp_new(&cfg, &err);
+  if (rt == NULL) fail_msg("mp_new: %s", err ? err : "?");
+  v = mp_eval(rt, "return require('marsplay.fs').du('/').files", &err);
+  if (v == NULL) fail_msg("eval: %s", err ? err : "?");
+  assert_int_equal((int)mp_value_number(v), 2);
+  mpv_free(v);
+  assert_true(log.calls >= 1);
+  assert_string_equal(log.what, "du");
+  assert_int_equal((int)log.done, 3);                 /* two files and the root */
+  v = mp_eval(rt, "return require('marsplay.fs').scan('one.log', {codes=true}).lines", &err);
+  if (v == NULL) fail_msg("eval: %s", err ? err : "?");
+  assert_int_equal((int)mp_value_number(v), 2);
+  mpv_free(v);
+  assert_string_equal(log.what, "scan");
+  assert_int_equal((int)log.done, 15);
+  assert_int_equal((int)log.total, 15);
+  mp_free(rt);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_glob),
@@ -365,6 +408,7 @@ int main(void) {
     cmocka_unit_test_setup_teardown(test_du_small, make_tmp, remove_tmp),
     cmocka_unit_test_setup_teardown(test_du_stop, make_tmp, remove_tmp),
     cmocka_unit_test_setup_teardown(test_binding, make_tmp, remove_tmp),
+    cmocka_unit_test_setup_teardown(test_progress, make_tmp, remove_tmp),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

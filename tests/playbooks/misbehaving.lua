@@ -17,7 +17,7 @@ return mp.playbook {
       end },
     mp.check { id = "eats-memory", title = "allocates without end",
       detect = function()
-        local t = {}
+        local t = {} -- luacheck: ignore 241
         for i = 1, math.huge do t[i] = ("x"):rep(1024) .. i end
       end },
     mp.check { id = "bad-return", title = "returns nonsense",

@@ -1,0 +1,427 @@
+-- marsplay.proxy: the proxy the MARS agent would use, read from the
+-- target's registry, and the guide's "Verifying proxy settings for
+-- Windows" (#verifying-proxy-settings-for-windows) as a check body.
+--
+--   proxy.read([params])           -> settings (see below)
+--   proxy.parse_server(s)          -> { host=, port=, url=, scheme= } | nil, why
+--   proxy.decode_winhttp(bytes)    -> decoded table | nil, why
+--   proxy.effective(params [, settings]) -> url|nil, user|nil, info
+--   proxy.detect_settings(ctx)     -> a detect result
+--   proxy.PARAMS                   -> parameter specs (merge into a playbook's)
+--
+-- Where the settings live:
+--   * the SYSTEM account's WinINet settings (the guide's psexec -s
+--     iexplore.exe → LAN settings): HKU\S-1-5-18\Software\Microsoft\
+--     Windows\CurrentVersion\Internet Settings, values ProxyEnable,
+--     ProxyServer, ProxyOverride, AutoConfigURL;
+--   * WinHTTP's machine proxy (netsh winhttp set proxy): the binary value
+--     WinHttpSettings under HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\
+--     Internet Settings\Connections.  Microsoft does not document its
+--     layout; decode_winhttp follows the layout described publicly by
+--     people who took it apart (the same one as WinINet's
+--     DefaultConnectionSettings): little-endian 32-bit version, change
+--     counter, flags (1 direct, 2 named proxy, 4 auto-config URL, 8
+--     auto-detect), then a 32-bit length and the proxy string, then a
+--     length and the bypass list.  The raw bytes stay in the evidence (hex)
+--     so a human can check the decoding;
+--   * the agent's own proxy (Set-OBMachineSetting -ProxyServer ...): where
+--     it is stored is unconfirmed, so it is read only when the parameters
+--     mars_proxy_key / mars_proxy_value name a location.
+
+local mp = require "marsplay"
+
+local reg = mp.reg
+local T = mp.text
+
+local M = {}
+
+M.SYSTEM_KEY = [[HKU\S-1-5-18\Software\Microsoft\Windows\CurrentVersion\Internet Settings]]
+M.WINHTTP_KEY = [[HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections]]
+M.WINHTTP_VALUE = "WinHttpSettings"
+
+M.PARAMS = {
+  proxy = { type = "string", default = "",
+            doc = "proxy for the probes instead of the one read from the target (http://host:port)" },
+  proxy_user = { type = "string", default = "", secret = true,
+                 doc = "proxy credentials user:password for the probes (secret: never printed)" },
+  mars_proxy_key = { type = "string", default = "",
+                     doc = "registry key holding the agent's own proxy (Set-OBMachineSetting); unconfirmed, so empty = not read" },
+  mars_proxy_value = { type = "string", default = "ProxyServer",
+                       doc = "value name under mars_proxy_key holding the agent's proxy (unconfirmed)" },
+}
+
+-- ---------- helpers ----------
+
+local function trim(s)
+  return (s:gsub("^%s+", ""):gsub("%s+$", ""))
+end
+
+local function nonempty(s)
+  if type(s) ~= "string" then return nil end
+  s = trim(s)
+  if s == "" then return nil end
+  return s
+end
+
+-- Values of a key by lower-cased name: { name = { type=, value= } }.
+local function values_ci(key)
+  local v, err, code = reg.values(key)
+  if not v then return nil, err, code end
+  local out = {}
+  for name, e in pairs(v) do out[name:lower()] = e end
+  return out
+end
+
+local function as_number(e)
+  if not e then return nil end
+  if type(e.value) == "number" then return e.value end
+  if type(e.value) == "string" then return tonumber(e.value) end
+  return nil
+end
+
+local function as_string(e)
+  if e and type(e.value) == "string" then return e.value end
+  return nil
+end
+
+local function hex(s)
+  return (s:gsub(".", function(c) return ("%02x"):format(c:byte()) end))
+end
+M.hex = hex
+
+-- ---------- the proxy server string ----------
+
+-- One "host:port" (or "scheme://host:port") entry.
+local function parse_one(s)
+  local scheme, rest = s:match("^(%a[%w+.-]*)://(.*)$")
+  if scheme then
+    scheme = scheme:lower()
+    if scheme ~= "http" and scheme ~= "https" then
+      return nil, ("unsupported proxy scheme '%s'"):format(scheme)
+    end
+  else
+    rest = s
+  end
+  rest = rest:gsub("/+$", "")
+  if rest:find("[%s/@;=,]") then return nil, "invalid characters in the proxy address" end
+  local host, port = rest:match("^%[([%x:.]+)%]:?(%d*)$")
+  if not host then
+    host, port = rest:match("^([^:]*):?(%d*)$")
+  end
+  if not host then return nil, "the port is not a number" end
+  if host == "" then return nil, "no host name" end
+  if not host:match("^[%w.%-_:]+$") then return nil, "invalid host name" end
+  if rest:sub(-1) == ":" then return nil, "the port is empty" end
+  if port == "" then return nil, "no port" end
+  local n = tonumber(port)
+  if not n or n < 1 or n > 65535 then return nil, "the port is out of range (1-65535)" end
+  local h = host:find(":", 1, true) and ("[" .. host .. "]") or host
+  return { host = host, port = n, scheme = scheme or "http",
+           server = h .. ":" .. n, url = (scheme or "http") .. "://" .. h .. ":" .. n }
+end
+
+--- Parse a ProxyServer string: "host:port", "http://host:port" or the
+--- per-protocol form "http=host:port;https=host:port".  For the per-
+--- protocol form the https entry wins (the endpoints are https), then
+--- http.  Returns { host, port, scheme, server, url } or nil, why.
+function M.parse_server(s)
+  s = nonempty(s)
+  if not s then return nil, "empty" end
+  if s:find("=", 1, true) then
+    local by = {}
+    for item in s:gmatch("[^;]+") do
+      local k, v = item:match("^%s*([%w]+)%s*=%s*(.-)%s*$")
+      if not k then return nil, ("malformed entry '%s'"):format(trim(item)) end
+      by[k:lower()] = v
+    end
+    local pick = by.https or by.http
+    if not pick then
+      return nil, "no http or https entry (socks and ftp proxies are not used for HTTPS)"
+    end
+    return parse_one(pick)
+  end
+  return parse_one(s)
+end
+
+-- ---------- WinHTTP ----------
+
+--- Decode a WinHttpSettings value (layout: see the header; not documented
+--- by Microsoft).  Returns a table or nil, why.
+function M.decode_winhttp(b)
+  if type(b) ~= "string" then return nil, "not binary data" end
+  if #b < 12 then return nil, ("too short (%d bytes)"):format(#b) end
+  local version, counter, flags, pos = string.unpack("<I4I4I4", b)
+  local out = { version = version, counter = counter, flags = flags,
+                direct = flags & 1 ~= 0, proxy_enabled = flags & 2 ~= 0,
+                autoconfig_enabled = flags & 4 ~= 0, autodetect = flags & 8 ~= 0 }
+  local function str(field)
+    if pos > #b then return true end            -- trailing fields are optional
+    if pos + 3 > #b then return nil, "truncated length of " .. field end
+    local n
+    n, pos = string.unpack("<I4", b, pos)
+    if n > #b - pos + 1 then return nil, ("length of %s (%d) runs past the end"):format(field, n) end
+    out[field] = b:sub(pos, pos + n - 1)
+    pos = pos + n
+    return true
+  end
+  for _, field in ipairs { "proxy", "bypass" } do
+    local ok, why = str(field)
+    if not ok then return nil, why end
+  end
+  return out
+end
+
+local function read_winhttp()
+  local w = { source = M.WINHTTP_KEY .. "\\" .. M.WINHTTP_VALUE,
+              layout = "undocumented by Microsoft; decoded per the publicly described layout" }
+  local v, t = reg.get(M.WINHTTP_KEY, M.WINHTTP_VALUE)
+  if v == nil then
+    w.present = false
+    w.note = "not set: WinHTTP uses direct access"
+    return w
+  end
+  w.present = true
+  w.type = t
+  if type(v) ~= "string" then
+    w.error = "unexpected value type " .. tostring(t)
+    return w
+  end
+  w.raw_hex = hex(v)
+  local d, why = M.decode_winhttp(v)
+  if not d then
+    w.error = "cannot decode: " .. why
+    return w
+  end
+  w.decoded = true
+  w.flags = d.flags
+  w.proxy_enabled = d.proxy_enabled
+  w.server = nonempty(d.proxy)
+  w.bypass = nonempty(d.bypass)
+  return w
+end
+
+-- ---------- reading ----------
+
+--- The proxy settings of the target:
+--- { available, source, enabled, server, override, autoconfig, key_exists,
+---   enable_raw, winhttp = {...}, mars = {...} | nil, error }
+function M.read(params)
+  params = params or {}
+  local r = { source = M.SYSTEM_KEY, enabled = false }
+  local ok, why = reg.available()
+  if not ok then
+    r.available = false
+    r.error = tostring(why)
+    return r
+  end
+  r.available = true
+  local v, err, code = values_ci(M.SYSTEM_KEY)
+  if not v then
+    r.key_exists = false
+    if code ~= "ENOENT" then r.error = err end
+    v = {}
+  else
+    r.key_exists = true
+  end
+  local en = as_number(v.proxyenable)
+  r.enable_raw = en
+  r.enabled = en ~= nil and en ~= 0
+  r.server = nonempty(as_string(v.proxyserver))
+  r.server_raw = as_string(v.proxyserver)
+  r.override = nonempty(as_string(v.proxyoverride))
+  r.autoconfig = nonempty(as_string(v.autoconfigurl))
+  r.winhttp = read_winhttp()
+  local key = nonempty(params.mars_proxy_key)
+  if key then
+    local name = nonempty(params.mars_proxy_value) or "ProxyServer"
+    local mv = reg.get(key, name)
+    r.mars = { source = key .. "\\" .. name, location = "unconfirmed (from parameters)",
+               server = type(mv) == "string" and nonempty(mv) or nil }
+  end
+  return r
+end
+
+-- ---------- the proxy for probes ----------
+
+local function creds(params)
+  local u = params and nonempty(params.proxy_user)
+  return u
+end
+
+--- The proxy URL the probes should use and the credentials:
+--- url|nil, user|nil, info = { source=, server=, bypass=, reason= }.
+--- Order: the proxy parameter; the agent's own proxy (when its location
+--- is given); the SYSTEM account's proxy when enabled; else direct.
+--- WinHTTP's proxy is reported by read() but not used: the guide points
+--- at the SYSTEM account's settings.
+function M.effective(params, settings)
+  params = params or {}
+  local user = creds(params)
+  local p = nonempty(params.proxy)
+  if p then
+    local parsed, why = M.parse_server(p)
+    if not parsed then
+      return nil, user, { source = "parameter proxy", error = "invalid proxy parameter: " .. why }
+    end
+    return parsed.url, user, { source = "parameter proxy", server = parsed.server }
+  end
+  settings = settings or M.read(params)
+  local pac = settings.autoconfig
+  if settings.mars and settings.mars.server then
+    local parsed = M.parse_server(settings.mars.server)
+    if parsed then
+      return parsed.url, user, { source = settings.mars.source, server = parsed.server }
+    end
+  end
+  if settings.enabled and settings.server then
+    local parsed, why = M.parse_server(settings.server)
+    if parsed then
+      return parsed.url, user, { source = settings.source, server = parsed.server,
+                                 bypass = settings.override, autoconfig = pac }
+    end
+    return nil, user, { source = "direct", autoconfig = pac,
+                        reason = "the SYSTEM proxy is enabled but unusable: " .. why }
+  end
+  return nil, user, { source = "direct", autoconfig = pac }
+end
+
+-- ---------- the check: Verifying proxy settings for Windows ----------
+
+M.GUIDE_STEPS = {
+  T([[Open Internet Explorer as SYSTEM: psexec -i -s "C:\Program Files\Internet Explorer\iexplore.exe" (PsExec from Sysinternals, elevated prompt).]],
+    [[Abra o Internet Explorer como SYSTEM: psexec -i -s "C:\Program Files\Internet Explorer\iexplore.exe" (PsExec do Sysinternals, prompt elevado).]]),
+  T("Go to Tools > Internet Options > Connections > LAN settings and review the SYSTEM account's proxy settings.",
+    "Vá para Ferramentas > Opções da Internet > Conexões > Configurações da LAN e revise as configurações de proxy da conta SYSTEM."),
+  T("If no proxy is used, clear the proxy details; if a proxy is used, make sure its IP address and port are correct.",
+    "Se nenhum proxy for usado, remova os detalhes do proxy; se um proxy for usado, verifique se o IP e a porta estão corretos."),
+}
+
+local function steps(first)
+  local r = {}
+  if first then r[#r + 1] = first end
+  for _, s in ipairs(M.GUIDE_STEPS) do r[#r + 1] = s end
+  return r
+end
+
+local function base_evidence(s)
+  local w = s.winhttp or {}
+  return {
+    source = s.source,
+    proxy_enable = s.enable_raw or false,
+    proxy_server = s.server_raw or false,
+    proxy_override = s.override or false,
+    autoconfig_url = s.autoconfig or false,
+    winhttp = w.present and (w.server or (w.error and ("undecodable: " .. w.error)) or "direct") or "not set (direct)",
+    winhttp_raw = w.raw_hex,
+    winhttp_layout = w.present and w.layout or nil,
+    mars_proxy = s.mars and (s.mars.server or "not set") or "not read (location unconfirmed)",
+  }
+end
+
+-- Can we connect to the proxy?  An HTTP request to the proxy itself: any
+-- answer (even 400 or 407) means it is listening.
+local function reach_proxy(ctx, parsed)
+  local net = require "marsplay.net"
+  local p = ctx.params or {}
+  local r = net.probe({ { name = "proxy", url = "http://" .. parsed.server .. "/" } },
+                      { timeout = p.timeout or 5 })[1]
+  return r
+end
+
+--- The SYSTEM proxy settings are consistent (and, live, the proxy answers).
+function M.detect_settings(ctx)
+  local p = ctx.params or {}
+  local s = M.read(p)
+  if not s.available then
+    return mp.skip(T("No Windows registry on this system (" .. tostring(s.error) .. "): the SYSTEM proxy settings cannot be read.",
+                     "Sem registro do Windows neste sistema (" .. tostring(s.error) .. "): as configurações de proxy da conta SYSTEM não podem ser lidas."))
+  end
+  local ev = base_evidence(s)
+  if s.error then
+    return { status = "error", reason = s.error, evidence = ev }
+  end
+  local w = s.winhttp or {}
+
+  if s.enabled then
+    if not s.server then
+      return mp.manual { evidence = ev,
+        message = T("The SYSTEM account has a proxy enabled (ProxyEnable={proxy_enable}) but no proxy server (ProxyServer is empty or missing).",
+                    "A conta SYSTEM tem um proxy habilitado (ProxyEnable={proxy_enable}), mas nenhum servidor proxy (ProxyServer vazio ou ausente)."),
+        recommendations = steps(T("Either enter the proxy's address and port in the SYSTEM account's LAN settings or, if this network has no proxy, turn the proxy option off.",
+                                  "Informe o endereço e a porta do proxy nas configurações de LAN da conta SYSTEM ou, se esta rede não tiver proxy, desative a opção de proxy.")) }
+    end
+    local parsed, why = M.parse_server(s.server)
+    if not parsed then
+      ev.problem = why
+      return mp.manual { evidence = ev,
+        message = T("The SYSTEM account's proxy server '{proxy_server}' is not a valid host:port ({problem}).",
+                    "O servidor proxy da conta SYSTEM '{proxy_server}' não é um host:porta válido ({problem})."),
+        recommendations = steps(T("Correct the proxy IP address and port in the SYSTEM account's LAN settings (form host:port).",
+                                  "Corrija o IP e a porta do proxy nas configurações de LAN da conta SYSTEM (formato host:porta).")) }
+    end
+    ev.proxy = parsed.server
+    if ctx.offline and not p.probe_offline then
+      ev.reachable = "not tested (offline volume)"
+      return mp.pass(ev, T("The SYSTEM account uses the proxy {proxy}; whether it is reachable can only be tested on the running server.",
+                           "A conta SYSTEM usa o proxy {proxy}; se ele está acessível só pode ser testado no servidor em execução."))
+    end
+    local r = reach_proxy(ctx, parsed)
+    -- any HTTP answer, a 407 included, means the proxy listens
+    local answered = r.result == "ok" or r.result == "proxy_auth"
+    ev.reachable = answered
+    ev.probe_result = r.result
+    ev.probe_detail = r.detail
+    if not answered then
+      return mp.manual { evidence = ev,
+        message = T("The SYSTEM account's proxy {proxy} cannot be reached ({probe_result}).",
+                    "O proxy {proxy} da conta SYSTEM não pode ser acessado ({probe_result})."),
+        recommendations = steps(T("Check that the proxy {proxy} is running and that its IP address and port are correct; if the network has no proxy, turn the proxy option off.",
+                                  "Verifique se o proxy {proxy} está em execução e se o IP e a porta estão corretos; se a rede não tiver proxy, desative a opção de proxy.")) }
+    end
+    return mp.pass(ev, T("The SYSTEM account uses the proxy {proxy}, which answers.",
+                         "A conta SYSTEM usa o proxy {proxy}, que responde."))
+  end
+
+  -- Proxy off.  The guide: no proxy configured but details given -> remove them.
+  if s.server then
+    return mp.finding { evidence = ev, clear = { "ProxyServer" },
+      message = T("The SYSTEM account's proxy is off but proxy details remain (ProxyServer={proxy_server}).",
+                  "O proxy da conta SYSTEM está desativado, mas ainda há detalhes de proxy (ProxyServer={proxy_server})."),
+      recommendations = {
+        T("If this network has no proxy, remove the proxy details (the fix clears ProxyServer for SYSTEM).",
+          "Se esta rede não tiver proxy, remova os detalhes do proxy (a correção limpa ProxyServer da conta SYSTEM)."),
+        T("If the server must use that proxy, turn the proxy option on instead (and do not apply this fix).",
+          "Se o servidor precisar usar esse proxy, ative a opção de proxy (e não aplique esta correção)."),
+      } }
+  end
+  if w.present and w.proxy_enabled and not w.server then
+    return mp.manual { evidence = ev,
+      message = T("WinHTTP's proxy is switched on but names no server ({winhttp_raw}).",
+                  "O proxy do WinHTTP está ativado, mas não indica servidor ({winhttp_raw})."),
+      recommendations = { T("Run 'netsh winhttp show proxy' and set or reset it: netsh winhttp set proxy host:port, or netsh winhttp reset proxy.",
+                            "Execute 'netsh winhttp show proxy' e ajuste ou redefina: netsh winhttp set proxy host:porta, ou netsh winhttp reset proxy.") } }
+  end
+  if s.autoconfig and not (ctx.offline and not p.probe_offline) then
+    local net = require "marsplay.net"
+    local r = net.probe({ { name = "pac", url = s.autoconfig } }, { timeout = p.timeout or 5 })[1]
+    ev.autoconfig_result = r.result
+    if r.result ~= "ok" then
+      return mp.manual { evidence = ev,
+        message = T("The SYSTEM account's proxy auto-config script {autoconfig_url} cannot be fetched ({autoconfig_result}).",
+                    "O script de configuração automática de proxy da conta SYSTEM {autoconfig_url} não pode ser obtido ({autoconfig_result})."),
+        recommendations = steps(T("Check the automatic configuration script address in the SYSTEM account's LAN settings, or clear it if it is not used.",
+                                  "Verifique o endereço do script de configuração automática nas configurações de LAN da conta SYSTEM, ou remova-o se não for usado.")) }
+    end
+  end
+  return mp.pass(ev, T("The SYSTEM account uses no proxy and holds no stale proxy details (WinHTTP: {winhttp}).",
+                       "A conta SYSTEM não usa proxy e não tem detalhes de proxy antigos (WinHTTP: {winhttp})."))
+end
+
+--- Fix for the stale details case: clear what detect_settings listed.
+function M.fix_settings(finding)
+  for _, name in ipairs(finding.clear or {}) do
+    mp.fix.set_value(M.SYSTEM_KEY, name, "REG_SZ", "")
+  end
+end
+
+return M

@@ -204,10 +204,10 @@ static int sb_lfs_call(lua_State *L) {
   }
   fd = plat_open_in(rt->rootfd, rel, (nofollow || !dir) ? O_PATH : O_RDONLY | O_DIRECTORY, 0);
   if (fd < 0) return mp_push_errno(L, fd, path);
-  if (base) snprintf(rel, sizeof rel, "/proc/self/fd/%d/%s", fd, base);
-  else snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+  snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
   lua_pushvalue(L, lua_upvalueindex(1));
-  lua_pushstring(L, base ? rel : proc);
+  if (base) lua_pushfstring(L, "%s/%s", proc, base);   /* base points into rel */
+  else lua_pushstring(L, proc);
   for (r = 2; r <= n; r++) lua_pushvalue(L, r);
   r = lua_pcall(L, n, LUA_MULTRET, 0);
   close(fd);

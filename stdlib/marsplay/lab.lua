@@ -65,9 +65,11 @@ end
 local faults_cache
 local function faults()
   if faults_cache then return faults_cache end
-  local list, by = {}, {}
+  local list, by, healthy = {}, {}, {}
   for _, modname in ipairs(fault_modules()) do
     local mod = require(modname)
+    -- a module may also complete the healthy volume (mod.healthy)
+    if type(mod.healthy) == "function" then healthy[#healthy + 1] = mod.healthy end
     for _, f in ipairs(mod) do
       assert(type(f.name) == "string" and type(f.apply) == "function"
              and type(f.description) == "string",
@@ -80,7 +82,7 @@ local function faults()
     end
   end
   table.sort(list, function(a, b) return a.name < b.name end)
-  faults_cache = { list = list, by = by }
+  faults_cache = { list = list, by = by, healthy = healthy }
   return faults_cache
 end
 
@@ -366,6 +368,7 @@ function M.build(dir, names)
   }, Lab)
   lab:log("building a healthy system volume in %s", lab.root)
   require("marsplay.lab.base").build(lab)
+  for _, complete in ipairs(faults().healthy) do complete(lab) end
   for _, f in ipairs(chosen) do
     lab:log("fault %s: %s", f.name, f.description)
     f.apply(lab)

@@ -113,12 +113,14 @@ static const char *type_name(mode_t m) {
 }
 
 static void push_statinfo(lua_State *L, const struct stat *st) {
+  char mode[16];                    /* lua_pushfstring has no %o */
+  snprintf(mode, sizeof mode, "%o", (unsigned)(st->st_mode & 07777));
   lua_createtable(L, 0, 4);
   lua_pushstring(L, type_name(st->st_mode));
   lua_setfield(L, -2, "type");
   lua_pushinteger(L, (lua_Integer)st->st_size);
   lua_setfield(L, -2, "size");
-  lua_pushfstring(L, "%o", (int)(st->st_mode & 07777));
+  lua_pushstring(L, mode);
   lua_setfield(L, -2, "mode");
 }
 
@@ -169,7 +171,9 @@ static int f_delete(lua_State *L) {
 }
 
 static int ci_match(const char *pattern, const char *name) {
-  return fnmatch(pattern, name, FNM_CASEFOLD | FNM_PERIOD) == 0;
+  /* no FNM_PERIOD: Windows has no hidden dot files, and fs.count agrees */
+  if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) return 0;
+  return fnmatch(pattern, name, FNM_CASEFOLD) == 0;
 }
 
 /* fix.delete_matching(dir, pattern): delete the regular files directly in

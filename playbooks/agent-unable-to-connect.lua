@@ -29,57 +29,6 @@ end
 local ERRORS = { "100050", "407" }
 local CAUSE = T("A proxy is blocking the connection.", "Um proxy está bloqueando a conexão.")
 
--- Windows Defender keeps its exclusions as value names under these keys.
-local DEFENDER = [[HKLM\SOFTWARE\Microsoft\Windows Defender]]
-
-local function exclusion_set(key)
-  local vals = mp.reg.values(key)
-  local set = {}
-  for name in pairs(vals or {}) do set[mars.norm(name):lower()] = true end
-  return set
-end
-
-local function antivirus(agent)
-  local steps = {
-    T("Exclude from antivirus scanning: CBEngine.exe (instead of dpmra.exe), CSC.exe of every .NET Framework version installed, " ..
-      "the scratch (cache) folder and the Bin folder.",
-      "Exclua da verificação antivírus: CBEngine.exe (em vez de dpmra.exe), o CSC.exe de cada versão do .NET Framework instalada, " ..
-      "a pasta de rascunho (cache) e a pasta Bin."),
-  }
-  for _, e in ipairs(mars.exclusions(agent)) do steps[#steps + 1] = e end
-  if not mp.reg.exists(DEFENDER) then
-    return mp.skip(T("No antivirus configuration is readable on this volume (Windows Defender is not installed); another antivirus product " ..
-                     "must exclude the agent's files: see the recommendations.",
-                     "Nenhuma configuração de antivírus pode ser lida neste volume (o Windows Defender não está instalado); outro antivírus " ..
-                     "precisa excluir os arquivos do agente: veja as recomendações."),
-                   { defender = false, exclusions = mars.exclusions(agent) })
-  end
-  local paths = exclusion_set(DEFENDER .. [[\Exclusions\Paths]])
-  local procs = exclusion_set(DEFENDER .. [[\Exclusions\Processes]])
-  local function has_path(p) return paths[mars.norm(p):lower()] == true end
-  local function has_proc(name, full)
-    return procs[name:lower()] == true or (full and procs[mars.norm(full):lower()] == true)
-  end
-  local missing = {}
-  local scratch = mars.scratch(agent)
-  if not has_path(scratch) then missing[#missing + 1] = scratch end
-  if not has_path(agent.bin) then missing[#missing + 1] = agent.bin end
-  local cbengine = mars.join(agent.bin, "cbengine.exe")
-  if not has_proc("cbengine.exe", cbengine) and not has_path(cbengine) then missing[#missing + 1] = "cbengine.exe" end
-  if not has_proc("csc.exe") then missing[#missing + 1] = "csc.exe" end
-  local ev = { defender = true, missing = missing }
-  if #missing == 0 then
-    return mp.pass(ev, T("Windows Defender excludes the agent's folders and processes.",
-                         "O Windows Defender exclui as pastas e os processos do agente."))
-  end
-  steps[#steps + 1] = T("Windows Defender: Add-MpPreference -ExclusionPath <folder> / -ExclusionProcess <file.exe> for each missing entry " ..
-                        "(or through the group policy that manages Defender).",
-                        "Windows Defender: Add-MpPreference -ExclusionPath <pasta> / -ExclusionProcess <arquivo.exe> para cada item ausente " ..
-                        "(ou pela política de grupo que gerencia o Defender).")
-  return mp.manual { evidence = ev, recommendations = steps,
-    message = T("Windows Defender does not exclude: {missing}.", "O Windows Defender não exclui: {missing}.") }
-end
-
 return mp.playbook {
   id = "agent-unable-to-connect",
   title = T("The agent was unable to connect to Microsoft Azure Backup",
@@ -124,7 +73,11 @@ return mp.playbook {
       cause = CAUSE,
       error_ids = ERRORS,
       severity = "medium",
-      detect = with_agent(function(agent) return antivirus(agent) end),
+      detect = with_agent(function(agent)
+        return require("marsplay.antivirus").detect(agent, {
+          message = T("Windows Defender does not exclude {missing}; antivirus scanning can block the agent's connection.",
+                      "O Windows Defender não exclui {missing}; a verificação antivírus pode bloquear a conexão do agente.") })
+      end),
     },
   },
 }

@@ -74,15 +74,25 @@ void mp_set_error(mp_runtime *rt, const char *fmt, ...) {
 
 void mp_notice(mp_runtime *rt, const char *fmt, ...) {
   va_list ap;
-  char buf[2048];
+  char buf[2048], *full = NULL, *red = NULL;
+  int n;
   va_start(ap, fmt);
-  vsnprintf(buf, sizeof buf, fmt, ap);
+  n = vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
-  if (rt->cfg.cb.on_message) rt->cfg.cb.on_message(rt->cfg.cb.ud, buf);
+  if (n >= (int)sizeof buf && (full = malloc((size_t)n + 1)) != NULL) {
+    va_start(ap, fmt);           /* whole, so that no secret is cut in two */
+    vsnprintf(full, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+  }
+  if (mp_redact_cstr(rt, full ? full : buf, &red) < 0) snprintf(buf, sizeof buf, "[redacted]");
+  if (rt->cfg.cb.on_message) rt->cfg.cb.on_message(rt->cfg.cb.ud, red ? red : full ? full : buf);
+  free(red);
+  free(full);
 }
 
 void mp_emit_event(mp_runtime *rt, mp_value *event) {
   if (event == NULL) return;
+  mp_redact_value(rt, event);
   if (rt->cfg.cb.on_event) {
     char ts[40];
     time_t now = time(NULL);
@@ -155,7 +165,7 @@ mp_value *mp_from_lua(lua_State *L, int idx, int depth) {
     case LUA_TSTRING: {
       size_t len;
       const char *s = lua_tolstring(L, idx, &len);
-      return mpv_str(s, len);
+      return mp_redacted_str(mp_rt(L), s, len);
     }
     case LUA_TTABLE: {
       lua_Integer n, i;
@@ -173,7 +183,7 @@ mp_value *mp_from_lua(lua_State *L, int idx, int depth) {
       v = mpv_obj();
       lua_pushnil(L);
       while (v && lua_next(L, idx)) {
-        char kbuf[64];
+        char kbuf[64], *rk = NULL;
         const char *k;
         if (lua_type(L, -2) == LUA_TSTRING) {
           k = lua_tostring(L, -2);
@@ -187,7 +197,10 @@ mp_value *mp_from_lua(lua_State *L, int idx, int depth) {
           lua_pop(L, 1);
           continue;
         }
+        if (mp_redact_cstr(mp_rt(L), k, &rk) < 0) k = "[redacted]";
+        else if (rk) k = rk;
         if (mpv_set(v, k, mp_from_lua(L, -1, depth + 1)) != 0) { mpv_free(v); v = NULL; }
+        free(rk);
         lua_pop(L, 1);
       }
       if (v == NULL) lua_pop(L, 2);
@@ -335,6 +348,7 @@ mp_runtime *mp_new(const mp_config *cfg, char **err) {
   if (rt == NULL) { fail(err, "out of memory"); return NULL; }
   rt->cfg = *cfg;
   rt->rootfd = -1;
+  rt->lockfd = -1;
   rt->cfg.root = rt->cfg.lang = rt->cfg.stdlib_dir = NULL;
   rt->cfg.only = rt->cfg.skip = rt->cfg.playbook_path = NULL;
   rt->mem_limit = cfg->mem_limit ? cfg->mem_limit : DEFAULT_MEM_LIMIT;
@@ -389,6 +403,8 @@ void mp_free(mp_runtime *rt) {
   if (rt == NULL) return;
   if (rt->L) lua_close(rt->L);
   hive_cache_free(rt);
+  mp_secrets_free(rt);
+  if (rt->lockfd >= 0) plat_close(rt->lockfd);
   if (rt->rootfd >= 0) plat_close(rt->rootfd);
   for (p = rt->params; p; p = pn) { pn = p->next; free(p->key); free(p->value); free(p); }
   for (h = rt->hostfns; h; h = hn) { hn = h->next; free(h->name); free(h); }
@@ -400,6 +416,7 @@ void mp_free(mp_runtime *rt) {
 
 int mp_set_param(mp_runtime *rt, const char *key, const char *value) {
   mp_param *p, **tail = &rt->params;
+  if (mp_secret_param(rt, key, value) != 0) return -1;
   for (p = rt->params; p; p = p->next) {
     if (strcmp(p->key, key) == 0) {
       char *v = strdup(value);
@@ -546,6 +563,27 @@ mp_value *mp_describe(mp_runtime *rt, const char *playbook, char **err) {
   lua_settop(L, top);
   free(path);
   return v;
+}
+
+int mp_lock(mp_runtime *rt, double timeout) {
+  char name[64] = "", who[128] = "holder unknown";
+  long holder = 0;
+  int fd;
+  if (rt->lockfd >= 0) return 0;
+  fd = plat_lock_dir(rt->root, timeout, &holder);
+  if (fd >= 0) { rt->lockfd = fd; return 0; }
+  if (fd != -EWOULDBLOCK) {
+    mp_set_error(rt, "cannot lock the target %s: %s", rt->root, strerror(-fd));
+    return -1;
+  }
+  if (holder > 0) {
+    snprintf(who, sizeof who, "process %ld", holder);
+    if (plat_proc_name(holder, name, sizeof name) == 0)
+      snprintf(who + strlen(who), sizeof who - strlen(who), " (%s)", name);
+  }
+  mp_set_error(rt, "another run holds the target %s: %s; %s", rt->root, who,
+               timeout > 0 ? "gave up waiting (--lock-timeout)" : "not waiting (--lock-timeout 0)");
+  return -1;
 }
 
 int mp_lockdown(mp_runtime *rt) {

@@ -85,6 +85,19 @@ static int vany(vbytes m) {
   memcpy(w, &m, VEC);
   return (w[0] | w[1]) != 0;
 }
+
+/* The first true lane of m (some lane is true). */
+static size_t vfirst(vbytes m) {
+  uint64_t w[VEC / 8];
+  size_t k;
+  memcpy(w, &m, VEC);
+  for (k = 0; w[k] == 0; k++) {}
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  return k * 8 + (size_t)__builtin_ctzll(w[k]) / 8;
+#else
+  return k * 8 + (size_t)__builtin_clzll(w[k]) / 8;
+#endif
+}
 #endif
 
 static uint64_t count_nl(const char *s, size_t n) {
@@ -134,11 +147,8 @@ static size_t next_0x(const unsigned char *b, size_t p, size_t end) {
 #ifdef VEC
   const vbytes zero = vsplat('0'), ex = vsplat('x');
   while (i + VEC + 1 <= end) {
-    if (vany((vbytes)((vload(b + i) == zero) & (vload(b + i + 1) == ex)))) {
-      size_t j;
-      for (j = 0; j < VEC; j++)
-        if (b[i + j] == '0' && b[i + j + 1] == 'x') return i + j + 1;
-    }
+    vbytes m = (vbytes)((vload(b + i) == zero) & (vload(b + i + 1) == ex));
+    if (vany(m)) return i + vfirst(m) + 1;
     i += VEC;
   }
 #endif

@@ -449,7 +449,7 @@ static int open_hive(mp_runtime *rt, int f, hive_h **out, char *err, size_t errs
   if (c->h[f]) { *out = c->h[f]; return 0; }
   if ((r = resolve_file(rt, f, rel, sizeof rel, err, errsz)) < 0) return r;
   mp_target_display(rel, disp, sizeof disp);
-  fd = plat_open_in(rt->rootfd, rel, O_RDONLY, 0);
+  fd = plat_open_in(rt->rootfd, rel, O_RDONLY | O_NONBLOCK, 0); /* a FIFO must not block */
   if (fd < 0) {
     snprintf(err, errsz, "%s: %s: %s", FILES[f].label, disp, strerror(-fd));
     return fd;
@@ -913,7 +913,7 @@ static int modify(mp_runtime *rt, const char *path, const char *name, int op,
     snprintf(err, errsz, "%s: folder of %s: %s", FILES[kp.file].label, disp, strerror(-r));
     goto out;
   }
-  fd = openat(dirfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  fd = openat(dirfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     r = -errno;
     if (r == -ELOOP)

@@ -46,6 +46,8 @@ struct mp_runtime {
   double started;
   char *last_error;
   void *hive_cache;         /* hive.c: opened hives */
+  void *secrets;            /* secrets.c: strings never written out */
+  plat_fd lockfd;           /* the target's run lock (mp_lock), -1: none */
 };
 
 mp_runtime *mp_rt(lua_State *L);
@@ -95,5 +97,29 @@ int mp_open_core(lua_State *L);   /* marsplay.core   engine.c    */
 
 /* Remediation helpers for bind_fix.c: is a change allowed now? */
 int mp_fix_allowed(lua_State *L); /* raises if not in fix phase */
+
+/* ---- secrets (secrets.c, marsplay.secret in bind_secret.c) ----
+ * Registered secrets and URL user information ("scheme://user:pass@")
+ * become "[redacted]" in whatever mp_from_lua, mp_emit_event and
+ * mp_notice hand out. */
+#define MP_SECRET_MIN 4
+int mp_open_secret(lua_State *L); /* marsplay.secret bind_secret.c */
+/* Register s (len bytes).  1 added (or known), 0 refused (shorter than
+ * MP_SECRET_MIN, or a word of the report itself), -1 out of memory. */
+int mp_secret_add(mp_runtime *rt, const char *s, size_t len);
+int mp_secret_refused(const char *s, size_t len);
+/* Is this --set parameter name a secret's (password, token, ...)? */
+int mp_secret_param_name(const char *key);
+/* Register the value of a secret parameter (and the part after ':');
+ * other parameters are ignored.  0 or -1 (out of memory). */
+int mp_secret_param(mp_runtime *rt, const char *key, const char *value);
+void mp_secrets_free(mp_runtime *rt);
+/* A string value of s with secrets redacted (NULL: out of memory). */
+mp_value *mp_redacted_str(const mp_runtime *rt, const char *s, size_t len);
+/* 0: nothing to redact (*out NULL); 1: *out is the redacted copy
+ * (malloc'd); -1: out of memory. */
+int mp_redact_cstr(const mp_runtime *rt, const char *s, char **out);
+/* Redact every string and key of v in place. */
+void mp_redact_value(const mp_runtime *rt, mp_value *v);
 
 #endif

@@ -188,4 +188,14 @@ int plat_timezone_files(const char *root, char *out, size_t outsz);
  * mechanism's version (> 0) or -errno; why says what happened. */
 int plat_restrict_writes(char *why, size_t whysz);
 
+/* ---- one run per target (platform_posix_lock.c) ---- */
+/* Take an exclusive advisory lock on the folder path (opened read-only:
+ * nothing is written), waiting up to timeout seconds (0: not at all).
+ * Returns the descriptor that holds the lock until it is closed,
+ * -EWOULDBLOCK if another holder kept it (*holder = its pid when it can
+ * be told, else 0), or -errno. */
+int plat_lock_dir(const char *path, double timeout, long *holder);
+/* Short command name of process pid.  0 or -errno. */
+int plat_proc_name(long pid, char *out, size_t outsz);
+
 #endif

@@ -160,7 +160,7 @@ static int sb_io_open(lua_State *L) {
   if (strcmp(mode, "r") != 0 && strcmp(mode, "rb") != 0)
     return luaL_error(L, "io.open: playbooks may only read (mode '%s' refused); "
                       "use the remediation API (marsplay.fix) to change files", mode);
-  fd = mp_target_open(mp_rt(L), path, O_RDONLY, 0);
+  fd = mp_target_open(mp_rt(L), path, O_RDONLY | O_NONBLOCK, 0); /* FIFOs: no hang */
   if (fd < 0) return mp_push_errno(L, fd, path);
   p = lua_newuserdatauv(L, sizeof *p, 0);
   p->closef = NULL;
@@ -544,7 +544,7 @@ static int init(lua_State *L) {
     {"marsplay.fs", mp_open_fs}, {"marsplay.reg", mp_open_reg},
     {"marsplay.xml", mp_open_xml}, {"marsplay.net", mp_open_net},
     {"marsplay.sys", mp_open_sys}, {"marsplay.fix", mp_open_fix},
-    {"marsplay.host", open_host}, {NULL, NULL}};
+    {"marsplay.host", open_host}, {"marsplay.secret", mp_open_secret}, {NULL, NULL}};
   const luaL_Reg *r;
   char path[MP_PATH_MAX];
   luaL_openlibs(L);

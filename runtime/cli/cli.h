@@ -16,6 +16,10 @@ int cmd_run(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_lab(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_new(int argc, char **argv);     /* new NAME [--dir DIR] (cmd_new.c) */
+int cmd_check(int argc, char **argv);   /* check PLAYBOOK... (cmd_check.c) */
+int cmd_test(int argc, char **argv);    /* test [PATH...] (cmd_test.c) */
+int cmd_report(int argc, char **argv);  /* report merge FILE... (cmd_report.c) */
 
 /* Output sinks shared by subcommands. */
 typedef struct cli_sink {

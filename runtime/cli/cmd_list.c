@@ -53,6 +53,7 @@ static void list_dir(mp_runtime *rt, const char *dir, const char *origin, int *b
   while ((e = readdir(d)) != NULL) {
     size_t len = strlen(e->d_name);
     if (len < 5 || strcmp(e->d_name + len - 4, ".lua") != 0 || e->d_name[0] == '.') continue;
+    if (len > 9 && strcmp(e->d_name + len - 9, "_test.lua") == 0) continue;  /* marsplay test */
     if (n == cap) {
       char **nn = realloc(names, (cap = cap ? cap * 2 : 32) * sizeof *names);
       if (nn == NULL) break;

@@ -13,6 +13,8 @@ static const char USAGE[] =
   "Usage: marsplay [options] PLAYBOOK...\n"
   "       marsplay list [--playbook-path DIRS]\n"
   "       marsplay lab DIR [--fault NAME]...  |  marsplay lab --list-faults\n"
+  "       marsplay new NAME [--dir DIR]  |  check PLAYBOOK...  |  test [PATH...]\n"
+  "       marsplay report merge [--format text|json|junit] [--output FILE] REPORT.json...\n"
   "\n"
   "Run remediation playbooks (files, or names of shipped playbooks) against\n"
   "this system or an offline Windows volume.\n"
@@ -29,6 +31,9 @@ static const char USAGE[] =
   "  --junit FILE           also write a JUnit XML report\n"
   "  --log FILE             append a JSON-lines event log\n"
   "  --timeout SECONDS      time budget per check (default 60)\n"
+  "  --waivers FILE         waive known problems: lines 'ID | [until YYYY-MM-DD |] why'\n"
+  "  --lock-timeout SECONDS wait this long for another run on the same target\n"
+  "                         to end (default 30; 0: do not wait)\n"
   "  --lang en|pt-BR        language of the report (default from LANG)\n"
   "  --playbook-path DIRS   ':'-separated folders searched for playbooks and modules\n"
   "                         (also $MARSPLAY_PATH)\n"
@@ -40,7 +45,7 @@ static const char USAGE[] =
   "3 problems need manual action; 4 a fix failed or did not verify.\n";
 
 enum { O_DRY = 256, O_NOFIX, O_ROOT, O_SET, O_ONLY, O_SKIP, O_FORMAT, O_JUNIT,
-       O_LOG, O_TIMEOUT, O_LANG, O_PBPATH, O_COLOR };
+       O_LOG, O_TIMEOUT, O_LANG, O_PBPATH, O_COLOR, O_LOCKTO, O_WAIVERS };
 
 static const struct option LONGOPTS[] = {
   {"dry-run", no_argument, NULL, O_DRY},
@@ -57,6 +62,8 @@ static const struct option LONGOPTS[] = {
   {"playbook-path", required_argument, NULL, O_PBPATH},
   {"color", required_argument, NULL, O_COLOR},
   {"colour", required_argument, NULL, O_COLOR},
+  {"lock-timeout", required_argument, NULL, O_LOCKTO},
+  {"waivers", required_argument, NULL, O_WAIVERS},
   {"version", no_argument, NULL, 'V'},
   {"help", no_argument, NULL, 'h'},
   {NULL, 0, NULL, 0}};
@@ -64,8 +71,10 @@ static const struct option LONGOPTS[] = {
 typedef struct run_opts {
   mp_config cfg;
   const char *format, *junit, *log, *color;
+  const char *waivers;   /* --waivers FILE */
   char **sets;
   int nsets;
+  double lock_timeout;   /* --lock-timeout: seconds to wait for the target */
 } run_opts;
 
 static int parse_timeout(const char *s, double *out) {
@@ -85,6 +94,7 @@ static int parse(int argc, char **argv, run_opts *o) {
   o->cfg = mp_config_default();
   o->format = "text";
   o->color = "auto";
+  o->lock_timeout = 30;
   o->cfg.playbook_path = getenv("MARSPLAY_PATH");
   o->sets = calloc((size_t)argc + 1, sizeof *o->sets);
   if (o->sets == NULL) { cli_error("out of memory"); return -1; }
@@ -134,6 +144,13 @@ static int parse(int argc, char **argv, run_opts *o) {
         }
         o->color = optarg;
         break;
+      case O_LOCKTO:
+        if (parse_timeout(optarg, &o->lock_timeout) != 0) {
+          cli_error("--lock-timeout %s: expected seconds between 0 and 86400", optarg);
+          return -1;
+        }
+        break;
+      case O_WAIVERS: o->waivers = optarg; break;
       case 'V': printf("marsplay %s\n", MARSPLAY_VERSION); return 1;
       case 'h': fputs(USAGE, stdout); return 1;
       default:
@@ -187,7 +204,31 @@ static mp_runtime *make_runtime(run_opts *o, cli_sink *sink) {
     }
     *eq = '=';
   }
+  if (o->waivers && mp_set_waivers(rt, o->waivers, &err) < 0) {
+    cli_error("%s", err ? err : "out of memory");
+    free(err);
+    mp_free(rt);
+    return NULL;
+  }
   return rt;
+}
+
+/* Say which waivers expired (their checks count again). */
+static void warn_expired(const mp_value *report) {
+  const mp_value *pbs = mp_value_get(report, "playbooks");
+  size_t i, j;
+  for (i = 0; pbs && i < mp_value_len(pbs); i++) {
+    const mp_value *pb = mp_value_at(pbs, i), *checks = mp_value_get(pb, "checks");
+    for (j = 0; checks && j < mp_value_len(checks); j++) {
+      const mp_value *c = mp_value_at(checks, j);
+      const char *until = mp_value_string(mp_value_get(c, "waiver_expired"), NULL);
+      if (until)
+        cli_warn("the waiver of %s/%s expired on %s: it is %s again",
+                 mp_value_string(mp_value_get(pb, "id"), NULL),
+                 mp_value_string(mp_value_get(c, "id"), NULL), until,
+                 mp_value_string(mp_value_get(c, "status"), NULL));
+    }
+  }
 }
 
 int cmd_run(int argc, char **argv) {
@@ -205,16 +246,22 @@ int cmd_run(int argc, char **argv) {
     free(o.sets);
     return MP_EXIT_ERROR;
   }
-  if (o.junit && (junit = fopen(o.junit, "w")) == NULL) {
-    cli_error("--junit %s: %s", o.junit, strerror(errno));
-    free(o.sets);
-    return MP_EXIT_ERROR;
-  }
   rt = make_runtime(&o, &sink);
   if (rt == NULL) {
     free(o.sets);
     if (sink.log) fclose(sink.log);
-    if (junit) fclose(junit);
+    return MP_EXIT_ERROR;
+  }
+  /* One run at a time per target (before any output is truncated). */
+  if (mp_lock(rt, o.lock_timeout) != 0 ||
+      (o.junit && (junit = fopen(o.junit, "w")) == NULL)) {
+    if (o.junit && junit == NULL && mp_last_error(rt) == NULL)
+      cli_error("--junit %s: %s", o.junit, strerror(errno));
+    else
+      cli_error("%s", mp_last_error(rt));
+    mp_free(rt);
+    free(o.sets);
+    if (sink.log) fclose(sink.log);
     return MP_EXIT_ERROR;
   }
   /* Every output is open: in a dry-run, forbid any other write. */
@@ -223,6 +270,7 @@ int cmd_run(int argc, char **argv) {
   cli_progress_clear(&sink);
   report = mp_report(rt);
   code = mp_exit_code(rt);
+  if (o.waivers) warn_expired(report);
   if (strcmp(o.format, "json") == 0) {
     if (mp_report_write_json(report, stdout) != 0) code = MP_EXIT_ERROR;
   } else {

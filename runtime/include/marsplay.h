@@ -131,9 +131,60 @@ void mp_value_free(mp_value *v);
  * it cannot (the report then carries a notice saying why). */
 int mp_lockdown(mp_runtime *rt);
 
+/* One run at a time per target: take an exclusive lock on the target's
+ * root folder ("/" for the live system), waiting up to timeout seconds
+ * (0: do not wait).  Nothing is written, so it works before or after
+ * mp_lockdown.  Held until mp_free.  Returns 0, or -1 with
+ * mp_last_error() naming the holder when it can be told. */
+int mp_lock(mp_runtime *rt, double timeout);
+
 /* Evaluate Lua code in a fresh sandbox (inspection only); the value it
  * returns, as a report value the caller frees, or NULL with *err set. */
 mp_value *mp_eval(mp_runtime *rt, const char *code, char **err);
+
+/* Validate a playbook without running any check (`marsplay check`):
+ * {file, id, problems = [{line, message [, file]}]}, problems empty when
+ * the playbook is clean.  Caller frees; NULL with *err (malloc'd) when
+ * the playbook is not found. */
+mp_value *mp_check(mp_runtime *rt, const char *playbook, char **err);
+
+/* Waive known problems for every later mp_run: file holds one waiver a
+ * line, "ID | justification" or "ID | until YYYY-MM-DD | justification"
+ * (ID: playbook/check or check; '#' comments).  A waived fail, planned,
+ * manual or fix-failed check gets status "waived" (waived_status, waiver,
+ * waiver_until) and counts as healthy; an expired waiver waives nothing
+ * (waiver_expired).  Returns the number of waivers, or -1 with *err
+ * (malloc'd, "file:line: message") when the file is malformed. */
+int mp_set_waivers(mp_runtime *rt, const char *file, char **err);
+
+/* ---- fleets: reading saved JSON reports and merging many hosts' ---- */
+
+/* Parse JSON text (strict RFC 8259; a UTF-8 or UTF-16 byte-order mark is
+ * accepted) into a value the caller frees with mp_value_free.  NULL on
+ * failure, with *err (malloc'd, "line L, column C: what") if err is given. */
+mp_value *mp_json_parse(const char *text, size_t len, char **err);
+
+/* Merge the reports of several hosts into one summary document (its JSON
+ * Schema is schemas/merge.schema.json): per playbook and check, how many
+ * hosts had each status and every host's result; the exit code follows
+ * the usual rules over all hosts.  mp_merge_add copies what it needs from
+ * report (a parsed JSON report, or mp_report()); label names the host
+ * (NULL: the report's hostname, plus ":ROOT" for an offline volume);
+ * a repeated label gets "#2", "#3"... appended.  It returns 0, or -1 with
+ * *err (malloc'd) when the report is not a marsplay report, leaving the
+ * merge as it was. */
+typedef struct mp_merge mp_merge;
+mp_merge *mp_merge_new(void);
+int mp_merge_add(mp_merge *m, const mp_value *report, const char *label, char **err);
+/* The merged document, valid until the next mp_merge_add or mp_merge_free;
+ * NULL on out of memory. */
+const mp_value *mp_merge_result(mp_merge *m);
+void mp_merge_free(mp_merge *m);
+/* A merged document as text for an operator, or as JUnit XML (one
+ * testsuite per playbook, one testcase per check and host).  malloc'd,
+ * NUL-terminated; NULL on out of memory. */
+char *mp_merge_to_text(const mp_value *merged);
+char *mp_merge_to_junit(const mp_value *merged);
 
 #ifdef __cplusplus
 }

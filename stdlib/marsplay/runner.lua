@@ -319,6 +319,99 @@ local function run_check(check, ctx, cfg, lang, results, emit)
              tostring(vres.message and text(vres.message, lang, vars) or vres.status) })
 end
 
+-- ---------- waivers (--waivers FILE) ----------
+
+-- One waiver a line:  ID | justification
+--                     ID | until YYYY-MM-DD | justification
+-- ID is playbook/check or check (any playbook); '#' starts a comment
+-- line.  A waiver holds through its `until` day (UTC).  A waived problem
+-- (fail, planned, manual, fix-failed) is reported as "waived", keeping
+-- its status in waived_status and the justification in waiver.
+local waivers = nil
+local ID_PATTERN = "^[%w_%-%.]+$"
+local WAIVABLE = { fail = true, planned = true, manual = true, ["fix-failed"] = true }
+
+local function valid_date(s)
+  local y, m, d = s:match("^(%d%d%d%d)%-(%d%d)%-(%d%d)$")
+  if not y then return false end
+  y, m, d = tonumber(y), tonumber(m), tonumber(d)
+  if m < 1 or m > 12 or d < 1 then return false end
+  local days = { 31, (y % 4 == 0 and (y % 100 ~= 0 or y % 400 == 0)) and 29 or 28,
+                 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 }
+  return d <= days[m]
+end
+
+local function trim(s) return (s:match("^%s*(.-)%s*$")) end
+
+-- Parse and keep the waivers of file for every later run; raises
+-- "file:line: message" on the first malformed line.  Returns the count.
+function M.set_waivers(file)
+  local f, err = io.open(file, "rb")
+  if not f then error(("%s: cannot read the waiver file: %s"):format(file, tostring(err)), 0) end
+  local data = f:read("a")
+  f:close()
+  local list, by_id, n = {}, {}, 0
+  local function bad(ln, msg) error(("%s:%d: %s"):format(file, ln, msg), 0) end
+  local ln = 0
+  for line in (data .. "\n"):gmatch("([^\n]*)\n") do
+    ln = ln + 1
+    line = line:gsub("\r$", "")
+    if ln == 1 then line = line:gsub("^\239\187\191", "") end
+    if not (line:match("^%s*$") or line:match("^%s*#")) then
+      local fields = {}
+      for part in (line .. "|"):gmatch("([^|]*)|") do fields[#fields + 1] = trim(part) end
+      if #fields < 2 or #fields > 3 then
+        bad(ln, "expected 'ID | justification' or 'ID | until YYYY-MM-DD | justification'")
+      end
+      local id, just, until_ = fields[1], fields[#fields], nil
+      local pb, ck = id:match("^([^/]+)/([^/]+)$")
+      if not ((pb and pb:match(ID_PATTERN) and ck:match(ID_PATTERN)) or id:match(ID_PATTERN)) then
+        bad(ln, ("'%s' is not a check id (playbook/check or check)"):format(id))
+      end
+      if #fields == 3 then
+        until_ = fields[2]:match("^until%s+(%S+)$")
+        if not until_ then bad(ln, ("expected 'until YYYY-MM-DD', got '%s'"):format(fields[2])) end
+        if not valid_date(until_) then bad(ln, ("'%s' is not a date (YYYY-MM-DD)"):format(until_)) end
+      elseif just:match("^until%s") then
+        bad(ln, "the justification is missing (ID | until YYYY-MM-DD | justification)")
+      end
+      if just == "" then bad(ln, "the justification is missing") end
+      if by_id[id] then bad(ln, ("'%s' is already waived at line %d"):format(id, by_id[id].line)) end
+      local w = { id = id, until_ = until_, justification = just, line = ln, file = file }
+      by_id[id] = w
+      list[#list + 1] = w
+      n = n + 1
+    end
+  end
+  waivers = { by_id = by_id, list = list }
+  return n
+end
+
+-- Apply the waivers to one check result (in place).
+local function waive(pbid, res, emit)
+  if not waivers or not WAIVABLE[res.status] then return end
+  local w = waivers.by_id[pbid .. "/" .. res.id] or waivers.by_id[res.id]
+  if not w then return end
+  local where = ("%s:%d"):format(w.file, w.line)
+  if w.until_ and os.date("!%Y-%m-%d") > w.until_ then
+    res.waiver_expired = w.until_
+    res.waiver = w.justification
+    local note = ("waiver %s (%s) expired on %s: %s"):format(w.id, where, w.until_, w.justification)
+    res.reason = res.reason and (res.reason .. "; " .. note) or note
+    emit { event = "waiver-expired", check = res.id, status = res.status, waiver = w.justification,
+           ["until"] = w.until_ }
+    return
+  end
+  res.waived_status = res.status
+  res.status = "waived"
+  res.waiver = w.justification
+  res.waiver_until = w.until_
+  res.reason = ("%s (waiver %s%s; status %s)"):format(w.justification, where,
+      w.until_ and (", until " .. w.until_) or "", res.waived_status)
+  emit { event = "waived", check = res.id, status = "waived", waived_status = res.waived_status,
+         waiver = w.justification, ["until"] = w.until_ }
+end
+
 -- ---------- public entry points ----------
 
 function M.run(file)
@@ -361,6 +454,7 @@ function M.run(file)
   for _, check in ipairs(desc.checks) do
     if (not only or only[check.id]) and not (skip and skip[check.id]) then
       local res = run_check(check, new_ctx(check.id), cfg, lang, results, emit)
+      waive(desc.id, res, emit)
       results[check.id] = res
       report.checks[#report.checks + 1] = res
       code = combine(code, CODE[res.status] or 0)
@@ -396,6 +490,289 @@ function M.eval(code)
   local ok, r = call(cfg, chunk)
   if not ok then error(r, 0) end
   return r
+end
+
+
+-- ---------- authoring: `marsplay check` ----------
+
+-- Validate a playbook without running any check: load it in a fresh
+-- sandbox (its top-level code runs, as for describe) and look at the
+-- structure it declares.  Returns { file=, id=, problems = [{line=,
+-- message=, file=?}] }; line numbers come from the source text (where a
+-- check or parameter is declared) or from the debug info of functions.
+
+local PARAM_TYPES = { number = true, string = true, boolean = true, list = true }
+local ANCHOR_PATTERN = "^[a-z0-9%-]+$"
+
+local function source_lines(file)
+  local f = io.open(file, "rb")
+  if not f then return {} end
+  local lines = {}
+  for l in f:lines() do lines[#lines + 1] = l end
+  f:close()
+  return lines
+end
+
+local function escape_pattern(s)
+  return (s:gsub("[%^%$%(%)%%%.%[%]%*%+%-%?]", "%%%0"))
+end
+
+-- First line at or after `from` matching pattern.
+local function find_line(lines, pattern, from)
+  for i = from or 1, #lines do
+    if lines[i]:find(pattern) then return i end
+  end
+  return nil
+end
+
+-- Where a function was defined, if in this file.
+local function fn_line(fn, chunkname)
+  if type(fn) ~= "function" then return nil end
+  local info = debug.getinfo(fn, "S")
+  if info and info.source == chunkname and info.linedefined and info.linedefined > 0 then
+    return info.linedefined
+  end
+  return nil
+end
+
+-- "file:12: message" from a load error -> file, 12, message.
+local function split_error(msg)
+  local f, l, rest = tostring(msg):match("^(.-):(%d+): (.*)$")
+  if f then return f, tonumber(l), rest end
+  return nil, nil, tostring(msg)
+end
+
+local function is_array_of(t, kind)
+  if type(t) ~= "table" then return false end
+  local n = 0
+  for _ in pairs(t) do n = n + 1 end
+  if n ~= #t then return false end
+  for _, v in ipairs(t) do
+    if type(v) ~= kind then return false end
+  end
+  return true
+end
+
+function M.check(file)
+  local cfg = core.config()
+  local result = { file = file, problems = array() }
+  local problems = result.problems
+  local lines = source_lines(file)
+  local function add(line, msg, other)
+    problems[#problems + 1] = { line = line or 1, message = msg, file = other, n = #problems + 1 }
+  end
+
+  local env = core.new_env(dirname(file))
+  local chunk, err = core.load(file, env)
+  if not chunk then
+    local _, l, rest = split_error(err)
+    add(l, "cannot load: " .. rest)
+    return result
+  end
+  local chunkname = debug.getinfo(chunk, "S").source
+  core.set_phase("load")
+  local ok, desc = call(cfg, chunk)
+  if not ok then
+    local f, l, rest = split_error(desc)
+    if f and chunkname == "@" .. f then add(l, "error while loading: " .. rest)
+    elseif f then add(1, "error while loading: " .. rest, f .. ":" .. l)
+    else add(1, "error while loading: " .. rest) end
+    return result
+  end
+  if type(desc) ~= "table" then
+    add(#lines > 0 and #lines or 1, "the playbook must return a table built with marsplay.playbook{...} (it returned a "
+        .. type(desc) .. ")")
+    return result
+  end
+
+  -- texts: a string, or { en = ..., ["pt-BR"] = ... } with both
+  local function text_ok(v, what, line, required)
+    if v == nil then
+      if required then add(line, what .. " is missing") end
+      return
+    end
+    if type(v) == "string" then
+      if v == "" then add(line, what .. " is empty") end
+      return
+    end
+    if type(v) ~= "table" then
+      add(line, what .. " must be a string or mp.text(en, pt) (it is a " .. type(v) .. ")")
+      return
+    end
+    for _, lang in ipairs({ "en", "pt-BR" }) do
+      if type(v[lang]) ~= "string" or v[lang] == "" then
+        add(line, what .. " has no " .. lang .. " text")
+      end
+    end
+  end
+
+  local top = find_line(lines, "marsplay%.playbook") or find_line(lines, "%.playbook%s*[{(]")
+      or find_line(lines, "^%s*return") or 1
+  result.id = type(desc.id) == "string" and desc.id or nil
+  if type(desc.id) ~= "string" then
+    add(top, "the playbook has no id (a string)")
+  elseif not desc.id:match(ID_PATTERN) then
+    add(find_line(lines, "id%s*=%s*[\"']" .. escape_pattern(desc.id)) or top,
+        ("playbook id '%s' is invalid (letters, digits, '-', '_', '.')"):format(desc.id))
+  end
+  text_ok(desc.title, "the playbook's title", find_line(lines, "^%s*title%s*=", top) or top, true)
+  if desc.anchor ~= nil and (type(desc.anchor) ~= "string" or not desc.anchor:match(ANCHOR_PATTERN)) then
+    add(find_line(lines, "^%s*anchor%s*=", top) or top,
+        "anchor must be a guide anchor (lowercase letters, digits and '-')")
+  end
+
+  -- parameters
+  if desc.params ~= nil and type(desc.params) ~= "table" then
+    add(find_line(lines, "params%s*=") or top, "params must be a table")
+  elseif desc.params then
+    local pline = find_line(lines, "params%s*=") or top
+    local names = {}
+    for name in pairs(desc.params) do names[#names + 1] = tostring(name) end
+    table.sort(names)
+    for _, name in ipairs(names) do
+      local spec = desc.params[name]
+      local line = find_line(lines, "[%s{,]" .. escape_pattern(name) .. "%s*=", pline)
+          or find_line(lines, "^" .. escape_pattern(name) .. "%s*=", pline) or pline
+      local what = "parameter " .. name
+      if not name:match("^[%a_][%w_]*$") then
+        add(line, what .. ": the name must be an identifier (letters, digits, '_')")
+      end
+      if type(spec) ~= "table" then spec = { default = spec } end
+      local kind = spec.type
+      if kind == nil then
+        kind = type(spec.default)
+        if spec.default == nil then
+          add(line, what .. ": no type and no default")
+          kind = nil
+        elseif kind == "table" then
+          add(line, what .. ": a table default needs type = \"list\"")
+          kind = nil
+        elseif not PARAM_TYPES[kind] then
+          add(line, what .. ": default of unsupported type " .. kind)
+          kind = nil
+        end
+      elseif not PARAM_TYPES[kind] then
+        add(line, ("%s: unknown type '%s' (number, string, boolean or list)"):format(what, tostring(kind)))
+        kind = nil
+      end
+      local d = spec.default
+      if kind and d == nil then
+        add(line, what .. ": no default (give one, e.g. \"\" or {} for \"none\")")
+      elseif kind == "list" then
+        if not is_array_of(d, "string") then
+          add(line, what .. ": the default of a list must be an array of strings")
+        end
+      elseif kind and type(d) ~= kind then
+        add(line, ("%s: the default is a %s, not a %s"):format(what, type(d), kind))
+      end
+      for _, b in ipairs({ "min", "max" }) do
+        if spec[b] ~= nil then
+          if type(spec[b]) ~= "number" then
+            add(line, ("%s: %s must be a number"):format(what, b))
+          elseif kind ~= "number" then
+            add(line, ("%s: %s only applies to numbers"):format(what, b))
+          elseif type(d) == "number" and ((b == "min" and d < spec[b]) or (b == "max" and d > spec[b])) then
+            add(line, ("%s: the default %s is %s %s %s"):format(what, tostring(d),
+                b == "min" and "below" or "above", b, tostring(spec[b])))
+          end
+        end
+      end
+      if spec.doc ~= nil then text_ok(spec.doc, what .. ": doc", line, false) end
+    end
+  end
+
+  -- checks
+  if type(desc.checks) ~= "table" then
+    add(top, "the playbook has no checks list")
+    return result
+  end
+  if #desc.checks == 0 then add(find_line(lines, "checks%s*=") or top, "the checks list is empty") end
+  local cline = find_line(lines, "checks%s*=") or top
+  local index = {}
+  for i, c in ipairs(desc.checks) do
+    if type(c) == "table" and type(c.id) == "string" and index[c.id] == nil then index[c.id] = i end
+  end
+  local seen, cursor = {}, cline
+  for i, c in ipairs(desc.checks) do
+    if type(c) ~= "table" then
+      add(cline, ("check #%d is not a table (build it with mp.check{...})"):format(i))
+    else
+      local id = c.id
+      local line
+      if type(id) == "string" then
+        local pat = "id%s*=%s*[\"']" .. escape_pattern(id) .. "[\"']"
+        line = find_line(lines, pat, cursor) or find_line(lines, pat, cline)
+        if line then cursor = line + 1 end
+      end
+      line = line or fn_line(c.detect, chunkname) or cline
+      local what = type(id) == "string" and ("check '" .. id .. "'") or ("check #" .. i)
+      if type(id) ~= "string" then
+        add(line, what .. " has no id (a string)")
+      else
+        if not id:match(ID_PATTERN) then
+          add(line, ("check id '%s' is invalid (letters, digits, '-', '_', '.')"):format(id))
+        end
+        if seen[id] then add(line, ("duplicate check id '%s' (first at check #%d)"):format(id, seen[id])) end
+        seen[id] = seen[id] or i
+      end
+      text_ok(c.title, what .. ": title", line, true)
+      text_ok(c.cause, what .. ": cause", line, false)
+      if type(c.detect) ~= "function" then add(line, what .. " has no detect function") end
+      if c.fix ~= nil and type(c.fix) ~= "function" then add(line, what .. ": fix must be a function") end
+      if c.verify ~= nil and type(c.verify) ~= "function" then add(line, what .. ": verify must be a function") end
+      if c.verify ~= nil and c.fix == nil then add(line, what .. ": verify without fix is never run") end
+      if c.severity ~= nil and not SEVERITIES[c.severity] then
+        add(line, ("%s: unknown severity '%s' (critical, high, medium, low or info)"):format(what, tostring(c.severity)))
+      end
+      if c.anchor ~= nil and (type(c.anchor) ~= "string" or not c.anchor:match(ANCHOR_PATTERN)) then
+        add(line, what .. ": anchor must be a guide anchor (lowercase letters, digits and '-')")
+      end
+      if c.error_ids ~= nil then
+        if type(c.error_ids) ~= "table" then
+          add(line, what .. ": error_ids must be a list of strings")
+        else
+          for j, e in pairs(c.error_ids) do
+            if type(j) ~= "number" or type(e) ~= "string" then
+              add(line, ("%s: error_ids[%s] must be a string (write \"%s\")"):format(what, tostring(j), tostring(e)))
+            end
+          end
+        end
+      end
+      if c.recommendations ~= nil then
+        if type(c.recommendations) ~= "table" then
+          add(line, what .. ": recommendations must be a list")
+        elseif c.recommendations.en or c.recommendations["pt-BR"] then
+          text_ok(c.recommendations, what .. ": recommendations", line, false)
+        else
+          for j, r in ipairs(c.recommendations) do text_ok(r, ("%s: recommendation %d"):format(what, j), line, false) end
+        end
+      end
+      if c.depends ~= nil then
+        if type(c.depends) ~= "table" then
+          add(line, what .. ": depends must be a list of check ids")
+        else
+          for _, dep in ipairs(c.depends) do
+            if type(dep) ~= "string" then
+              add(line, what .. ": depends lists a " .. type(dep) .. ", not a check id")
+            elseif dep == id then
+              add(line, what .. " depends on itself")
+            elseif not index[dep] then
+              add(line, ("%s depends on unknown check '%s'"):format(what, dep))
+            elseif index[dep] > i then
+              add(line, ("%s depends on '%s', which runs after it (list prerequisites first)"):format(what, dep))
+            end
+          end
+        end
+      end
+    end
+  end
+  table.sort(problems, function(a, b)
+    if (a.file or "") ~= (b.file or "") then return (a.file or "") < (b.file or "") end
+    if a.line ~= b.line then return a.line < b.line end
+    return a.n < b.n
+  end)
+  for _, p in ipairs(problems) do p.n = nil end
+  return result
 end
 
 return M

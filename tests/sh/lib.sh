@@ -90,3 +90,35 @@ finish() {
   say "$_passes passed, $_fails failed"
   [ "$_fails" -eq 0 ]
 }
+
+# MARSPLAY_VALGRIND=1: every run of $MP goes through valgrind (memcheck,
+# definite and indirect leaks count as errors, exit 99).  Each process
+# logs to $MARSPLAY_VALGRIND_LOG.<pid> (default in $T); finish fails the
+# test if any log is not empty, and shows it.
+if [ "${MARSPLAY_VALGRIND:-0}" = 1 ]; then
+  _vglog=${MARSPLAY_VALGRIND_LOG:-$T/valgrind}
+  {
+    printf '#!/bin/sh\n'
+    printf 'exec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect'
+    printf ' --show-leak-kinds=definite,indirect --child-silent-after-fork=yes --vgdb=no'
+    printf ' "--log-file=%s.%%p" "%s" "$@"\n' "$_vglog" "$MP"
+  } >"$T/marsplay-valgrind"
+  chmod +x "$T/marsplay-valgrind"
+  MP="$T/marsplay-valgrind"
+  eval "$(declare -f finish | sed '1s/^finish/_finish_plain/')"
+  finish() {
+    local f
+    for f in "$_vglog".*; do
+      [ -s "$f" ] || continue
+      # valgrind 3.19 does not know openat2 and Landlock: it says so, and
+      # the calls fail with ENOSYS (marsplay then uses its fallbacks).
+      grep -v -e 'WARNING: unhandled .* syscall' -e 'You may be able to write your own handler' \
+        -e 'README_MISSING_SYSCALL_OR_IOCTL' -e 'Nevertheless we consider this a bug' \
+        -e 'valgrind.org/support/bug_reports' "$f" >"$f.errors" || true
+      [ -s "$f.errors" ] || continue
+      fail "valgrind found errors: $f"
+      head -80 "$f.errors" >&2
+    done
+    _finish_plain
+  }
+fi

@@ -459,6 +459,25 @@ static int open_hive(mp_runtime *rt, int f, hive_h **out, char *err, size_t errs
     snprintf(err, errsz, "%s: %s is not a regular file", FILES[f].label, disp);
     return -EINVAL;
   }
+  {
+    /* hivex accepts a file cut short at an hbin boundary; refuse one
+     * shorter than its header's hive-bins size (offset 0x28) says. */
+    unsigned char hdr[0x2c];
+    uint64_t need;
+    if (pread(fd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr || memcmp(hdr, "regf", 4) != 0) {
+      close(fd);
+      snprintf(err, errsz, "%s: %s is not a valid registry hive (no regf header)", FILES[f].label, disp);
+      return -EIO;
+    }
+    need = 4096 + ((uint64_t)hdr[0x28] | (uint64_t)hdr[0x29] << 8 |
+                   (uint64_t)hdr[0x2a] << 16 | (uint64_t)hdr[0x2b] << 24);
+    if ((uint64_t)st.st_size < need) {
+      close(fd);
+      snprintf(err, errsz, "%s: %s is not a valid registry hive (truncated: %lld of %llu bytes)", FILES[f].label, disp,
+               (long long)st.st_size, (unsigned long long)need);
+      return -EIO;
+    }
+  }
   proc_path(fd, pp, sizeof pp);
   errno = 0;
   h = hivex_open(pp, 0);

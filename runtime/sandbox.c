@@ -191,22 +191,22 @@ static int sb_lfs_call(lua_State *L) {
   int nofollow = (int)lua_toboolean(L, lua_upvalueindex(2));
   int dir = (int)lua_toboolean(L, lua_upvalueindex(3));
   mp_runtime *rt = mp_rt(L);
-  char rel[MP_PATH_MAX], proc[64];
+  char rel[MP_PATH_MAX], name[MP_PATH_MAX], proc[64];
   const char *base = NULL;
   int fd, r, n = lua_gettop(L);
   r = mp_target_rel(rt, path, rel, sizeof rel);
   if (r < 0) return mp_push_errno(L, r, path);
   if (nofollow) {            /* open the parent; stat the name in it */
     char *slash = strrchr(rel, '/');
-    base = slash ? slash + 1 : rel;
+    snprintf(name, sizeof name, "%s", slash ? slash + 1 : rel);
     if (slash) *slash = '\0'; else rel[0] = '\0';
-    if (*base == '\0') base = ".";
+    base = name[0] ? name : ".";
   }
   fd = plat_open_in(rt->rootfd, rel, (nofollow || !dir) ? O_PATH : O_RDONLY | O_DIRECTORY, 0);
   if (fd < 0) return mp_push_errno(L, fd, path);
   snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
   lua_pushvalue(L, lua_upvalueindex(1));
-  if (base) lua_pushfstring(L, "%s/%s", proc, base);   /* base points into rel */
+  if (base) lua_pushfstring(L, "%s/%s", proc, base);
   else lua_pushstring(L, proc);
   for (r = 2; r <= n; r++) lua_pushvalue(L, r);
   r = lua_pcall(L, n, LUA_MULTRET, 0);

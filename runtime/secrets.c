@@ -9,7 +9,8 @@
  * through mp_from_lua, every event through mp_emit_event and every
  * operator message through mp_notice; there each occurrence of a secret,
  * and the user information of any URL ("scheme://user:pass@host"),
- * becomes "[redacted]".
+ * becomes "[redacted]" (user information already masked as "user:***",
+ * as marsplay.net writes it, is kept).
  *
  * Limits: secrets shorter than MP_SECRET_MIN bytes, and words the report
  * itself is made of ("pass", "planned", "evidence"...), are not searched

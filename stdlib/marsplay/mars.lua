@@ -41,6 +41,12 @@ end
 -- says what was looked for.
 function M.agent()
   local ok, why = reg.available()
+  if not ok and not mp.sys.live() then
+    -- an offline volume whose registry cannot be read is a problem to
+    -- report, not a reason to skip every check
+    return nil, { status = "error", reason = "cannot read the volume's registry: " .. tostring(why),
+                  evidence = { registry = why } }
+  end
   if not ok then
     return nil, mp.skip(mp.text(
       "MARS agent not found: " .. tostring(why) .. " (looked for the registry key " .. M.KEY .. ")",

@@ -1,0 +1,50 @@
+#!/usr/bin/env python3
+"""swapper.py A B STOP [LINK_TARGET]: race harness for the remediation tests.
+
+Exchanges the names A and B atomically (renameat2 RENAME_EXCHANGE) as
+fast as it can, until the file STOP exists.  STOP.ready is created when
+the swapping starts.  A and B may be of any type
+(a regular file and a link, a folder and a link).
+
+With LINK_TARGET, the pair is kept as one regular file and one symbolic
+link to LINK_TARGET: when the code under test deletes one of the names,
+it is recreated (a regular file if the other name is the link, else the
+link) and counted, so the race goes on.  Without it, the harness stops
+when a name disappears.
+
+At the end prints "swaps=N files_deleted=N links_deleted=N" on stdout."""
+import ctypes
+import os
+import sys
+
+AT_FDCWD = -100
+RENAME_EXCHANGE = 2
+libc = ctypes.CDLL(None, use_errno=True)
+
+
+def main(a, b, stop, link_target=None):
+    swaps = files = links = 0
+    ea, eb = a.encode(), b.encode()
+    open(stop + ".ready", "w").close()
+    while not os.path.exists(stop):
+        if libc.renameat2(AT_FDCWD, ea, AT_FDCWD, eb, RENAME_EXCHANGE) == 0:
+            swaps += 1
+            continue
+        missing = [n for n in (a, b) if not os.path.lexists(n)]
+        if not missing:
+            continue
+        if link_target is None or len(missing) == 2:
+            break
+        other = b if missing[0] == a else a
+        if os.path.islink(other):
+            with open(missing[0], "w") as f:
+                f.write("refilled\n")
+            files += 1
+        else:
+            os.symlink(link_target, missing[0])
+            links += 1
+    print("swaps=%d files_deleted=%d links_deleted=%d" % (swaps, files, links))
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:5])

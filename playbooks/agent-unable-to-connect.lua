@@ -18,13 +18,7 @@ local proxy = require "marsplay.proxy"
 
 local T = mp.text
 
-local function with_agent(body)
-  return function(ctx, ...)
-    local agent, skip = mars.agent()
-    if not agent then return skip end
-    return body(agent, ctx, ...)
-  end
-end
+local with_agent = mars.with_agent
 
 local ERRORS = { "100050", "407" }
 local CAUSE = T("A proxy is blocking the connection.", "Um proxy está bloqueando a conexão.")

@@ -15,13 +15,7 @@ local failedfiles = require "marsplay.failedfiles"
 
 local T = mp.text
 
-local function with_agent(body)
-  return function(ctx, ...)
-    local agent, skip = mars.agent()
-    if not agent then return skip end
-    return body(agent, ctx, ...)
-  end
-end
+local with_agent = mars.with_agent
 
 -- For "not found": add what the volume says about the scratch folder
 -- (the first two steps of the guide's recommendation).

@@ -17,13 +17,7 @@ local failedfiles = require "marsplay.failedfiles"
 local fs, reg = mp.fs, mp.reg
 local T = mp.text
 
-local function with_agent(body)
-  return function(ctx, ...)
-    local agent, skip = mars.agent()
-    if not agent then return skip end
-    return body(agent, ctx, ...)
-  end
-end
+local with_agent = mars.with_agent
 
 local function merge(...)
   local out = {}

@@ -11,13 +11,7 @@ local scratch = require "marsplay.scratch"
 local T = mp.text
 
 -- Every check needs the agent; without it the check is not applicable.
-local function with_agent(body)
-  return function(ctx, ...)
-    local agent, skip = mars.agent()
-    if not agent then return skip end
-    return body(agent, ctx, ...)
-  end
-end
+local with_agent = mars.with_agent
 
 return mp.playbook {
   id = "cache",

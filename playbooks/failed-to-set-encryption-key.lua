@@ -22,13 +22,7 @@ local T = mp.text
 local params = { kek_folder = activation.PARAMS.kek_folder }
 for k, v in pairs(vaultcreds.PARAMS) do params[k] = v end
 
-local function with_agent(body)
-  return function(ctx, ...)
-    local agent, skip = mars.agent()
-    if not agent then return skip end
-    return body(agent, ctx, ...)
-  end
-end
+local with_agent = mars.with_agent
 
 local REREGISTER = {
   T("Unregister the server from the vault: in the Azure portal, open the Recovery Services vault, Backup Infrastructure > Protected Servers, and delete this server.",

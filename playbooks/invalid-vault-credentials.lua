@@ -15,13 +15,7 @@ local tempfiles = require "marsplay.tempfiles"
 local reg = mp.reg
 local T = mp.text
 
-local function with_agent(body)
-  return function(ctx, ...)
-    local agent, skip = mars.agent()
-    if not agent then return skip end
-    return body(agent, ctx, ...)
-  end
-end
+local with_agent = mars.with_agent
 
 -- connectivity, proxy and clock come from their own modules, loaded when
 -- a check runs (this playbook still loads without them).

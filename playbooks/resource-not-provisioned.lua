@@ -19,13 +19,7 @@ local mars = require "marsplay.mars"
 local reg = mp.reg
 local T = mp.text
 
-local function with_agent(body)
-  return function(ctx, ...)
-    local agent, skip = mars.agent()
-    if not agent then return skip end
-    return body(agent, ctx, ...)
-  end
-end
+local with_agent = mars.with_agent
 
 local NAME_KEY = [[HKLM\SYSTEM\CurrentControlSet\Control\ComputerName\ComputerName]]
 local TCPIP = [[HKLM\SYSTEM\CurrentControlSet\Services\Tcpip\Parameters]]

@@ -21,13 +21,7 @@ local services = require "marsplay.services"
 local reg = mp.reg
 local T = mp.text
 
-local function with_agent(body)
-  return function(ctx, ...)
-    local agent, skip = mars.agent()
-    if not agent then return skip end
-    return body(agent, ctx, ...)
-  end
-end
+local with_agent = mars.with_agent
 
 local ENUM_ROOT = [[HKLM\SYSTEM\CurrentControlSet\Enum\ROOT]]
 local HWID = [[ROOT\ISCSIPRT]]

@@ -14,13 +14,7 @@ local connectivity = require "marsplay.connectivity"
 
 local T = mp.text
 
-local function with_agent(body)
-  return function(ctx, ...)
-    local agent, skip = mars.agent()
-    if not agent then return skip end
-    return body(agent, ctx, ...)
-  end
-end
+local with_agent = mars.with_agent
 
 local ERRORS = { "403" }
 

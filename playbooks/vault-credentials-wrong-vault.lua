@@ -13,13 +13,7 @@ local vaultcreds = require "marsplay.vaultcreds"
 
 local T = mp.text
 
-local function with_agent(body)
-  return function(ctx, ...)
-    local agent, skip = mars.agent()
-    if not agent then return skip end
-    return body(agent, ctx, ...)
-  end
-end
+local with_agent = mars.with_agent
 
 return mp.playbook {
   id = "vault-credentials-wrong-vault",

@@ -72,6 +72,16 @@ function M.agent()
   }
 end
 
+-- Wrap a check body(agent, ctx, ...) so that it runs only where the agent
+-- is installed; elsewhere the check is skipped saying what was looked for.
+function M.with_agent(body)
+  return function(ctx, ...)
+    local agent, skip = M.agent()
+    if not agent then return skip end
+    return body(agent, ctx, ...)
+  end
+end
+
 -- The scratch (cache) folder the agent uses: Config\ScratchLocation, or
 -- the provider's value, or the default under the install folder.
 function M.scratch(agent)

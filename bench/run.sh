@@ -204,7 +204,7 @@ case1() {
   local rb=$RSS
   rss "$MP" eval --root "$d" "$lua"
   row 1 "count: marsplay eval fs.count" "${MED[c1-marsplay]}" "${MED[c1-find]}" ratio 0.25 "$RSS" "vs find | wc -l ($rb KiB)"
-  row 1 "  floor: bare getdents64 loop" "${MED[c1-floor-getdents]}" "${MED[c1-find]}" info - - ""
+  row 1 "  floor: bare getdents64 loop (1 thread)" "${MED[c1-floor-getdents]}" "${MED[c1-find]}" info - - ""
   row 1 "  marsplay --version" "${MED[c1-version]}" "${MED[c1-find]}" info - - ""
   row 1 "  marsplay eval 'return 1'" "${MED[c1-eval-empty]}" "${MED[c1-find]}" info - - ""
   drop "$d"
@@ -222,9 +222,9 @@ case2() {
   got=$("$MP" eval --root "$d" "$lua")
   [[ $got == "$want" ]] || die "case 2: du -sb says $want bytes, marsplay $got"
   [[ $("$W/bin/walk" "$d/tree") == "$want" ]] || die "case 2: the floor walker disagrees with du"
-  bench c2-du 1 6 -N "du -sb '$d/tree'"
-  bench c2-marsplay 1 6 -N "'$MP' eval --root '$d' '$lua'"
-  bench c2-floor-walk 1 6 -N "'$W/bin/walk' '$d/tree'"
+  bench c2-du 1 9 -N "du -sb '$d/tree'"
+  bench c2-marsplay 1 9 -N "'$MP' eval --root '$d' '$lua'"
+  bench c2-floor-walk 1 9 -N "'$W/bin/walk' '$d/tree'"
   if command -v gdu >/dev/null 2>&1; then
     bench c2-gdu 1 6 -N "gdu -n -p -s -a '$d/tree'"
   fi

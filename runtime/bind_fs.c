@@ -537,6 +537,7 @@ static int fs_count(lua_State *L) {
   lua_setfield(L, -2, "matched_by_type");
   set_int(L, "scanned", lr.scanned);
   set_int(L, "stats", lr.stats);
+  set_int(L, "readers", (uint64_t)lr.readers);
   return 2;
 }
 

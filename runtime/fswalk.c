@@ -130,13 +130,10 @@ int fsw_class(plat_ftype t) {
 
 /* ---------- one directory ---------- */
 
-int fsw_list(plat_fd fd, const fsw_glob *g, size_t bufsize,
-             fsw_each_fn fn, void *ud, fsw_list_result *r) {
-  plat_dir *d;
+static int list_entries(plat_dir *d, const fsw_glob *g, fsw_each_fn fn, void *ud,
+                        fsw_list_result *r) {
   plat_dirent e;
   int n, ret = 0;
-  memset(r, 0, sizeof *r);
-  if ((n = plat_dir_open(fd, bufsize, &d)) < 0) return n;
   while ((n = plat_dir_next(d, &e)) == 1) {
     plat_ftype t = e.type;
     r->scanned++;
@@ -151,8 +148,66 @@ int fsw_list(plat_fd fd, const fsw_glob *g, size_t bufsize,
     r->matched[fsw_class(t)]++;
     if (fn && (ret = fn(ud, e.name, e.namelen, t)) != 0) break;
   }
-  plat_dir_close(d);
   return n < 0 ? n : ret;
+}
+
+#define SPLIT_BUF 65536   /* batch buffer of each half */
+
+typedef struct half {
+  plat_dir *d;
+  const fsw_glob *g;
+  fsw_list_result r;
+  int err;
+} half;
+
+static int count_half(void *arg) {
+  half *h = arg;
+  memset(&h->r, 0, sizeof h->r);
+  h->err = list_entries(h->d, h->g, NULL, NULL, &h->r);
+  return 0;
+}
+
+/* Count d's first half (up to mid) here and fd2's second half on a
+ * thread, or both here if no thread can be had. */
+static int count_split(plat_dir *d, plat_fd fd2, uint64_t mid, const fsw_glob *g,
+                       size_t bufsize, fsw_list_result *r) {
+  half h;
+  thrd_t th;
+  int err, i, threaded;
+  h.g = g;
+  if ((err = plat_dir_open(fd2, bufsize, &h.d)) < 0)    /* fd2 is closed */
+    return list_entries(d, g, NULL, NULL, r);
+  plat_dir_limit(d, mid);
+  threaded = thrd_create(&th, count_half, &h) == thrd_success;
+  err = list_entries(d, g, NULL, NULL, r);
+  if (threaded) thrd_join(th, NULL);
+  else count_half(&h);
+  plat_dir_close(h.d);
+  for (i = 0; i < FSW_NTYPES; i++) r->matched[i] += h.r.matched[i];
+  r->scanned += h.r.scanned;
+  r->stats += h.r.stats;
+  r->vanished += h.r.vanished;
+  r->readers = threaded ? 2 : 1;
+  return err < 0 ? err : h.err;
+}
+
+int fsw_list(plat_fd fd, const fsw_glob *g, size_t bufsize,
+             fsw_each_fn fn, void *ud, fsw_list_result *r) {
+  plat_dir *d;
+  plat_fd fd2 = -1;
+  uint64_t mid = 0;
+  int n;
+  memset(r, 0, sizeof *r);
+  r->readers = 1;
+  if (fn == NULL) fd2 = plat_dir_split(fd, &mid);
+  if (fd2 >= 0 && bufsize > SPLIT_BUF) bufsize = SPLIT_BUF;  /* less read past mid */
+  if ((n = plat_dir_open(fd, bufsize, &d)) < 0) {
+    if (fd2 >= 0) plat_close(fd2);
+    return n;
+  }
+  n = fd2 >= 0 ? count_split(d, fd2, mid, g, bufsize, r) : list_entries(d, g, fn, ud, r);
+  plat_dir_close(d);
+  return n;
 }
 
 /* ---------- tree totals ---------- */
@@ -188,7 +243,7 @@ typedef struct walk {
 } walk;
 
 typedef struct worker {
-  walk *w;
+  _Alignas(128) walk *w;     /* own cache lines: no false sharing */
   int id;
   uint64_t bytes, allocated, file_bytes, files, dirs, links, others;
   uint64_t hardlinks, other_fs, errors;

@@ -41,6 +41,7 @@ typedef struct fsw_list_result {
   uint64_t scanned;              /* entries read */
   uint64_t stats;                /* entries that needed a stat for their type */
   uint64_t vanished;             /* matched, then gone before the stat */
+  int readers;                   /* 2 when two threads read halves at once */
 } fsw_list_result;
 
 /* Called for each matching entry; nonzero stops the listing (returned). */
@@ -48,7 +49,9 @@ typedef int (*fsw_each_fn)(void *ud, const char *name, size_t len, plat_ftype ty
 
 /* Read the directory fd (closed here) with a bufsize-byte batch buffer;
  * g may be NULL (every entry), fn may be NULL (count only).  Returns 0,
- * fn's nonzero value, or -errno (r holds what was read so far). */
+ * fn's nonzero value, or -errno (r holds what was read so far).  A count
+ * of a large folder that the platform can split (plat_dir_split) reads
+ * its two halves on two threads. */
 int fsw_list(plat_fd fd, const fsw_glob *g, size_t bufsize,
              fsw_each_fn fn, void *ud, fsw_list_result *r);
 

@@ -98,6 +98,16 @@ int plat_dir_open(plat_fd fd, size_t bufsize, plat_dir **out);
 int plat_dir_next(plat_dir *d, plat_dirent *e);
 plat_fd plat_dir_fd(const plat_dir *d);
 void plat_dir_close(plat_dir *d);
+/* A large folder whose listing can be read as two halves at once: where
+ * the filesystem's directory positions are hash values spread evenly over
+ * their range (ext4's indexed folders), opens a second handle of fd's
+ * folder positioned at the middle, sets *mid to that position and returns
+ * the handle.  -ENOTSUP where that is not so, or not worth it (a small
+ * folder, one CPU): read the folder whole. */
+plat_fd plat_dir_split(plat_fd fd, uint64_t *mid);
+/* Make d end before the entry at position limit (the first half of a
+ * split).  Call before the first plat_dir_next. */
+void plat_dir_limit(plat_dir *d, uint64_t limit);
 
 /* Open the directory name inside dirfd for reading, not following a
  * link in name.  Returns fd >= 0 or -errno. */

@@ -7,6 +7,7 @@
  * word (xattr system.ntfs_attrib).  Open-file holders come from /proc.
  */
 #include <ctype.h>
+#include <sched.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -80,6 +81,8 @@ struct plat_dir {
   char *buf;
   size_t cap, len, pos;
   int eof;
+  int limited;          /* stop at position limit (plat_dir_limit) */
+  uint64_t next, limit; /* directory position of the next entry */
 };
 
 int plat_dir_open(plat_fd fd, size_t bufsize, plat_dir **out) {
@@ -96,6 +99,8 @@ int plat_dir_open(plat_fd fd, size_t bufsize, plat_dir **out) {
   d->cap = bufsize;
   d->len = d->pos = 0;
   d->eof = 0;
+  d->limited = 0;
+  d->next = d->limit = 0;
   *out = d;
   return 0;
 }
@@ -129,6 +134,11 @@ int plat_dir_next(plat_dir *d, plat_dirent *e) {
     }
     de = (struct dirent64 *)(void *)(d->buf + d->pos);
     d->pos += de->d_reclen;
+    if (d->limited) {
+      /* getdents64 gives each entry the position of the one after it. */
+      if (d->next >= d->limit) { d->eof = 1; d->len = d->pos = 0; return 0; }
+      d->next = (uint64_t)de->d_off;
+    }
     if (de->d_name[0] == '.' &&
         (de->d_name[1] == '\0' || (de->d_name[1] == '.' && de->d_name[2] == '\0')))
       continue;
@@ -140,6 +150,48 @@ int plat_dir_next(plat_dir *d, plat_dirent *e) {
 }
 
 plat_fd plat_dir_fd(const plat_dir *d) { return d->fd; }
+
+void plat_dir_limit(plat_dir *d, uint64_t limit) {
+  off_t at = lseek(d->fd, 0, SEEK_CUR);
+  d->limited = at >= 0;
+  d->next = at >= 0 ? (uint64_t)at : 0;
+  d->limit = limit;
+}
+
+#ifndef EXT4_SUPER_MAGIC
+#define EXT4_SUPER_MAGIC 0xEF53
+#endif
+#define SPLIT_MIN_BYTES (256 * 1024) /* about 8,000 names: worth a thread */
+
+/* ext4 gives a 64-bit reader of an indexed (htree) folder positions made
+ * of the name's hash, ((major >> 1) << 32) | minor, and a seek to any
+ * position resumes at the first name whose hash is not below it.  Major
+ * hashes are spread evenly, so the middle of the 63-bit range cuts the
+ * names in two halves of about the same size, and a position decides
+ * which half a name is in. */
+plat_fd plat_dir_split(plat_fd fd, uint64_t *mid) {
+  struct statfs sf;
+  struct stat st;
+  cpu_set_t cpus;
+  int flags = 0, fd2;
+  const uint64_t half = (uint64_t)1 << 62;
+  if (sizeof(off_t) < 8) return -ENOTSUP;   /* no 64-bit positions */
+  if (sched_getaffinity(0, sizeof cpus, &cpus) != 0 || CPU_COUNT(&cpus) < 2) return -ENOTSUP;
+  if (fstatfs(fd, &sf) != 0 || sf.f_type != EXT4_SUPER_MAGIC) return -ENOTSUP;
+  if (fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_size < SPLIT_MIN_BYTES)
+    return -ENOTSUP;
+  if (ioctl(fd, FS_IOC_GETFLAGS, &flags) != 0 || !(flags & FS_INDEX_FL)) return -ENOTSUP;
+  do {
+    fd2 = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  } while (fd2 < 0 && errno == EINTR);
+  if (fd2 < 0) return -errno;
+  if (lseek(fd2, (off_t)half, SEEK_SET) != (off_t)half) {
+    close(fd2);
+    return -ENOTSUP;
+  }
+  *mid = half;
+  return fd2;
+}
 
 void plat_dir_close(plat_dir *d) {
   if (d == NULL) return;

@@ -124,13 +124,49 @@ static void push_statinfo(lua_State *L, const struct stat *st) {
   lua_setfield(L, -2, "mode");
 }
 
+/* What a deletion of one matched file came to, as an action. */
+static int del_outcome(lua_State *L, int r, const char *aside, const char *path) {
+  char detail[MP_PATH_MAX + 128];
+  switch (r) {
+    case PLAT_DEL_DONE: return action_end(L, "done", NULL);
+    case PLAT_DEL_CHANGED:
+      return action_end(L, "skipped", "changed while the fix ran: left alone");
+    case PLAT_DEL_KEPT:
+      snprintf(detail, sizeof detail, "changed while the fix ran, and its name was taken "
+               "again meanwhile: kept as %s", aside);
+      return action_end(L, "failed", detail);
+    case -ENOENT: return action_end(L, "skipped", "already absent");
+    default: return action_fail(L, r, path);
+  }
+}
+
+/* name is absent: finish a deletion of it that a killed run left aside. */
+static int del_leftover(lua_State *L, int dirfd, const char *name) {
+  char aside[MP_PATH_MAX];
+  struct stat st;
+  int r;
+  if (plat_del_aside_name(name, aside, sizeof aside) < 0 ||
+      fstatat(dirfd, aside, &st, AT_SYMLINK_NOFOLLOW) != 0)
+    return action_end(L, "skipped", "already absent");
+  push_statinfo(L, &st);
+  lua_setfield(L, -2, "before");
+  if (dry(L))
+    return action_end(L, "planned", S_ISREG(st.st_mode)
+                      ? "finish a deletion interrupted by an earlier run"
+                      : "put back an entry an interrupted run had set aside");
+  r = plat_del_leftover(dirfd, aside, name);
+  if (r == PLAT_DEL_DONE) return action_end(L, "done", "finished a deletion interrupted by an earlier run");
+  if (r == PLAT_DEL_CHANGED) return action_end(L, "skipped", "put back an entry an interrupted run had set aside");
+  return del_outcome(L, r, aside, name);
+}
+
 /* fix.delete(path): remove one regular file (never a link's target, never
  * a folder). Absent: nothing to do (skipped). */
 static int f_delete(lua_State *L) {
   const char *path = luaL_checkstring(L, 1), *name;
-  char rel[MP_PATH_MAX];
-  struct stat st, st2;
-  int dirfd, fd;
+  char rel[MP_PATH_MAX], aside[MP_PATH_MAX];
+  struct stat st;
+  int dirfd, r;
   mp_fix_allowed(L);
   dirfd = open_parent(L, path, rel, sizeof rel, &name);
   action_begin(L, "delete", dirfd >= 0 || dirfd == -ENOENT ? rel : NULL);
@@ -138,8 +174,8 @@ static int f_delete(lua_State *L) {
   if (dirfd < 0) return action_fail(L, dirfd, path);
   if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
     int e = errno;
+    if (e == ENOENT) { r = del_leftover(L, dirfd, name); close(dirfd); return r; }
     close(dirfd);
-    if (e == ENOENT) return action_end(L, "skipped", "already absent");
     return action_fail(L, -e, path);
   }
   push_statinfo(L, &st);
@@ -151,23 +187,11 @@ static int f_delete(lua_State *L) {
     return action_end(L, "skipped", "not a regular file: left alone");
   }
   if (dry(L)) { close(dirfd); return action_end(L, "planned", NULL); }
-  /* Re-check the same inode right before unlinking (no swap race window
-   * beyond these two calls). */
-  fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0 || fstat(fd, &st2) != 0 || st2.st_ino != st.st_ino || st2.st_dev != st.st_dev ||
-      !S_ISREG(st2.st_mode)) {
-    if (fd >= 0) close(fd);
-    close(dirfd);
-    return action_end(L, "skipped", "changed while the fix ran: left alone");
-  }
-  close(fd);
-  if (unlinkat(dirfd, name, 0) != 0) {
-    int e = errno;
-    close(dirfd);
-    return action_fail(L, -e, path);
-  }
+  /* Moved aside, checked to be this inode, then unlinked: a name swapped
+   * meanwhile is put back, never deleted. */
+  r = plat_del_same(dirfd, name, (uint64_t)st.st_dev, (uint64_t)st.st_ino, aside, sizeof aside);
   close(dirfd);
-  return action_end(L, "done", NULL);
+  return del_outcome(L, r, aside, path);
 }
 
 static int ci_match(const char *pattern, const char *name) {
@@ -184,7 +208,8 @@ static int f_delete_matching(lua_State *L) {
   const char *pattern = luaL_checkstring(L, 2);
   mp_runtime *rt = mp_rt(L);
   char rel[MP_PATH_MAX], shown[MP_PATH_MAX + 256];
-  lua_Integer matched = 0, removed = 0, left = 0, failed = 0;
+  lua_Integer regular = 0, removed = 0, left = 0, changed = 0, failed = 0, resumed = 0, kept = 0;
+  lua_Integer samples = 0;
   lua_Number bytes = 0;
   struct dirent *e;
   DIR *d;
@@ -201,46 +226,71 @@ static int f_delete_matching(lua_State *L) {
   lua_newtable(L);                                  /* samples of left-alone */
   while ((e = readdir(d)) != NULL) {
     struct stat st;
-    if (!ci_match(pattern, e->d_name)) continue;
-    if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-    matched++;
-    if (!S_ISREG(st.st_mode)) {
-      left++;
-      if (left <= MAX_SAMPLES) {
-        lua_pushfstring(L, "%s (%s)", e->d_name, type_name(st.st_mode));
-        lua_rawseti(L, -2, (lua_Integer)left);
-      }
+    const char *orig = plat_del_is_aside(e->d_name);
+    char aside[MP_PATH_MAX];
+    const char *why = NULL;
+    if (orig) {                 /* set aside by a killed run: finish it */
+      if (kept) continue;       /* (not one this run had to keep) */
+      if (dry(L)) { resumed++; continue; }
+      r = plat_del_leftover(dirfd(d), e->d_name, orig);
+      if (r == PLAT_DEL_DONE || r == PLAT_DEL_CHANGED) resumed++;
+      else if (r == PLAT_DEL_KEPT) kept++;
+      else if (r != -ENOENT) failed++;
       continue;
     }
-    bytes += (lua_Number)st.st_size;
-    if (dry(L)) continue;
-    if (unlinkat(dirfd(d), e->d_name, 0) == 0) removed++;
-    else if (errno != ENOENT) failed++;
+    if (!ci_match(pattern, e->d_name)) continue;
+    if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    if (S_ISREG(st.st_mode)) {
+      regular++;
+      bytes += (lua_Number)st.st_size;
+      if (dry(L)) continue;
+      r = plat_del_same(dirfd(d), e->d_name, (uint64_t)st.st_dev, (uint64_t)st.st_ino,
+                        aside, sizeof aside);
+      if (r == PLAT_DEL_DONE) { removed++; continue; }
+      if (r == -ENOENT) continue;
+      if (r < 0) { failed++; continue; }
+      if (r == PLAT_DEL_KEPT) kept++;
+      changed++;
+      why = "changed while the fix ran";
+    } else {
+      left++;
+      why = type_name(st.st_mode);
+    }
+    if (++samples <= MAX_SAMPLES) {
+      lua_pushfstring(L, "%s (%s)", e->d_name, why);
+      lua_rawseti(L, -2, (lua_Integer)samples);
+    }
   }
   closedir(d);
   lua_setfield(L, -2, "left_alone");
   lua_createtable(L, 0, 2);
-  lua_pushinteger(L, matched - left);
+  lua_pushinteger(L, regular);
   lua_setfield(L, -2, "files");
   lua_pushnumber(L, bytes);
   lua_setfield(L, -2, "bytes");
   lua_setfield(L, -2, "before");
   lua_createtable(L, 0, 1);
-  lua_pushinteger(L, dry(L) ? matched - left : matched - left - removed);
+  lua_pushinteger(L, dry(L) ? regular : regular - removed);
   lua_setfield(L, -2, "files");
   lua_setfield(L, -2, "after");
   lua_pushinteger(L, removed);
   lua_setfield(L, -2, "count");
   {
-    char detail[256];
-    snprintf(detail, sizeof detail, "%lld regular files matching %s%s%lld other entries left alone%s",
-             (long long)(matched - left), pattern, left ? "; " : "", (long long)left,
-             failed ? "; some could not be deleted" : "");
-    if (!left) snprintf(detail, sizeof detail, "%lld regular files matching %s",
-                        (long long)(matched - left), pattern);
+    char detail[512];
+    size_t n = 0;
+#define ADD(...) (n += (size_t)snprintf(detail + n, n < sizeof detail ? sizeof detail - n : 0, __VA_ARGS__))
+    ADD("%lld regular files matching %s", (long long)regular, pattern);
+    if (left) ADD("; %lld other entries left alone", (long long)left);
+    if (changed) ADD("; %lld changed while the fix ran, left alone", (long long)changed);
+    if (kept) ADD("; %lld kept under a .marsplay-deleting. name (their names were taken meanwhile)",
+                  (long long)kept);
+    if (resumed) ADD(dry(L) ? "; %lld set aside by an interrupted run, to finish"
+                            : "; finished %lld deletions interrupted by an earlier run", (long long)resumed);
+    if (failed) ADD("; some could not be deleted");
+#undef ADD
     if (dry(L)) return action_end(L, "planned", detail);
-    if (failed) return action_end(L, "failed", detail);
-    return action_end(L, matched - left == 0 ? "skipped" : "done", detail);
+    if (failed || kept) return action_end(L, "failed", detail);
+    return action_end(L, removed + resumed == 0 ? "skipped" : "done", detail);
   }
 }
 

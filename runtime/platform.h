@@ -109,6 +109,29 @@ plat_fd plat_dir_split(plat_fd fd, uint64_t *mid);
  * split).  Call before the first plat_dir_next. */
 void plat_dir_limit(plat_dir *d, uint64_t limit);
 
+/* ---- deleting exactly what was matched (platform_posix_del.c) ----
+ * The entry is moved aside atomically to a name of ours in the same
+ * folder (".marsplay-deleting.NAME"), checked there and only then deleted,
+ * so a name swapped for a link, a FIFO or another file between the match
+ * and the deletion is never deleted: it is put back. */
+enum {
+  PLAT_DEL_DONE,     /* deleted */
+  PLAT_DEL_CHANGED,  /* no longer the matched file: left (or put back) as it was */
+  PLAT_DEL_KEPT      /* swapped, and its name was taken again meanwhile: it
+                        stays under the aside name (reported) */
+};
+/* Delete the regular file name in dirfd only if it is still (dev, ino).
+ * aside receives the aside name.  PLAT_DEL_* or -errno (-ENOENT: gone). */
+int plat_del_same(plat_fd dirfd, const char *name, uint64_t dev, uint64_t ino,
+                  char *aside, size_t asidesz);
+/* If name is an aside name: the original name ("" when not known), else NULL. */
+const char *plat_del_is_aside(const char *name);
+int plat_del_aside_name(const char *name, char *out, size_t outsz);
+/* Finish what a killed run left under the aside name: a regular file is
+ * deleted (PLAT_DEL_DONE), anything else renamed back to orig when known
+ * and free (PLAT_DEL_CHANGED), else kept (PLAT_DEL_KEPT); or -errno. */
+int plat_del_leftover(plat_fd dirfd, const char *aside, const char *orig);
+
 /* Open the directory name inside dirfd for reading, not following a
  * link in name.  Returns fd >= 0 or -errno. */
 int plat_open_dir_at(plat_fd dirfd, const char *name);

@@ -9,17 +9,36 @@ the swapping starts.  A and B may be of any type
 With LINK_TARGET, the pair is kept as one regular file and one symbolic
 link to LINK_TARGET: when the code under test deletes one of the names,
 it is recreated (a regular file if the other name is the link, else the
-link) and counted, so the race goes on.  Without it, the harness stops
-when a name disappears.
+link) and counted, so the race goes on.  A name that disappears only for
+a moment (the code under test moves an entry aside to check it, then
+puts it back) is not a deletion: a name counts as deleted once it has
+stayed missing for 5 ms with no ".marsplay-deleting." entry left in the
+folder.  Without LINK_TARGET, the harness stops when a name disappears.
 
 At the end prints "swaps=N files_deleted=N links_deleted=N" on stdout."""
 import ctypes
 import os
 import sys
+import time
 
 AT_FDCWD = -100
 RENAME_EXCHANGE = 2
 libc = ctypes.CDLL(None, use_errno=True)
+
+
+def settled_missing(a, b):
+    """The names still missing once nothing is set aside and 5 ms passed."""
+    folder = os.path.dirname(a) or "."
+    quiet_since = time.monotonic()
+    while True:
+        missing = [n for n in (a, b) if not os.path.lexists(n)]
+        if not missing:
+            return missing
+        if any(n.startswith(".marsplay-deleting.") for n in os.listdir(folder)):
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since >= 0.005:
+            return missing
+        time.sleep(0.001)
 
 
 def main(a, b, stop, link_target=None):
@@ -31,6 +50,8 @@ def main(a, b, stop, link_target=None):
             swaps += 1
             continue
         missing = [n for n in (a, b) if not os.path.lexists(n)]
+        if missing and link_target is not None:
+            missing = settled_missing(a, b)
         if not missing:
             continue
         if link_target is None or len(missing) == 2:

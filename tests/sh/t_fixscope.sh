@@ -83,6 +83,31 @@ check "odd: copy has the folder's file" test -f "$L/TempCopy/dir.tmp/inner.tmp"
 check "odd: copy has no links, FIFOs or sockets" test ! -e "$L/TempCopy/link.tmp" -a ! -e "$L/TempCopy/fifo.tmp" -a ! -e "$L/TempCopy/sock.tmp"
 eq "odd: outside untouched" "$outside_hash" "$(tree_hash "$O")"
 
+# Entries a killed run had moved aside (".marsplay-deleting.NAME") are
+# finished by the next run: a regular file (the matched one) is deleted,
+# anything else goes back to its name.
+printf 'half-deleted\n' >"$W/.marsplay-deleting.was.tmp"
+ln -s "$O/victim.tmp" "$W/.marsplay-deleting.swapped.tmp"
+printf 'single\n' >"$W/.marsplay-deleting.one.tmp"
+before=$(tree_hash "$L")
+fixop "$L" --set op=delete_matching --set 'a=C:\Windows\Temp' --set 'b=*.tmp' --dry-run
+eq "aside: dry-run changes nothing" "$before" "$(tree_hash "$L")"
+contains "aside: dry-run plans to finish them" "3 set aside by an interrupted run, to finish" "$(action | jq -r '.detail')"
+fixop "$L" --set op=delete --set 'a=C:\Windows\Temp\one.tmp' --dry-run
+eq "aside: delete of the name, dry-run: planned" planned "$(action | jq -r '.state')"
+eq "aside: dry-run still changes nothing" "$before" "$(tree_hash "$L")"
+fixop "$L" --set op=delete --set 'a=C:\Windows\Temp\one.tmp'
+eq "aside: delete of the name finishes it" "done" "$(action | jq -r '.state')"
+contains "aside: says so" "interrupted" "$(action | jq -r '.detail')"
+check "aside: its aside copy is gone" test ! -e "$W/.marsplay-deleting.one.tmp"
+fixop "$L" --set op=delete_matching --set 'a=C:\Windows\Temp' --set 'b=*.tmp'
+eq "aside: delete_matching done" "done" "$(action | jq -r '.state')"
+contains "aside: delete_matching says it finished them" "finished 2 deletions interrupted" "$(action | jq -r '.detail')"
+check "aside: the regular file deleted" test ! -e "$W/.marsplay-deleting.was.tmp"
+check "aside: the link back under its name, not deleted" test -L "$W/swapped.tmp"
+eq "aside: nothing left aside" 0 "$(find "$W" -maxdepth 1 -name '.marsplay-deleting.*' | wc -l)"
+eq "aside: outside untouched" "$outside_hash" "$(tree_hash "$O")"
+
 # ---------- 2. race harness ----------
 L="$T/race"
 lab "$L"
@@ -97,15 +122,20 @@ wait_ready() { local _; for _ in $(seq 200); do [ -e "$1.ready" ] && return 0; s
 check "file race: harness started" wait_ready "$T/stop1"
 fixop "$L" --set op=delete --set 'a=C:\Windows\Temp\race.tmp' --set times=3000
 c1=$CODE
+caught1=$(j '[.playbooks[0].checks[0].actions[] | select((.detail // "") | test("changed while"))] | length')
 fixop "$L" --set op=delete_matching --set 'a=C:\Windows\Temp' --set 'b=race.*' --set times=1000
 c2=$CODE
+caught2=$(j '[.playbooks[0].checks[0].actions[] | select((.detail // "") | test("changed while"))] | length')
 touch "$T/stop1"
 wait "$sw" || true
-say "# file race: $(cat "$T/swap1.out") (fixes exit $c1, $c2)"
+say "# file race: $(cat "$T/swap1.out") (fixes exit $c1, $c2; swaps caught and put back: $caught1 by delete, $caught2 by delete_matching)"
 swaps=$(sed -n 's/.*swaps=\([0-9]*\).*/\1/p' "$T/swap1.out")
 files=$(sed -n 's/.*files_deleted=\([0-9]*\).*/\1/p' "$T/swap1.out")
+links=$(sed -n 's/.*links_deleted=\([0-9]*\).*/\1/p' "$T/swap1.out")
 check "file race: the harness swapped ($swaps)" test "${swaps:-0}" -gt 100
 check "file race: the fixes deleted matched files meanwhile ($files)" test "${files:-0}" -gt 0
+eq "file race: a link swapped in for a matched file was never deleted" 0 "${links:-missing}"
+eq "file race: nothing left set aside" 0 "$(find "$W" -maxdepth 1 -name '.marsplay-deleting.*' | wc -l)"
 eq "file race: outside victim intact" victim "$(cat "$O/victim.tmp")"
 eq "file race: outside untouched" "$outside_hash" "$(tree_hash "$O")"
 
@@ -244,6 +274,7 @@ if [ -f "$SRC/playbooks/invalid-vault-credentials.lua" ]; then
   st=$(status_of invalid-vault-credentials windows-temp-tmp-files)
   check "temp clean-up: the rerun converges ($st)" test "$st" = fixed -o "$st" = pass
   eq "temp clean-up: no *.tmp file left" 0 "$(find "$W" -maxdepth 1 -name 'f[0-9]*.tmp' | wc -l)"
+  eq "temp clean-up: nothing left set aside" 0 "$(find "$W" -maxdepth 1 -name '.marsplay-deleting.*' | wc -l)"
   eq "temp clean-up: logs intact" 50 "$(find "$W" -maxdepth 1 -name 'keep*.log' | wc -l)"
   check "temp clean-up: folder named *.tmp intact" test -d "$W/dir.tmp"
 else

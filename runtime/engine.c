@@ -24,6 +24,7 @@
 #define HOOK_COUNT 10000
 
 void hive_cache_free(mp_runtime *rt);  /* hive.c */
+void mp_chunks_free(mp_runtime *rt);   /* chunkcache.c */
 
 /* ---------- allocator and hook ---------- */
 
@@ -403,6 +404,7 @@ void mp_free(mp_runtime *rt) {
   if (rt == NULL) return;
   if (rt->L) lua_close(rt->L);
   hive_cache_free(rt);
+  mp_chunks_free(rt);
   mp_secrets_free(rt);
   if (rt->lockfd >= 0) plat_close(rt->lockfd);
   if (rt->rootfd >= 0) plat_close(rt->rootfd);

@@ -46,6 +46,7 @@ struct mp_runtime {
   double started;
   char *last_error;
   void *hive_cache;         /* hive.c: opened hives */
+  void *chunk_cache;        /* chunkcache.c: compiled Lua files */
   void *secrets;            /* secrets.c: strings never written out */
   plat_fd lockfd;           /* the target's run lock (mp_lock), -1: none */
 };

@@ -23,30 +23,9 @@
 #include <lfs.h>
 #include <lualib.h>
 
-#define MAX_SOURCE ((size_t)8 << 20)
-
 static const char *const PRIVATE_KEY = "marsplay.private";
 
 /* ---------- reading source files ---------- */
-
-static char *read_all(const char *path, size_t *len, char *err, size_t errsz) {
-  FILE *f = fopen(path, "rb");
-  char *buf;
-  size_t n;
-  if (f == NULL) { snprintf(err, errsz, "%s: %s", path, strerror(errno)); return NULL; }
-  buf = malloc(MAX_SOURCE + 1);
-  if (buf == NULL) { fclose(f); snprintf(err, errsz, "out of memory"); return NULL; }
-  n = fread(buf, 1, MAX_SOURCE + 1, f);
-  if (ferror(f) || n > MAX_SOURCE) {
-    snprintf(err, errsz, "%s: %s", path, n > MAX_SOURCE ? "file too large" : strerror(errno));
-    fclose(f); free(buf);
-    return NULL;
-  }
-  fclose(f);
-  buf[n] = '\0';
-  *len = n;
-  return buf;
-}
 
 /* Chunk names are shown in errors as file:line: keep them short. */
 static void chunk_name(char *out, size_t outsz, const char *path) {
@@ -62,17 +41,10 @@ static void chunk_name(char *out, size_t outsz, const char *path) {
 /* Load a file as text into env (at index envidx); pushes the function or
  * the error message.  Returns 0 or -1. */
 static int load_file(lua_State *L, const char *path, int envidx) {
-  char err[MP_PATH_MAX + 128], name[MP_PATH_MAX + 2];
-  size_t len;
-  char *src;
-  int st;
+  char name[MP_PATH_MAX + 2];
   envidx = lua_absindex(L, envidx);
-  src = read_all(path, &len, err, sizeof err);
-  if (src == NULL) { lua_pushstring(L, err); return -1; }
   chunk_name(name, sizeof name, path);
-  st = luaL_loadbufferx(L, src, len, name, "t");
-  free(src);
-  if (st != LUA_OK) return -1;
+  if (mp_chunk_load(mp_rt(L), L, path, name) != LUA_OK) return -1;
   lua_pushvalue(L, envidx);
   if (lua_setupvalue(L, -2, 1) == NULL) lua_pop(L, 1);
   return 0;

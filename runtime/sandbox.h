@@ -15,4 +15,10 @@ mp_value *mp_sandbox_eval(mp_runtime *rt, const char *code, char **err);
  * pushes the description table or returns -1 with the message pushed. */
 int mp_sandbox_describe(mp_runtime *rt, const char *path);
 
+/* chunkcache.c: load the Lua source file path as a chunk named name
+ * (text only), compiling it once per runtime while it is unchanged.
+ * Pushes the function or an error message; returns a lua_load status. */
+int mp_chunk_load(mp_runtime *rt, lua_State *L, const char *path, const char *name);
+void mp_chunks_free(mp_runtime *rt);
+
 #endif

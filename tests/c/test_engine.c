@@ -175,6 +175,39 @@ static void syntax_error_has_file_line(void **state) {
   mp_free(rt);
 }
 
+/* Modules are compiled once per runtime, but a module changed between two
+ * runs (same size, same second) is read again; a runtime error in a
+ * module loaded from the compiled copy still names file:line. */
+static void changed_module_is_reloaded(void **state) {
+  mp_config cfg = mp_config_default();
+  mp_runtime *rt;
+  const char *path, *e;
+  char uses[256];
+  (void)state;
+  rt = new_rt(&cfg);
+  write_pb("helper", "return 'one'\n");
+  snprintf(uses, sizeof uses, "%s", write_pb("uses", "local h = require 'helper'\n" PB_HEAD
+    "mp.check { id = 'a', detect = function() if h == 'two' then return mp.pass() end\n"
+    "  return mp.finding { message = h } end },\n" PB_TAIL));
+  assert_int_not_equal(mp_run(rt, uses), 0);
+  assert_string_equal(status_of(rt, 0, "a"), "manual");
+  assert_int_not_equal(mp_run(rt, uses), 0);          /* the compiled copy */
+  assert_string_equal(status_of(rt, 1, "a"), "manual");
+  write_pb("helper", "return 'two'\n");
+  assert_int_equal(mp_run(rt, uses), 0);
+  assert_string_equal(status_of(rt, 2, "a"), "pass");
+  write_pb("faulty", "local t = {}\nlocal function f() return t.x.y end\nreturn f\n");
+  path = write_pb("callsit", "local f = require 'faulty'\n" PB_HEAD
+    "mp.check { id = 'a', detect = function() f() return mp.pass() end },\n" PB_TAIL);
+  mp_run(rt, path);
+  mp_run(rt, path);                                   /* faulty.lua from the cache */
+  assert_string_equal(status_of(rt, 4, "a"), "error");
+  e = mp_value_string(mp_value_get(check_of(rt, 4, "a"), "reason"), NULL);
+  assert_non_null(e);
+  assert_non_null(strstr(e, "faulty.lua:2:"));
+  mp_free(rt);
+}
+
 static void sandbox_has_no_escape_hatches(void **state) {
   mp_config cfg = mp_config_default();
   mp_runtime *rt;
@@ -272,6 +305,7 @@ int main(void) {
     cmocka_unit_test(apply_fixes_and_verifies),
     cmocka_unit_test(limits),
     cmocka_unit_test(syntax_error_has_file_line),
+    cmocka_unit_test(changed_module_is_reloaded),
     cmocka_unit_test(sandbox_has_no_escape_hatches),
     cmocka_unit_test(host_functions_and_callbacks),
     cmocka_unit_test(bad_params_are_errors),

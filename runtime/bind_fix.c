@@ -208,7 +208,8 @@ static int f_delete_matching(lua_State *L) {
   const char *pattern = luaL_checkstring(L, 2);
   mp_runtime *rt = mp_rt(L);
   char rel[MP_PATH_MAX], shown[MP_PATH_MAX + 256];
-  lua_Integer regular = 0, removed = 0, left = 0, changed = 0, failed = 0, resumed = 0, kept = 0;
+  lua_Integer regular = 0, removed = 0, left = 0, changed = 0, failed = 0;
+  lua_Integer resumed = 0, restored = 0, kept = 0;
   lua_Integer samples = 0;
   lua_Number bytes = 0;
   struct dirent *e;
@@ -233,7 +234,8 @@ static int f_delete_matching(lua_State *L) {
       if (kept) continue;       /* (not one this run had to keep) */
       if (dry(L)) { resumed++; continue; }
       r = plat_del_leftover(dirfd(d), e->d_name, orig);
-      if (r == PLAT_DEL_DONE || r == PLAT_DEL_CHANGED) resumed++;
+      if (r == PLAT_DEL_DONE) resumed++;
+      else if (r == PLAT_DEL_CHANGED) restored++;
       else if (r == PLAT_DEL_KEPT) kept++;
       else if (r != -ENOENT) failed++;
       continue;
@@ -286,11 +288,12 @@ static int f_delete_matching(lua_State *L) {
                   (long long)kept);
     if (resumed) ADD(dry(L) ? "; %lld set aside by an interrupted run, to finish"
                             : "; finished %lld deletions interrupted by an earlier run", (long long)resumed);
+    if (restored) ADD("; put back %lld entries an interrupted run had set aside", (long long)restored);
     if (failed) ADD("; some could not be deleted");
 #undef ADD
     if (dry(L)) return action_end(L, "planned", detail);
     if (failed || kept) return action_end(L, "failed", detail);
-    return action_end(L, removed + resumed == 0 ? "skipped" : "done", detail);
+    return action_end(L, removed + resumed + restored == 0 ? "skipped" : "done", detail);
   }
 }
 

@@ -425,31 +425,64 @@ static int f_mkdir(lua_State *L) {
 }
 
 /* fix.chmod(path, mode): permissions of a file or folder (no links). */
+/* chmod the very inode the O_PATH descriptor fd holds (st is its stat):
+ * through its /proc/self/fd link, which names that inode and not a path
+ * that could be swapped; without /proc, by reopening name and checking
+ * it is still that inode.  0 or -errno. */
+static int chmod_fd(int dirfd, const char *name, int fd, const struct stat *st, mode_t mode) {
+  char proc[64];
+  struct stat st2;
+  int rfd, r = 0;
+  snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+  if (chmod(proc, mode) == 0) return 0;
+  if (errno != ENOENT) return -errno;
+  rfd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (rfd < 0) return -errno;
+  if (fstat(rfd, &st2) != 0) r = -errno;
+  else if (st2.st_dev != st->st_dev || st2.st_ino != st->st_ino) r = -ESTALE;
+  else if (fchmod(rfd, mode) != 0) r = -errno;
+  close(rfd);
+  return r;
+}
+
 static int f_chmod(lua_State *L) {
   const char *path = luaL_checkstring(L, 1), *name;
   mode_t mode = (mode_t)luaL_checkinteger(L, 2) & 07777;
   char rel[MP_PATH_MAX], buf[16];
   struct stat st;
-  int dirfd, fd;
+  int dirfd, fd, r;
   mp_fix_allowed(L);
   dirfd = open_parent(L, path, rel, sizeof rel, &name);
   action_begin(L, "chmod", dirfd >= 0 ? rel : NULL);
   if (dirfd < 0) return action_fail(L, dirfd, path);
-  fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-  close(dirfd);
-  if (fd < 0) return action_fail(L, -errno, path);
-  if (fstat(fd, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
+  /* O_PATH: a device or FIFO is looked at, never opened. */
+  fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) { int e = errno; close(dirfd); return action_fail(L, -e, path); }
+  r = fstat(fd, &st) != 0 ? -errno : S_ISLNK(st.st_mode) ? -ELOOP : 0;  /* as O_NOFOLLOW */
+  if (r < 0) {
     close(fd);
+    close(dirfd);
+    return action_fail(L, r, path);
+  }
+  if (!(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
+    close(fd);
+    close(dirfd);
     return action_end(L, "skipped", "not a file or folder: left alone");
   }
   snprintf(buf, sizeof buf, "%o", (unsigned)(st.st_mode & 07777));
   lua_pushstring(L, buf); lua_setfield(L, -2, "before");
   snprintf(buf, sizeof buf, "%o", (unsigned)mode);
   lua_pushstring(L, buf); lua_setfield(L, -2, "after");
-  if ((st.st_mode & 07777) == mode) { close(fd); return action_end(L, "skipped", "already as desired"); }
-  if (dry(L)) { close(fd); return action_end(L, "planned", NULL); }
-  if (fchmod(fd, mode) != 0) { int e = errno; close(fd); return action_fail(L, -e, path); }
+  if ((st.st_mode & 07777) == mode || dry(L)) {
+    int same = (st.st_mode & 07777) == mode;
+    close(fd);
+    close(dirfd);
+    return same ? action_end(L, "skipped", "already as desired") : action_end(L, "planned", NULL);
+  }
+  r = chmod_fd(dirfd, name, fd, &st, mode);
   close(fd);
+  close(dirfd);
+  if (r < 0) return action_fail(L, r, path);
   return action_end(L, "done", NULL);
 }
 

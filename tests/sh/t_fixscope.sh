@@ -76,6 +76,24 @@ fixop "$L" --set op=chmod --set 'a=C:\Windows\Temp\fifo.tmp' --set b=511
 eq "odd: chmod on a FIFO: skipped, no hang" skipped "$(action | jq -r '.state')"
 fixop "$L" --set op=chmod --set 'a=C:\Windows\Temp\link.tmp' --set b=511
 eq "odd: chmod on a link: refused" failed "$(action | jq -r '.state')"
+check "odd: the link's target keeps its mode" test "$(stat -c %a "$L/Data/target.txt")" != 777
+printf 'mode\n' >"$W/mode.txt"
+chmod 644 "$W/mode.txt"
+fixop "$L" --set op=chmod --set 'a=C:\Windows\Temp\mode.txt' --set b=384 --dry-run
+eq "odd: chmod dry-run: planned" planned "$(action | jq -r '.state')"
+eq "odd: chmod dry-run: mode unchanged" 644 "$(stat -c %a "$W/mode.txt")"
+fixop "$L" --set op=chmod --set 'a=C:\Windows\Temp\mode.txt' --set b=384
+eq "odd: chmod: done" "done" "$(action | jq -r '.state')"
+eq "odd: chmod: mode set" 600 "$(stat -c %a "$W/mode.txt")"
+fixop "$L" --set op=chmod --set 'a=C:\Windows\Temp\mode.txt' --set b=384
+eq "odd: chmod again: already as desired" skipped "$(action | jq -r '.state')"
+if mknod "$W/dev.tmp" c 1 3 2>/dev/null; then
+  fixop "$L" --set op=chmod --set 'a=C:\Windows\Temp\dev.tmp' --set b=511
+  eq "odd: chmod on a device: skipped" skipped "$(action | jq -r '.state')"
+  rm -f "$W/dev.tmp"
+else
+  say "# no mknod here: the device case is not tested"
+fi
 fixop "$L" --set op=copy_tree --set 'a=C:\Windows\Temp' --set 'b=C:\TempCopy'
 eq "odd: copy_tree done" "done" "$(action | jq -r '.state')"
 contains "odd: copy_tree reports what it did not copy" "fifo.tmp" "$(action | jq -r '.detail')"

@@ -31,6 +31,10 @@ int mp_fix_allowed(lua_State *L) {
   return 0;
 }
 
+/* An action detail in English: stdlib/marsplay/actiontext.lua translates
+ * it (tests/sh/t_actiontext.sh checks each one has a translation). */
+#define D(s) s
+
 static int dry(lua_State *L) { return mp_rt(L)->cfg.dry_run; }
 
 /* Start an action table on the stack: kind, target (display form). */
@@ -130,12 +134,12 @@ static int del_outcome(lua_State *L, int r, const char *aside, const char *path)
   switch (r) {
     case PLAT_DEL_DONE: return action_end(L, "done", NULL);
     case PLAT_DEL_CHANGED:
-      return action_end(L, "skipped", "changed while the fix ran: left alone");
+      return action_end(L, "skipped", D("changed while the fix ran: left alone"));
     case PLAT_DEL_KEPT:
-      snprintf(detail, sizeof detail, "changed while the fix ran, and its name was taken "
-               "again meanwhile: kept as %s", aside);
+      snprintf(detail, sizeof detail,
+               D("changed while the fix ran, and its name was taken again meanwhile: kept as %s"), aside);
       return action_end(L, "failed", detail);
-    case -ENOENT: return action_end(L, "skipped", "already absent");
+    case -ENOENT: return action_end(L, "skipped", D("already absent"));
     default: return action_fail(L, r, path);
   }
 }
@@ -147,16 +151,16 @@ static int del_leftover(lua_State *L, int dirfd, const char *name) {
   int r;
   if (plat_del_aside_name(name, aside, sizeof aside) < 0 ||
       fstatat(dirfd, aside, &st, AT_SYMLINK_NOFOLLOW) != 0)
-    return action_end(L, "skipped", "already absent");
+    return action_end(L, "skipped", D("already absent"));
   push_statinfo(L, &st);
   lua_setfield(L, -2, "before");
   if (dry(L))
     return action_end(L, "planned", S_ISREG(st.st_mode)
-                      ? "finish a deletion interrupted by an earlier run"
-                      : "put back an entry an interrupted run had set aside");
+                      ? D("finish a deletion interrupted by an earlier run")
+                      : D("put back an entry an interrupted run had set aside"));
   r = plat_del_leftover(dirfd, aside, name);
-  if (r == PLAT_DEL_DONE) return action_end(L, "done", "finished a deletion interrupted by an earlier run");
-  if (r == PLAT_DEL_CHANGED) return action_end(L, "skipped", "put back an entry an interrupted run had set aside");
+  if (r == PLAT_DEL_DONE) return action_end(L, "done", D("finished a deletion interrupted by an earlier run"));
+  if (r == PLAT_DEL_CHANGED) return action_end(L, "skipped", D("put back an entry an interrupted run had set aside"));
   return del_outcome(L, r, aside, name);
 }
 
@@ -170,7 +174,7 @@ static int f_delete(lua_State *L) {
   mp_fix_allowed(L);
   dirfd = open_parent(L, path, rel, sizeof rel, &name);
   action_begin(L, "delete", dirfd >= 0 || dirfd == -ENOENT ? rel : NULL);
-  if (dirfd == -ENOENT) return action_end(L, "skipped", "already absent");
+  if (dirfd == -ENOENT) return action_end(L, "skipped", D("already absent"));
   if (dirfd < 0) return action_fail(L, dirfd, path);
   if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
     int e = errno;
@@ -184,7 +188,7 @@ static int f_delete(lua_State *L) {
   lua_setfield(L, -2, "after");
   if (!S_ISREG(st.st_mode)) {
     close(dirfd);
-    return action_end(L, "skipped", "not a regular file: left alone");
+    return action_end(L, "skipped", D("not a regular file: left alone"));
   }
   if (dry(L)) { close(dirfd); return action_end(L, "planned", NULL); }
   /* Moved aside, checked to be this inode, then unlinked: a name swapped
@@ -281,15 +285,15 @@ static int f_delete_matching(lua_State *L) {
     char detail[512];
     size_t n = 0;
 #define ADD(...) (n += (size_t)snprintf(detail + n, n < sizeof detail ? sizeof detail - n : 0, __VA_ARGS__))
-    ADD("%lld regular files matching %s", (long long)regular, pattern);
-    if (left) ADD("; %lld other entries left alone", (long long)left);
-    if (changed) ADD("; %lld changed while the fix ran, left alone", (long long)changed);
-    if (kept) ADD("; %lld kept under a .marsplay-deleting. name (their names were taken meanwhile)",
-                  (long long)kept);
-    if (resumed) ADD(dry(L) ? "; %lld set aside by an interrupted run, to finish"
-                            : "; finished %lld deletions interrupted by an earlier run", (long long)resumed);
-    if (restored) ADD("; put back %lld entries an interrupted run had set aside", (long long)restored);
-    if (failed) ADD("; some could not be deleted");
+    ADD(D("%lld regular files matching %s"), (long long)regular, pattern);
+    if (left) ADD(D("; %lld other entries left alone"), (long long)left);
+    if (changed) ADD(D("; %lld changed while the fix ran, left alone"), (long long)changed);
+    if (kept)
+      ADD(D("; %lld kept under a .marsplay-deleting. name (their names were taken meanwhile)"), (long long)kept);
+    if (resumed) ADD(dry(L) ? D("; %lld set aside by an interrupted run, to finish")
+                            : D("; finished %lld deletions interrupted by an earlier run"), (long long)resumed);
+    if (restored) ADD(D("; put back %lld entries an interrupted run had set aside"), (long long)restored);
+    if (failed) ADD(D("; some could not be deleted"));
 #undef ADD
     if (dry(L)) return action_end(L, "planned", detail);
     if (failed || kept) return action_end(L, "failed", detail);
@@ -363,7 +367,7 @@ static int f_write(lua_State *L) {
   exists = fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
   if (exists && !S_ISREG(st.st_mode)) {
     close(dirfd);
-    return action_end(L, "skipped", "target exists and is not a regular file: left alone");
+    return action_end(L, "skipped", D("target exists and is not a regular file: left alone"));
   }
   if (exists) mode = st.st_mode & 07777;
   lua_createtable(L, 0, 2);
@@ -387,7 +391,7 @@ static int f_write(lua_State *L) {
   if (old && oldlen == len && memcmp(old, data, len) == 0) {
     free(old);
     close(dirfd);
-    return action_end(L, "skipped", "already as desired");
+    return action_end(L, "skipped", D("already as desired"));
   }
   free(old);
   if (dry(L)) { close(dirfd); return action_end(L, "planned", NULL); }
@@ -410,8 +414,8 @@ static int f_mkdir(lua_State *L) {
   if (dirfd < 0) return action_fail(L, dirfd, path);
   if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
     close(dirfd);
-    return action_end(L, "skipped", S_ISDIR(st.st_mode) ? "already exists"
-                                    : "a non-folder is in the way: left alone");
+    return action_end(L, "skipped", S_ISDIR(st.st_mode) ? D("already exists")
+                                    : D("a non-folder is in the way: left alone"));
   }
   if (dry(L)) { close(dirfd); return action_end(L, "planned", NULL); }
   if (mkdirat(dirfd, name, mode) != 0 && errno != EEXIST) {
@@ -467,7 +471,7 @@ static int f_chmod(lua_State *L) {
   if (!(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
     close(fd);
     close(dirfd);
-    return action_end(L, "skipped", "not a file or folder: left alone");
+    return action_end(L, "skipped", D("not a file or folder: left alone"));
   }
   snprintf(buf, sizeof buf, "%o", (unsigned)(st.st_mode & 07777));
   lua_pushstring(L, buf); lua_setfield(L, -2, "before");
@@ -477,7 +481,7 @@ static int f_chmod(lua_State *L) {
     int same = (st.st_mode & 07777) == mode;
     close(fd);
     close(dirfd);
-    return same ? action_end(L, "skipped", "already as desired") : action_end(L, "planned", NULL);
+    return same ? action_end(L, "skipped", D("already as desired")) : action_end(L, "planned", NULL);
   }
   r = chmod_fd(dirfd, name, fd, &st, mode);
   close(fd);
@@ -505,7 +509,7 @@ static int f_rename(lua_State *L) {
   lua_setfield(L, -2, "after");
   if (fstatat(dfd, dname, &st, AT_SYMLINK_NOFOLLOW) == 0) {
     close(sfd); close(dfd);
-    return action_end(L, "skipped", "destination exists: left alone");
+    return action_end(L, "skipped", D("destination exists: left alone"));
   }
   if (fstatat(sfd, sname, &st, AT_SYMLINK_NOFOLLOW) != 0) {
     int e = errno;
@@ -648,9 +652,9 @@ static int f_copy_tree(lua_State *L) {
   lua_setfield(L, -2, "after");
   if (fstatat(pdir, dname, &st, AT_SYMLINK_NOFOLLOW) == 0) {
     close(sfd); close(pdir);
-    return action_end(L, "skipped", "destination exists: left alone");
+    return action_end(L, "skipped", D("destination exists: left alone"));
   }
-  if (dry(L)) { close(sfd); close(pdir); return action_end(L, "planned", "copy, verify, then switch"); }
+  if (dry(L)) { close(sfd); close(pdir); return action_end(L, "planned", D("copy, verify, then switch")); }
   snprintf(partial, sizeof partial, "%s.marsplay-partial", dname);
   if (fstatat(pdir, partial, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
       (r = rm_tree(pdir, partial, 0)) < 0) {
@@ -679,7 +683,7 @@ static int f_copy_tree(lua_State *L) {
   if (r < 0) return action_fail(L, r, dst);
   if (cs.skipped) {
     char detail[640];
-    snprintf(detail, sizeof detail, "links and special files not copied: %s", cs.skipped_sample);
+    snprintf(detail, sizeof detail, D("links and special files not copied: %s"), cs.skipped_sample);
     return action_end(L, "done", detail);
   }
   return action_end(L, "done", NULL);
@@ -705,7 +709,7 @@ static int f_set_value(lua_State *L) {
   lua_pushvalue(L, 4);
   lua_setfield(L, -2, "after");
   lua_getfield(L, -1, "before");
-  if (lua_rawequal(L, -1, 4)) { lua_pop(L, 1); return action_end(L, "skipped", "already as desired"); }
+  if (lua_rawequal(L, -1, 4)) { lua_pop(L, 1); return action_end(L, "skipped", D("already as desired")); }
   lua_pop(L, 1);
   if (dry(L)) return action_end(L, "planned", NULL);
   if (hive_set_lua(L, rt, key, name, type, 4, err, sizeof err) != 0) {
@@ -727,9 +731,9 @@ static int f_service(lua_State *L) {
   lua_pushstring(L, ops[op]);
   lua_setfield(L, -2, "after");
   if (mp_rt(L)->offline)
-    return action_end(L, "skipped", "offline volume: no service runs there");
+    return action_end(L, "skipped", D("offline volume: no service runs there"));
   if (dry(L)) return action_end(L, "planned", NULL);
-  return action_end(L, "skipped", "service control is not available on this platform");
+  return action_end(L, "skipped", D("service control is not available on this platform"));
 }
 
 int mp_open_fix(lua_State *L) {

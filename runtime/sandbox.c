@@ -484,6 +484,8 @@ int mp_open_core(lua_State *L) {
     {"event", core_event}, {"config", core_config}, {"monotonic", core_now},
     {NULL, NULL}};
   luaL_newlib(L, fns);
+  lua_pushstring(L, mp_rt(L)->stdlib_dir);
+  lua_setfield(L, -2, "stdlib");
   return 1;
 }
 

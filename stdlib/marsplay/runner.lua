@@ -4,6 +4,7 @@
 -- reach marsplay.core; nothing here is visible to playbooks.
 
 local core = require "marsplay.core"
+local actiontext = assert(core.load(core.stdlib .. "/marsplay/actiontext.lua", _ENV))()
 
 local M = {}
 
@@ -295,6 +296,9 @@ local function run_check(check, ctx, cfg, lang, results, emit)
   core.take_actions()
   local fok, ferr = call(cfg, check.fix, ctx, res)
   out.actions = array(core.take_actions())
+  for _, a in ipairs(out.actions) do
+    if type(a) == "table" then a.detail = actiontext.translate(a.detail, lang) end
+  end
   core.set_phase("detect")
   if not fok then
     return finish(cfg.dry_run and "error" or "fix-failed",

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Action details in the report's language: every English detail the
+# remediation API writes (each D("...") in runtime/bind_fix.c) has a
+# pt-BR translation in stdlib/marsplay/actiontext.lua, English stays
+# English, and a pt-BR run shows them translated.
+. "$(dirname "$0")/lib.sh"
+
+grep -o 'D("[^"]*")' "$SRC/runtime/bind_fix.c" | sed 's/^D("//; s/")$//' | sort -u >"$T/formats"
+n=$(wc -l <"$T/formats")
+check "bind_fix.c marks its details with D() ($n found)" test "$n" -ge 20
+
+# one Lua table of samples: %lld -> 7, %s -> a path
+{
+  echo 'local at = require "marsplay.actiontext"'
+  echo 'local samples = {'
+  while IFS= read -r f; do
+    s=${f//%lld/7}
+    s=${s//%s/C:\\Data\\x.tmp}
+    printf '  [==[%s]==],\n' "$s"
+  done <"$T/formats"
+  printf '  [==[C:\\Data\\x.tmp: Permission denied]==],\n'
+  printf '  [==[C:\\Data\\x.tmp: No such file or directory]==],\n'
+  echo '}'
+  echo 'local missing, english = {}, {}'
+  echo 'for _, s in ipairs(samples) do'
+  echo '  if at.translate(s, "pt-BR") == s then missing[#missing + 1] = s end'
+  echo '  if at.translate(s, "en") ~= s then english[#english + 1] = s end'
+  echo 'end'
+  echo 'return { n = #samples, missing = table.concat(missing, " | "), english = table.concat(english, " | ") }'
+} >"$T/probe.lua"
+out=$("$MP" eval "$(cat "$T/probe.lua")")
+eq "every detail sample checked" "$((n + 2))" "$(jq .n <<<"$out")"
+eq "every detail has a pt-BR translation" "" "$(jq -r .missing <<<"$out")"
+eq "English details stay as they are" "" "$(jq -r .english <<<"$out")"
+eq "unknown text passes through" '"something new; 3 regular files matching *.tmp"' \
+  "$("$MP" eval 'return require("marsplay.actiontext").translate("something new; 3 regular files matching *.tmp", "en")')"
+eq "parts are translated one by one, unknown ones kept" '"something new; 3 arquivos comuns correspondentes a *.tmp"' \
+  "$("$MP" eval 'return require("marsplay.actiontext").translate("something new; 3 regular files matching *.tmp", "pt-BR")')"
+
+# end to end: a pt-BR dry-run and apply of a clean-up
+L="$T/lab"
+lab "$L"
+W="$L/Windows/Temp"
+for i in 1 2 3; do printf '%d\n' "$i" >"$W/f$i.tmp"; done
+mkdir "$W/dir.tmp"
+FIX="$SRC/tests/playbooks/fixops.lua"
+run_mp --root "$L" "$FIX" --set op=delete_matching --set 'a=C:\Windows\Temp' --set 'b=*.tmp' \
+  --lang pt-BR --dry-run --format json
+contains "pt-BR dry-run: the plan's detail is in Portuguese" "outras entradas deixadas como estão" \
+  "$(j '.playbooks[0].checks[0].actions[0].detail')"
+run_mp --root "$L" "$FIX" --set op=delete --set 'a=C:\Windows\Temp\dir.tmp' --lang pt-BR
+eq "pt-BR apply: a skipped deletion says why in Portuguese" "não é um arquivo comum: deixado como está" \
+  "$(printf '%s' "$OUT" | grep -o 'não é um arquivo comum: deixado como está' | head -1)"
+run_mp --root "$L" "$FIX" --set op=delete --set 'a=C:\Windows\Temp\dir.tmp' --format json
+eq "English run: English detail" "not a regular file: left alone" "$(j '.playbooks[0].checks[0].actions[0].detail')"
+
+finish

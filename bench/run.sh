@@ -204,7 +204,7 @@ case1() {
   local rb=$RSS
   rss "$MP" eval --root "$d" "$lua"
   row 1 "count: marsplay eval fs.count" "${MED[c1-marsplay]}" "${MED[c1-find]}" ratio 0.25 "$RSS" "vs find | wc -l ($rb KiB)"
-  row 1 "  floor: bare getdents64 loop (1 thread)" "${MED[c1-floor-getdents]}" "${MED[c1-find]}" info - - ""
+  row 1 "  floor: 1-thread getdents64 loop" "${MED[c1-floor-getdents]}" "${MED[c1-find]}" info - - ""
   row 1 "  marsplay --version" "${MED[c1-version]}" "${MED[c1-find]}" info - - ""
   row 1 "  marsplay eval 'return 1'" "${MED[c1-eval-empty]}" "${MED[c1-find]}" info - - ""
   drop "$d"

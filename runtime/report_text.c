@@ -32,6 +32,7 @@ typedef struct labels {
   const char *exit_ok, *exit_fixed, *exit_error, *exit_fixable, *exit_dry,
     *exit_manual, *exit_fixfail;
   const char *verbs[9][4];  /* by kind, then state planned/done/failed/skipped */
+  const char *landlock;     /* what the kernel's write ban means */
 } labels;
 
 static const char *const kinds[9] = {
@@ -66,7 +67,8 @@ static const labels EN = {
     {"would change service", "changed service", "could not change service",
      "did not change service"},
     {"planned:", "done:", "failed:", "not done:"}
-  }
+  },
+  "no file can be written, created, removed or renamed"
 };
 
 static const labels PT = {
@@ -98,7 +100,8 @@ static const labels PT = {
     {"alteraria o serviço", "serviço alterado:", "não foi possível alterar o serviço",
      "serviço não alterado:"},
     {"planejado:", "feito:", "falhou:", "não feito:"}
-  }
+  },
+  "nenhum arquivo pode ser gravado, criado, removido ou renomeado"
 };
 
 static const char *const tags[MPR_NSTATUS] = {
@@ -388,7 +391,7 @@ static void playbook(ctx *x, const mp_value *pb) {
 }
 
 static void header(ctx *x, const mp_value *r) {
-  const mp_value *t = mp_value_get(r, "target");
+  const mp_value *t = mp_value_get(r, "target"), *sb;
   const char *s;
   mpb_puts(x->b, "marsplay");
   if ((s = sget(r, "version"))) { mpb_add(x->b, " ", 1); tputs(x, s, -1); }
@@ -402,7 +405,13 @@ static void header(ctx *x, const mp_value *r) {
   }
   if ((s = sget(t, "hostname")) && *s) { mpb_printf(x->b, ", %s ", x->L->host); tputs(x, s, -1); }
   mpb_printf(x->b, "; %s\n", x->dry ? x->L->mode_dry : x->L->mode_apply);
-  if ((s = sget(mp_value_get(r, "sandbox"), "notice")) && *s) {
+  sb = mp_value_get(r, "sandbox");
+  if ((s = sget(sb, "kernel")) && strcmp(s, "landlock") == 0 && mp_value_get(sb, "abi")) {
+    mpb_printf(x->b, "%s: ", x->L->note);
+    mpb_printf(x->b, "Landlock ABI %d: %s", (int)mp_value_number(mp_value_get(sb, "abi")),
+               x->L->landlock);
+    mpb_add(x->b, "\n", 1);
+  } else if ((s = sget(sb, "notice")) && *s) {
     mpb_printf(x->b, "%s: ", x->L->note);
     tputs(x, s, 2);
     mpb_add(x->b, "\n", 1);

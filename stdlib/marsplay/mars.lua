@@ -88,13 +88,14 @@ function M.scratch(agent)
   return M.norm(agent.scratch or agent.scratch_provider or M.join(agent.install, "Scratch"))
 end
 
--- The guide's antivirus exclusions, for recommendations.
+-- The guide's antivirus exclusions, for recommendations (paths only, so
+-- they read the same in every language; CSC.exe of every .NET Framework).
 function M.exclusions(agent)
   return {
     M.scratch(agent),
     agent.bin,
     M.join(agent.bin, "cbengine.exe"),
-    [[CSC.exe (every .NET Framework version under C:\Windows\Microsoft.NET)]],
+    [[C:\Windows\Microsoft.NET\Framework*\v*\csc.exe]],
   }
 end
 

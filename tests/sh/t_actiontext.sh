@@ -54,4 +54,15 @@ eq "pt-BR apply: a skipped deletion says why in Portuguese" "não é um arquivo 
 run_mp --root "$L" "$FIX" --set op=delete --set 'a=C:\Windows\Temp\dir.tmp' --format json
 eq "English run: English detail" "not a regular file: left alone" "$(j '.playbooks[0].checks[0].actions[0].detail')"
 
+# the text report's header: the kernel's write ban in the report's language
+run_mp --root "$L" "$FIX" --set op=delete --set 'a=C:\Windows\Temp\dir.tmp' --dry-run --format json
+if [ "$(j '.sandbox.kernel')" = landlock ]; then
+  run_mp --root "$L" "$FIX" --set op=delete --set 'a=C:\Windows\Temp\dir.tmp' --dry-run --lang pt-BR
+  contains "pt-BR text report: the Landlock line in Portuguese" "nenhum arquivo pode ser gravado" "$OUT"
+  run_mp --root "$L" "$FIX" --set op=delete --set 'a=C:\Windows\Temp\dir.tmp' --dry-run --lang en
+  contains "English text report: the Landlock line in English" "no file can be written" "$OUT"
+else
+  say "# no Landlock here: the header's notice is the engine's reason, not translated"
+fi
+
 finish

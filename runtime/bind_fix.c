@@ -428,7 +428,6 @@ static int f_mkdir(lua_State *L) {
   return action_end(L, "done", NULL);
 }
 
-/* fix.chmod(path, mode): permissions of a file or folder (no links). */
 /* chmod the very inode the O_PATH descriptor fd holds (st is its stat):
  * through its /proc/self/fd link, which names that inode and not a path
  * that could be swapped; without /proc, by reopening name and checking
@@ -449,6 +448,7 @@ static int chmod_fd(int dirfd, const char *name, int fd, const struct stat *st, 
   return r;
 }
 
+/* fix.chmod(path, mode): permissions of a file or folder (no links). */
 static int f_chmod(lua_State *L) {
   const char *path = luaL_checkstring(L, 1), *name;
   mode_t mode = (mode_t)luaL_checkinteger(L, 2) & 07777;
@@ -477,15 +477,12 @@ static int f_chmod(lua_State *L) {
   lua_pushstring(L, buf); lua_setfield(L, -2, "before");
   snprintf(buf, sizeof buf, "%o", (unsigned)mode);
   lua_pushstring(L, buf); lua_setfield(L, -2, "after");
-  if ((st.st_mode & 07777) == mode || dry(L)) {
-    int same = (st.st_mode & 07777) == mode;
-    close(fd);
-    close(dirfd);
-    return same ? action_end(L, "skipped", D("already as desired")) : action_end(L, "planned", NULL);
-  }
-  r = chmod_fd(dirfd, name, fd, &st, mode);
+  if ((st.st_mode & 07777) == mode) r = 1;
+  else if (!dry(L)) r = chmod_fd(dirfd, name, fd, &st, mode);
   close(fd);
   close(dirfd);
+  if (r == 1) return action_end(L, "skipped", D("already as desired"));
+  if (dry(L)) return action_end(L, "planned", NULL);
   if (r < 0) return action_fail(L, r, path);
   return action_end(L, "done", NULL);
 }

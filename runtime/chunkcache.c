@@ -132,7 +132,7 @@ int mp_chunk_load(mp_runtime *rt, lua_State *L, const char *path, const char *na
   e = errno;
   close(fd);
   if (r < 0) { free(src); goto io_error; }
-  if (n > (size_t)st.st_size) {    /* changed while read: load, do not keep */
+  if (n > (size_t)st.st_size) {    /* it grew while being read: not whole */
     free(src);
     lua_pushfstring(L, "%s: changed while it was read", path);
     return LUA_ERRFILE;

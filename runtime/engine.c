@@ -24,7 +24,6 @@
 #define HOOK_COUNT 10000
 
 void hive_cache_free(mp_runtime *rt);  /* hive.c */
-void mp_chunks_free(mp_runtime *rt);   /* chunkcache.c */
 
 /* ---------- allocator and hook ---------- */
 

@@ -7,11 +7,11 @@
  * word (xattr system.ntfs_attrib).  Open-file holders come from /proc.
  */
 #include <ctype.h>
-#include <sched.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -407,10 +407,8 @@ static void header(ctx *x, const mp_value *r) {
   mpb_printf(x->b, "; %s\n", x->dry ? x->L->mode_dry : x->L->mode_apply);
   sb = mp_value_get(r, "sandbox");
   if ((s = sget(sb, "kernel")) && strcmp(s, "landlock") == 0 && mp_value_get(sb, "abi")) {
-    mpb_printf(x->b, "%s: ", x->L->note);
-    mpb_printf(x->b, "Landlock ABI %d: %s", (int)mp_value_number(mp_value_get(sb, "abi")),
-               x->L->landlock);
-    mpb_add(x->b, "\n", 1);
+    mpb_printf(x->b, "%s: Landlock ABI %d: %s\n", x->L->note,
+               (int)mp_value_number(mp_value_get(sb, "abi")), x->L->landlock);
   } else if ((s = sget(sb, "notice")) && *s) {
     mpb_printf(x->b, "%s: ", x->L->note);
     tputs(x, s, 2);

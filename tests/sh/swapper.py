@@ -12,7 +12,7 @@ it is recreated (a regular file if the other name is the link, else the
 link) and counted, so the race goes on.  A name that disappears only for
 a moment (the code under test moves an entry aside to check it, then
 puts it back) is not a deletion: a name counts as deleted once it has
-stayed missing for 5 ms with no ".marsplay-deleting." entry left in the
+stayed missing for 5 ms (5 looks) with no ".marsplay-deleting." entry in the
 folder.  Without LINK_TARGET, the harness stops when a name disappears.
 
 At the end prints "swaps=N files_deleted=N links_deleted=N" on stdout."""
@@ -27,18 +27,34 @@ libc = ctypes.CDLL(None, use_errno=True)
 
 
 def settled_missing(a, b):
-    """The names still missing once nothing is set aside and 5 ms passed."""
+    """The names still missing after 5 ms (and 5 looks, each listing the
+    folder before testing the names) with nothing set aside."""
     folder = os.path.dirname(a) or "."
-    quiet_since = time.monotonic()
+    quiet_since, looks = time.monotonic(), 0
     while True:
+        aside = any(n.startswith(".marsplay-deleting.") for n in os.listdir(folder))
         missing = [n for n in (a, b) if not os.path.lexists(n)]
         if not missing:
             return missing
-        if any(n.startswith(".marsplay-deleting.") for n in os.listdir(folder)):
-            quiet_since = time.monotonic()
-        elif time.monotonic() - quiet_since >= 0.005:
-            return missing
+        if aside:
+            quiet_since, looks = time.monotonic(), 0
+        else:
+            looks += 1
+            if looks >= 5 and time.monotonic() - quiet_since >= 0.005:
+                return missing
         time.sleep(0.001)
+
+
+def refill(path, link_target, as_link):
+    """Create path again (exclusively); False if it came back meanwhile."""
+    try:
+        if as_link:
+            os.symlink(link_target, path)
+        else:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+    except FileExistsError:
+        return False
+    return True
 
 
 def main(a, b, stop, link_target=None):
@@ -58,12 +74,9 @@ def main(a, b, stop, link_target=None):
             break
         other = b if missing[0] == a else a
         if os.path.islink(other):
-            with open(missing[0], "w") as f:
-                f.write("refilled\n")
-            files += 1
+            files += refill(missing[0], link_target, False)
         else:
-            os.symlink(link_target, missing[0])
-            links += 1
+            links += refill(missing[0], link_target, True)
     print("swaps=%d files_deleted=%d links_deleted=%d" % (swaps, files, links))
 
 

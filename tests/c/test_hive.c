@@ -354,11 +354,14 @@ static void test_write_replace_and_delete(void **state) {
   fixture *f = *state;
   char out[512], err[512], p[512];
   struct stat st1, st2;
-  int i;
+  int i, old;
   path_in(f, CONFIG "/SOFTWARE", p, sizeof p);
   assert_int_equal(chmod(p, 0640), 0);
   set_text(f->rt, MARS "\\Config", "ScratchLocation", "REG_SZ", "C:\\Old");
-  assert_int_equal(stat(p, &st1), 0);
+  /* held open, the old file's inode cannot be reused by the new file */
+  old = open(p, O_RDONLY | O_CLOEXEC);
+  assert_true(old >= 0);
+  assert_int_equal(fstat(old, &st1), 0);
   /* the cached read handle must not hide the new value */
   lua_eval(f, "return (reg.get([[" MARS "\\Config]], 'ScratchLocation'))", out, sizeof out);
   assert_string_equal(out, "C:\\Old");
@@ -367,6 +370,7 @@ static void test_write_replace_and_delete(void **state) {
   assert_string_equal(out, "C:\\New");
   assert_int_equal(stat(p, &st2), 0);
   assert_true(st1.st_ino != st2.st_ino);           /* replaced, not rewritten */
+  close(old);
   assert_int_equal(st2.st_mode & 07777, 0640);     /* mode kept */
   assert_int_equal(count_named(f, CONFIG, ".tmp"), 0);
   assert_int_equal(count_named(f, CONFIG, "marsplay"), 0);

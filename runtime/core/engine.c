@@ -108,32 +108,14 @@ void mp_progress(mp_runtime *rt, const char *what, double done, double total) {
   if (rt->cfg.cb.on_progress) rt->cfg.cb.on_progress(rt->cfg.cb.ud, what, done, total);
 }
 
-const char *mp_errno_name(int err) {
-  switch (err < 0 ? -err : err) {
-    case ENOENT: return "ENOENT";   case EACCES: return "EACCES";
-    case EPERM: return "EPERM";     case ENOTDIR: return "ENOTDIR";
-    case EISDIR: return "EISDIR";   case ELOOP: return "ELOOP";
-    case EXDEV: return "EXDEV";     case EEXIST: return "EEXIST";
-    case ENAMETOOLONG: return "ENAMETOOLONG";
-    case EINVAL: return "EINVAL";   case EFBIG: return "EFBIG";
-    case ENOMEM: return "ENOMEM";   case EROFS: return "EROFS";
-    case ENOSPC: return "ENOSPC";   case EIO: return "EIO";
-    case EBUSY: return "EBUSY";     case ENOTEMPTY: return "ENOTEMPTY";
-    case ENOSYS: return "ENOSYS";   case ETIMEDOUT: return "ETIMEDOUT";
-    case EILSEQ: return "EILSEQ";   case ENODATA: return "ENODATA";
-    case EOPNOTSUPP: return "EOPNOTSUPP";
-    default: return "EIO";
-  }
-}
-
 int mp_push_errno(lua_State *L, int neg_errno, const char *what) {
   int e = neg_errno < 0 ? -neg_errno : neg_errno;
   lua_pushnil(L);
   if (e == EXDEV)
     lua_pushfstring(L, "%s: not on the target volume (only C: maps to the target)", what);
   else
-    lua_pushfstring(L, "%s: %s", what, strerror(e));
-  lua_pushstring(L, mp_errno_name(e));
+    lua_pushfstring(L, "%s: %s", what, plat_err_text(e));
+  lua_pushstring(L, plat_err_name(e));
   return 3;
 }
 

@@ -132,7 +132,7 @@ static int sb_io_open(lua_State *L) {
   if (strcmp(mode, "r") != 0 && strcmp(mode, "rb") != 0)
     return luaL_error(L, "io.open: playbooks may only read (mode '%s' refused); "
                       "use the remediation API (marsplay.fix) to change files", mode);
-  fd = mp_target_open(mp_rt(L), path, O_RDONLY | O_NONBLOCK, 0); /* FIFOs: no hang */
+  fd = mp_target_open(mp_rt(L), path, PLAT_OPEN_READ); /* FIFOs: no hang */
   if (fd < 0) return mp_push_errno(L, fd, path);
   p = lua_newuserdatauv(L, sizeof *p, 0);
   p->closef = NULL;
@@ -174,7 +174,7 @@ static int sb_lfs_call(lua_State *L) {
     if (slash) *slash = '\0'; else rel[0] = '\0';
     base = name[0] ? name : ".";
   }
-  fd = plat_open_in(rt->rootfd, rel, (nofollow || !dir) ? O_PATH : O_RDONLY | O_DIRECTORY, 0);
+  fd = plat_open_in(rt->rootfd, rel, (nofollow || !dir) ? PLAT_OPEN_LOOK : PLAT_OPEN_DIR);
   if (fd < 0) return mp_push_errno(L, fd, path);
   snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
   lua_pushvalue(L, lua_upvalueindex(1));

@@ -411,7 +411,7 @@ static int resolve_file(mp_runtime *rt, int f, char *rel, size_t relsz,
   for (i = 0; FILES[f].paths[i]; i++) {
     r = mp_target_rel(rt, FILES[f].paths[i], rel, relsz);
     if (r < 0) break;
-    fd = plat_open_in(rt->rootfd, rel, O_PATH, 0);
+    fd = plat_open_in(rt->rootfd, rel, PLAT_OPEN_LOOK);
     if (fd >= 0) { close(fd); return 0; }
     r = fd;
     if (r != -ENOENT && r != -ENOTDIR) break;
@@ -449,7 +449,7 @@ static int open_hive(mp_runtime *rt, int f, hive_h **out, char *err, size_t errs
   if (c->h[f]) { *out = c->h[f]; return 0; }
   if ((r = resolve_file(rt, f, rel, sizeof rel, err, errsz)) < 0) return r;
   mp_target_display(rel, disp, sizeof disp);
-  fd = plat_open_in(rt->rootfd, rel, O_RDONLY | O_NONBLOCK, 0); /* a FIFO must not block */
+  fd = plat_open_in(rt->rootfd, rel, PLAT_OPEN_READ); /* a FIFO must not block */
   if (fd < 0) {
     snprintf(err, errsz, "%s: %s: %s", FILES[f].label, disp, strerror(-fd));
     return fd;
@@ -768,7 +768,7 @@ int hive_push_data(lua_State *L, uint32_t type, const char *data, size_t len,
 static int push_fail(lua_State *L, int r, const char *msg) {
   lua_pushnil(L);
   lua_pushstring(L, msg);
-  lua_pushstring(L, mp_errno_name(r));
+  lua_pushstring(L, plat_err_name(r));
   return 3;
 }
 
@@ -926,7 +926,7 @@ static int modify(mp_runtime *rt, const char *path, const char *name, int op,
   mp_target_display(rel, disp, sizeof disp);
   slash = strrchr(rel, '/');
   if (slash) { *slash = '\0'; base = slash + 1; } else { base = rel; }
-  dirfd = plat_open_in(rt->rootfd, slash ? rel : "", O_RDONLY | O_DIRECTORY, 0);
+  dirfd = plat_open_in(rt->rootfd, slash ? rel : "", PLAT_OPEN_DIR);
   if (dirfd < 0) {
     r = dirfd;
     snprintf(err, errsz, "%s: folder of %s: %s", FILES[kp.file].label, disp, strerror(-r));

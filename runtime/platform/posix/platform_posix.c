@@ -123,20 +123,28 @@ static int walk_nofollow(int root, const char *rel, int flags, int mode) {
   }
 }
 
-int plat_open_in(plat_fd root, const char *rel, int flags, int mode) {
-#ifdef SYS_openat2
-  int r = openat2_call(root, rel[0] ? rel : ".", flags, mode,
-                       RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
-  if (r != -ENOSYS) return r;
-#endif
-  return walk_nofollow(root, rel, flags, mode);
+/* An open intent (platform.h) as open(2) flags. */
+static int intent_flags(unsigned how) {
+  int f;
+  switch (how & 0xff) {
+    case PLAT_OPEN_READ: f = O_RDONLY | O_NONBLOCK; break;
+    case PLAT_OPEN_DIR: f = O_RDONLY | O_DIRECTORY; break;
+    case PLAT_OPEN_LOOK: f = O_PATH; break;
+    default: return -1;
+  }
+  if (how & PLAT_OPEN_NOFOLLOW) f |= O_NOFOLLOW;
+  return f | O_CLOEXEC;
 }
 
-int plat_open_beneath_nofollow(plat_fd root, const char *rel, int flags, int mode) {
+plat_fd plat_open_in(plat_fd root, const char *rel, unsigned how) {
+  int flags = intent_flags(how);
+  if (flags < 0) return -EINVAL;
 #ifdef SYS_openat2
-  int r = openat2_call(root, rel[0] ? rel : ".", flags, mode,
-                       RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
-  if (r != -ENOSYS) return r;
+  {
+    int r = openat2_call((int)root, rel[0] ? rel : ".", flags, 0,
+                         RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+    if (r != -ENOSYS) return r;
+  }
 #endif
-  return walk_nofollow(root, rel, flags, mode);
+  return walk_nofollow((int)root, rel, flags, 0);
 }

@@ -23,11 +23,9 @@
  *    ntfs-3g shows the Windows attributes and reparse tag.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "formats/fsscan.h"
 #include "formats/fswalk.h"

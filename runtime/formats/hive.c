@@ -2,7 +2,8 @@
  * libhivex (see hive.h for paths, types and the write protocol).
  *
  * Hive files are opened through the target (plat_open_in, so no link
- * leads outside the root) and handed to hivex as /proc/self/fd/N, never
+ * leads outside the root) and handed to hivex by its alias path
+ * (plat_fd_alias: /proc/self/fd/N on Linux), never
  * as a host path that could be swapped underneath.  Read handles are
  * cached per runtime in rt->hive_cache until a write or mp_free.
  */
@@ -400,10 +401,6 @@ static int parse_keypath(const char *path, keypath *kp, char *err, size_t errsz)
 
 /* ---------- opening hive files ---------- */
 
-static void proc_path(int fd, char *buf, size_t bufsz) {
-  snprintf(buf, bufsz, "/proc/self/fd/%d", fd);
-}
-
 /* First candidate file of f that exists: its root-relative path in rel. */
 static int resolve_file(mp_runtime *rt, int f, char *rel, size_t relsz,
                         char *err, size_t errsz) {
@@ -478,7 +475,7 @@ static int open_hive(mp_runtime *rt, int f, hive_h **out, char *err, size_t errs
       return -EIO;
     }
   }
-  proc_path(fd, pp, sizeof pp);
+  if (plat_fd_alias(fd, pp, sizeof pp) < 0) pp[0] = '\0';  /* hivex then fails: ENOENT */
   errno = 0;
   h = hivex_open(pp, 0);
   r = errno;
@@ -826,7 +823,7 @@ static int commit_replace(hive_h *h, int dirfd, const char *base, const struct s
     snprintf(err, errsz, "cannot create a temporary hive file: %s", strerror(-r));
     return r;
   }
-  proc_path(tfd, pp, sizeof pp);
+  if (plat_fd_alias(tfd, pp, sizeof pp) < 0) pp[0] = '\0';  /* hivex then fails: ENOENT */
   errno = 0;
   if (hivex_commit(h, pp, 0) != 0) {
     r = errno ? -errno : -EIO;
@@ -959,7 +956,7 @@ static int modify(mp_runtime *rt, const char *path, const char *name, int op,
              FILES[kp.file].label, disp);
     goto out;
   }
-  proc_path(fd, pp, sizeof pp);
+  if (plat_fd_alias(fd, pp, sizeof pp) < 0) pp[0] = '\0';  /* hivex then fails: ENOENT */
   errno = 0;
   h = hivex_open(pp, HIVEX_OPEN_WRITE);
   if (h == NULL) {

@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* ---- error kinds ----
  * Where the host C library has the POSIX error number of that name the
@@ -133,6 +134,35 @@ double plat_now(void);                     /* wall clock, seconds since epoch */
 double plat_monotonic(void);               /* seconds */
 int plat_exe_dir(char *out, size_t outsz); /* folder of the running binary */
 int plat_hostname(char *out, size_t outsz);
+
+/* ---- what C11 lacks and the C libraries have in different forms ---- */
+/* The first n2 bytes of needle in the first n1 bytes of hay, or NULL
+ * (the C library's fast search where it has one: the scanners use it). */
+void *plat_memmem(const void *hay, size_t n1, const void *needle, size_t n2);
+/* The last byte c in the first n bytes of s, or NULL. */
+void *plat_memrchr(const void *s, int c, size_t n);
+
+/* ---- paths on the machine marsplay runs on (not the target) ---- */
+/* The absolute form of path, links resolved: malloc'd, or NULL. */
+char *plat_abs_path(const char *path);
+/* Is path (links followed) an existing folder / a file this process
+ * may read?  1 or 0. */
+int plat_is_dir(const char *path);
+int plat_readable(const char *path);
+/* Is the stream a terminal?  1 or 0. */
+int plat_is_terminal(FILE *f);
+/* The current folder. 0 or -PLAT_E*. */
+int plat_cwd(char *out, size_t outsz);
+/* t (epoch seconds) as UTC "YYYY-MM-DDTHH:MM:SSZ".  0 or -PLAT_EINVAL. */
+int plat_utc_stamp(double t, char *out, size_t outsz);
+/* A path that names the very object handle fd is open on, for a library
+ * that only takes paths (hivex, lfs): no other file can be swapped in
+ * under it (Linux: /proc/self/fd/N).  0 or -PLAT_E* (-PLAT_ENOSYS: this
+ * system has no such path). */
+int plat_fd_alias(plat_fd fd, char *out, size_t outsz);
+/* A C stream over handle fd (mode as fopen's; the stream owns fd from
+ * then on), or NULL (fd is then still the caller's). */
+FILE *plat_fd_stream(plat_fd fd, const char *mode);
 
 /* Open root (a directory) for use as a containment root. */
 int plat_root_open(const char *path, plat_fd *out);
@@ -288,6 +318,18 @@ int plat_utc_offset(double t, long *offset);
 int plat_timezone(char *out, size_t outsz);
 /* Same from root's etc/localtime link, else etc/timezone, only. */
 int plat_timezone_files(const char *root, char *out, size_t outsz);
+
+/* ---- running a helper program (platform_posix_sys.c) ---- */
+typedef struct plat_child plat_child;
+/* Start program (looked up in PATH) with args (args[0] its name, NULL at
+ * the end), its stdout and stderr together into *out, a stream this
+ * process reads.  0, -PLAT_ENOENT when the program is not found, or
+ * -PLAT_E*. */
+int plat_spawn_reading(const char *program, char *const args[], FILE **out,
+                       plat_child **child);
+/* Close *out's stream first, then wait: the program's exit code (0-255),
+ * or -1 if it did not end by exiting (killed).  Frees child. */
+int plat_child_wait(plat_child *child);
 
 /* ---- kernel sandbox (platform_posix_landlock.c) ---- */
 /* Forbid this process from now on to write, create, remove, rename or

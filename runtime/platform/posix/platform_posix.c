@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -48,6 +49,52 @@ int plat_exe_dir(char *out, size_t outsz) {
   if (slash == NULL) return -ENOENT;
   *slash = '\0';
   return 0;
+}
+
+void *plat_memmem(const void *hay, size_t n1, const void *needle, size_t n2) {
+  return memmem(hay, n1, needle, n2);
+}
+
+void *plat_memrchr(const void *s, int c, size_t n) {
+  return memrchr(s, c, n);
+}
+
+char *plat_abs_path(const char *path) {
+  return realpath(path, NULL);
+}
+
+int plat_is_dir(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int plat_readable(const char *path) {
+  return access(path, R_OK) == 0;
+}
+
+int plat_is_terminal(FILE *f) {
+  return isatty(fileno(f)) == 1;
+}
+
+int plat_cwd(char *out, size_t outsz) {
+  return getcwd(out, outsz) ? 0 : -errno;
+}
+
+int plat_utc_stamp(double t, char *out, size_t outsz) {
+  time_t tt = (time_t)t;
+  struct tm tm;
+  if (gmtime_r(&tt, &tm) == NULL || strftime(out, outsz, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+    return -EINVAL;
+  return 0;
+}
+
+int plat_fd_alias(plat_fd fd, char *out, size_t outsz) {
+  int n = snprintf(out, outsz, "/proc/self/fd/%d", (int)fd);
+  return n < 0 || (size_t)n >= outsz ? -ENAMETOOLONG : 0;
+}
+
+FILE *plat_fd_stream(plat_fd fd, const char *mode) {
+  return fdopen((int)fd, mode);
 }
 
 int plat_hostname(char *out, size_t outsz) {

@@ -58,7 +58,8 @@ M.IMPORT = {
   T([[marsplay does not edit the task file: Task Scheduler runs its own registered copy of the task (TaskCache in the registry), and an edited file is either ignored or, ]]
     .. [[on older Windows, reported as "The task image is corrupt or has been tampered with". The corrected definition is written beside the original: {corrected}.]],
     [[O marsplay não edita o arquivo da tarefa: o Agendador de Tarefas executa a sua própria cópia registrada da tarefa (TaskCache no registro), e um arquivo editado ]]
-    .. [[é ignorado ou, em versões mais antigas do Windows, informado como "A imagem da tarefa está corrompida ou foi adulterada". A definição corrigida foi gravada ao lado da original: {corrected}.]]),
+    .. [[é ignorado ou, em versões mais antigas do Windows, informado como "A imagem da tarefa está corrompida ou foi adulterada". ]]
+    .. [[A definição corrigida é gravada ao lado da original: {corrected}.]]),
   T([[On the running server, in an elevated prompt, register the corrected task (it replaces the current one, keeping its name): {import}. ]]
     .. [[Or in Task Scheduler: select the Microsoft > OnlineBackup folder, Action > Import Task..., choose the corrected file, check the settings and select OK, ]]
     .. [[replacing the existing task. Then delete the .corrected.xml file.]],

@@ -274,7 +274,8 @@ function M.detect_uncoded(agent, params)
         "Abra o console do MARS, Trabalhos, selecione o trabalho concluído com avisos e Exibir Detalhes: ele mostra o erro de cada arquivo. Depois siga a tabela do guia para o código "
         .. "(0x80070570 corrompido: chkdsk; 0x80070002/0x80070003 não encontrado: pasta de rascunho, volume, antivírus; 0x80070005 acesso negado: antivírus; 0x8007018b arquivo de nuvem offline)."),
       T("Until then these files have no backup; if they need none (temporary, unsupported, deleted), add exclusion rules for them (Schedule Backup > Exclusion Settings).",
-        "Até lá esses arquivos ficam sem backup; se eles não precisam de backup (temporários, sem suporte, excluídos), adicione regras de exclusão para eles (Agendar Backup > Configurações de Exclusão)."),
+        "Até lá esses arquivos ficam sem backup; se eles não precisam de backup (temporários, sem suporte, excluídos), "
+        .. "adicione regras de exclusão para eles (Agendar Backup > Configurações de Exclusão)."),
       T("Files listed (first {top}): see the evidence 'paths'; the full list is {file}.",
         "Arquivos listados (primeiros {top}): veja a evidência 'paths'; a lista completa está em {file}."),
     } }

@@ -327,11 +327,10 @@ static const struct hive_file {
 } FILES[] = {
   {"HKLM\\SOFTWARE", {"Windows/System32/config/SOFTWARE", NULL, NULL}, 0},
   {"HKLM\\SYSTEM", {"Windows/System32/config/SYSTEM", NULL, NULL}, 1},
-  /* .DEFAULT is S-1-5-18 (the LocalSystem profile).  Its backing file is
-   * believed to be config\DEFAULT; the brief named the profile's
-   * NTUSER.DAT, kept as the fallback.  Unconfirmed. */
-  {"HKU\\S-1-5-18", {"Windows/System32/config/DEFAULT",
-                     "Windows/System32/config/systemprofile/NTUSER.DAT", NULL}, 0},
+  /* HKU\S-1-5-18 (LocalSystem) is HKU\.DEFAULT, the file config\DEFAULT
+   * (Microsoft's registry-hives page).  config\systemprofile\NTUSER.DAT
+   * is another file: never read or written in its place. */
+  {"HKU\\S-1-5-18", {"Windows/System32/config/DEFAULT", NULL, NULL}, 0},
 };
 #define NFILES (sizeof FILES / sizeof FILES[0])
 

@@ -278,24 +278,33 @@ local function run_check(check, ctx, cfg, lang, results, emit)
     if res.status ~= "pass" then out.reason = res.reason and text(res.reason, lang, vars) or out.message end
     return finish(res.status)
   end
+  -- fix (planned in dry-run).  A manual result with prepare = true still
+  -- runs the fix, which only prepares what the operator needs (e.g. a
+  -- corrected file written beside the original); it stays manual.
+  local function run_fix()
+    core.set_phase("fix")
+    core.take_actions()
+    local fok, ferr = call(cfg, check.fix, ctx, res)
+    out.actions = array(core.take_actions())
+    for _, a in ipairs(out.actions) do
+      if type(a) == "table" then a.detail = actiontext.translate(a.detail, lang) end
+    end
+    core.set_phase("detect")
+    if not fok then
+      return finish(cfg.dry_run and "error" or "fix-failed",
+                    { reason = tr(cfg.dry_run and MSG.plan_failed or MSG.fix_failed, lang) .. tostring(ferr) })
+    end
+  end
   if res.status == "manual" or res.manual or not check.fix then
+    if res.prepare and check.fix and not cfg.no_fix then
+      local failed = run_fix()
+      if failed then return failed end
+    end
     return finish("manual")
   end
   if cfg.no_fix then return finish("fail") end
-
-  -- fix (planned in dry-run)
-  core.set_phase("fix")
-  core.take_actions()
-  local fok, ferr = call(cfg, check.fix, ctx, res)
-  out.actions = array(core.take_actions())
-  for _, a in ipairs(out.actions) do
-    if type(a) == "table" then a.detail = actiontext.translate(a.detail, lang) end
-  end
-  core.set_phase("detect")
-  if not fok then
-    return finish(cfg.dry_run and "error" or "fix-failed",
-                  { reason = tr(cfg.dry_run and MSG.plan_failed or MSG.fix_failed, lang) .. tostring(ferr) })
-  end
+  local failed = run_fix()
+  if failed then return failed end
   if cfg.dry_run then return finish("planned") end
 
   -- verify

@@ -88,6 +88,8 @@ CASES=(
   "basic-troubleshooting|agent-not-latest|agent-up-to-date|pass|0|pass|0|.evidence.min_version|2.0.9415.0|--set=min_version=2.0.9415.0"
   "basic-troubleshooting|cbengine-no-version|agent-up-to-date|pass|0|pass|0|.evidence.source|registry|"
   "basic-troubleshooting|obengine-disabled|mars-service|planned|2|fixed|0|.evidence.start|4|"
+  "basic-troubleshooting|obengine-disabled|mars-service|planned|2|fixed|0|.evidence.fix_start|3|"
+  "basic-troubleshooting|obengine-manual|mars-service|pass|0|pass|0|.evidence.start_type|manual|"
   "basic-troubleshooting|obengine-missing|mars-service|manual|3|manual|3|.evidence.installed|false|"
   "basic-troubleshooting|obengine-missing-binary|mars-service|manual|3|manual|3|.evidence.image_exists|false|"
   "basic-troubleshooting|dotnet-old|dotnet-version|manual|3|manual|3|.evidence.release|378389|"
@@ -104,6 +106,11 @@ CASES=(
   "backup-jobs-completed-with-warning|failed-files|failed-other|manual|3|manual|3|.evidence.codes[0]|0x80070020 (1)|"
   "backup-jobs-completed-with-warning|failed-files|exclusion-rules|manual|3|manual|3|.evidence.folders[0]|C:\\Data\\Projects\\build\\obj (3)|"
   "backup-jobs-completed-with-warning|failed-files|failed-corrupt|manual|3|manual|3|.evidence.encoding|utf16le|"
+  "backup-jobs-completed-with-warning|failed-files-paths-only|failed-no-code|manual|3|manual|3|.evidence.count|12|"
+  "backup-jobs-completed-with-warning|failed-files-paths-only|failed-no-code|manual|3|manual|3|.evidence.paths[9]|C:\\Users\\Administrator\\OneDrive - Contoso\\Plans\\roadmap.pptx|"
+  "backup-jobs-completed-with-warning|failed-files-paths-only|exclusion-rules|manual|3|manual|3|.evidence.folders[0]|C:\\Data\\Projects\\build\\obj (3)|"
+  "basic-troubleshooting|failed-files-paths-only|backup-warnings|manual|3|manual|3|.evidence.entries_total|12|"
+  "backup-jobs-completed-with-warning|failed-files|failed-no-code|pass|3|pass|3|.evidence.count|0|"
   "backup-jobs-completed-with-warning|failed-files-utf8|failed-access-denied|manual|3|manual|3|.evidence.paths[2]|C:\\Data\\HR\\reviews\\confidential.docx|"
   "backup-jobs-completed-with-warning|failed-files-utf8|failed-corrupt|manual|3|manual|3|.evidence.encoding|utf8|"
   "backup-jobs-completed-with-warning|critical-inconsistency|critical-inconsistency|manual|3|manual|3|.evidence.folders[0]|C:\\Data\\Projects|"
@@ -184,7 +191,7 @@ hive_get() {
 }
 OB=${DIR_OF[basic-troubleshooting/obengine-disabled]}
 IS=${DIR_OF[restore-problems/iscsi-disabled]}
-eq "fix: obengine Start=2 (automatic)" 2 "$(hive_get "$OB" 'HKLM\SYSTEM\CurrentControlSet\Services\obengine' Start)"
+eq "fix: obengine Start=3 (manual, the least change from disabled)" 3 "$(hive_get "$OB" 'HKLM\SYSTEM\CurrentControlSet\Services\obengine' Start)"
 eq "fix: MSiSCSI Start=3 (manual, Windows' default)" 3 "$(hive_get "$IS" 'HKLM\SYSTEM\CurrentControlSet\Services\MSiSCSI' Start)"
 eq "fix: only Start changed (ImagePath kept)" '"C:\Program Files\Microsoft Azure Recovery Services Agent\bin\cbengine.exe"' \
   "$(hive_get "$OB" 'HKLM\SYSTEM\CurrentControlSet\Services\obengine' ImagePath)"

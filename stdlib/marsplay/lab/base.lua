@@ -246,6 +246,7 @@ local function registry(lab)
   })
   lab:key("USER", [[Software\Microsoft\Windows\CurrentVersion\Internet Settings\Connections]])
   lab:set("USER", [[Control Panel\International]], { LocaleName = "pt-BR" })
+  lab:set("SYSPROFILE", [[Control Panel\International]], { LocaleName = "en-US" })
 end
 
 function M.build(lab)

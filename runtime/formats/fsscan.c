@@ -12,7 +12,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <threads.h>
 
 #include "platform/platform.h"
 #include "formats/fsscan.h"
@@ -564,7 +563,7 @@ int fss_scan(plat_fd fd, const fss_opts *o, fss_result *r) {
   size_t k, skip;
   plat_stat st;
   uint64_t cut = 0;
-  thrd_t th;
+  plat_thread *th = NULL;
   int err, utf16, split;
   long n;
 
@@ -591,7 +590,7 @@ int fss_scan(plat_fd fd, const fss_opts *o, fss_result *r) {
         (err = scanner_init(&b, o, &r2, &sh, fd, utf16, SAMPLE_BUDGET / 2)) < 0)
       goto out;
     b.off = a.end = cut;
-    if (thrd_create(&th, second_half, &b) != thrd_success) {
+    if (plat_thread_start(&th, second_half, &b) != 0) {
       split = 0;
       a.end = UINT64_MAX;   /* alone, to the end */
     }
@@ -599,7 +598,7 @@ int fss_scan(plat_fd fd, const fss_opts *o, fss_result *r) {
   scan_range(&a);
   if (split) {
     if (a.err || r->stopped) atomic_store(&sh.stop, 1);
-    thrd_join(th, NULL);
+    plat_thread_join(th);
     if (a.err == 0) a.err = b.err;
     if (a.err == 0 && !r->stopped) merge(r, &r2, o->max_samples);
   }

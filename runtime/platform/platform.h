@@ -114,6 +114,7 @@ typedef struct plat_stat {
   uint64_t ino, dev, nlink;
   uint32_t mode, uid, gid;
   double mtime, atime, ctime;
+  int64_t mtime_ns, ctime_ns; /* the same, exact: nanoseconds since 1970 */
 } plat_stat;
 
 typedef struct plat_volume {
@@ -170,6 +171,9 @@ int plat_root_open(const char *path, plat_fd *out);
  * for intent how (PLAT_OPEN_*); links and '..' are resolved as if root
  * were '/', so nothing escapes it.  Returns the handle or -PLAT_E*. */
 plat_fd plat_open_in(plat_fd root, const char *rel, unsigned how);
+/* Open a path of the machine marsplay runs on (not in the target: the
+ * stdlib, playbooks) for intent how.  The handle or -PLAT_E*. */
+plat_fd plat_open_path(const char *path, unsigned how);
 int plat_close(plat_fd fd);
 
 int plat_fstat(plat_fd fd, plat_stat *st);
@@ -330,6 +334,24 @@ int plat_spawn_reading(const char *program, char *const args[], FILE **out,
 /* Close *out's stream first, then wait: the program's exit code (0-255),
  * or -1 if it did not end by exiting (killed).  Frees child. */
 int plat_child_wait(plat_child *child);
+
+/* ---- threads (platform_posix_thread.c) ---- */
+typedef struct plat_thread plat_thread;
+/* Run fn(arg) on a new thread.  0 or -PLAT_E* (*t untouched). */
+int plat_thread_start(plat_thread **t, int (*fn)(void *), void *arg);
+/* Wait for the thread to end, then free it. */
+void plat_thread_join(plat_thread *t);
+/* A monitor: a lock with one condition to wait on. */
+typedef struct plat_monitor plat_monitor;
+int plat_monitor_new(plat_monitor **m);      /* 0 or -PLAT_ENOMEM */
+void plat_monitor_free(plat_monitor *m);     /* NULL: nothing */
+void plat_monitor_enter(plat_monitor *m);
+void plat_monitor_leave(plat_monitor *m);
+/* Entered: leave, sleep until woken (or seconds pass, when > 0), enter
+ * again.  Wakes may be spurious: the caller looks again. */
+void plat_monitor_wait(plat_monitor *m, double seconds);
+void plat_monitor_wake(plat_monitor *m);     /* one waiter */
+void plat_monitor_wake_all(plat_monitor *m);
 
 /* ---- kernel sandbox (platform_posix_landlock.c) ---- */
 /* Forbid this process from now on to write, create, remove, rename or

@@ -183,6 +183,15 @@ static int intent_flags(unsigned how) {
   return f | O_CLOEXEC;
 }
 
+plat_fd plat_open_path(const char *path, unsigned how) {
+  int flags = intent_flags(how), fd;
+  if (flags < 0) return -EINVAL;
+  do {
+    fd = open(path, flags);
+  } while (fd < 0 && errno == EINTR);
+  return fd < 0 ? -errno : fd;
+}
+
 plat_fd plat_open_in(plat_fd root, const char *rel, unsigned how) {
   int flags = intent_flags(how);
   if (flags < 0) return -EINVAL;

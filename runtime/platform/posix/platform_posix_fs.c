@@ -57,6 +57,8 @@ static void fill_stat(const struct stat *s, plat_stat *st) {
   st->mtime = ts_seconds(s->st_mtim);
   st->atime = ts_seconds(s->st_atim);
   st->ctime = ts_seconds(s->st_ctim);
+  st->mtime_ns = (int64_t)s->st_mtim.tv_sec * 1000000000 + s->st_mtim.tv_nsec;
+  st->ctime_ns = (int64_t)s->st_ctim.tv_sec * 1000000000 + s->st_ctim.tv_nsec;
 }
 
 int plat_fstat(plat_fd fd, plat_stat *st) {

@@ -5,7 +5,8 @@
  * leads outside the root) and handed to hivex by its alias path
  * (plat_fd_alias: /proc/self/fd/N on Linux), never
  * as a host path that could be swapped underneath.  Read handles are
- * cached per runtime in rt->hive_cache until a write or mp_free.
+ * cached per runtime in rt->hive_cache until a write or mp_free (which
+ * calls hive_cache_free: registered with mp_at_free).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -439,7 +440,11 @@ static int open_hive(mp_runtime *rt, int f, hive_h **out, char *err, size_t errs
   if (!rt->offline) return no_registry(err, errsz);
   if (c == NULL) {
     c = calloc(1, sizeof *c);
-    if (c == NULL) { snprintf(err, errsz, "out of memory"); return -ENOMEM; }
+    if (c == NULL || mp_at_free(rt, hive_cache_free) != 0) {
+      free(c);
+      snprintf(err, errsz, "out of memory");
+      return -ENOMEM;
+    }
     rt->hive_cache = c;
   }
   if (c->h[f]) { *out = c->h[f]; return 0; }

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "formats/utf8.h"
 #include "formats/fswalk.h"
 
 /* ---------- wildcards ---------- */
@@ -61,20 +62,8 @@ void fsw_glob_init(fsw_glob *g, const char *pat, size_t len, int fold) {
 
 /* Bytes in the character at s: a whole valid UTF-8 sequence, else 1. */
 static size_t char_len(const unsigned char *s, size_t n) {
-  size_t need, i;
-  unsigned c = s[0];
-  if (c < 0x80) return 1;
-  if (c >= 0xC2 && c <= 0xDF) need = 2;
-  else if (c >= 0xE0 && c <= 0xEF) need = 3;
-  else if (c >= 0xF0 && c <= 0xF4) need = 4;
-  else return 1;
-  if (n < need) return 1;
-  for (i = 1; i < need; i++)
-    if ((s[i] & 0xC0) != 0x80) return 1;
-  if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] > 0x9F) ||
-      (c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] > 0x8F))
-    return 1;                       /* overlong, surrogate, > U+10FFFF */
-  return need;
+  size_t k = s[0] < 0x80 ? 1 : mp_utf8_seq((const char *)s, n);
+  return k ? k : 1;
 }
 
 /* '*' and '?' with one backtracking point (the last star). */

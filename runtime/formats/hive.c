@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "formats/utf8.h"
 #include "formats/hive.h"
 
 #define MAX_DEPTH 512          /* registry keys nest at most 512 deep */
@@ -55,29 +56,8 @@ int hive_type_from_name(const char *name, uint32_t *type) {
 
 /* ---------- UTF-8 <-> UTF-16LE (strict) ---------- */
 
-/* Decode one UTF-8 sequence at s (n bytes left); returns its length or 0
- * if invalid (overlong, surrogate, above U+10FFFF, truncated). */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp) {
-  uint32_t c = s[0], min;
-  size_t len, i;
-  if (c < 0x80) { *cp = c; return 1; }
-  if ((c & 0xE0) == 0xC0) { len = 2; c &= 0x1F; min = 0x80; }
-  else if ((c & 0xF0) == 0xE0) { len = 3; c &= 0x0F; min = 0x800; }
-  else if ((c & 0xF8) == 0xF0) { len = 4; c &= 0x07; min = 0x10000; }
-  else return 0;
-  if (n < len) return 0;
-  for (i = 1; i < len; i++) {
-    if ((s[i] & 0xC0) != 0x80) return 0;
-    c = (c << 6) | (s[i] & 0x3F);
-  }
-  if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return 0;
-  *cp = c;
-  return len;
-}
-
 int hive_utf8_to_utf16le(const char *s, size_t len, int nul,
                          char **out, size_t *outlen) {
-  const unsigned char *p = (const unsigned char *)s;
   unsigned char *o;
   size_t i = 0, k = 0;
   /* at most one UTF-16 unit (2 bytes) per input byte, plus the NUL */
@@ -85,12 +65,13 @@ int hive_utf8_to_utf16le(const char *s, size_t len, int nul,
   o = malloc(len * 2 + 2);
   if (o == NULL) return -ENOMEM;
   while (i < len) {
-    uint32_t cp;
-    size_t n = utf8_decode(p + i, len - i, &cp);
+    uint32_t cp, hi, lo;
+    size_t n = mp_utf8_seq(s + i, len - i);
     if (n == 0) { free(o); return -EILSEQ; }
+    cp = mp_utf8_decode(s + i, n);
     i += n;
     if (cp >= 0x10000) {
-      uint32_t v = cp - 0x10000, hi = 0xD800 | (v >> 10), lo = 0xDC00 | (v & 0x3FF);
+      mp_utf16_split(cp, &hi, &lo);
       o[k++] = hi & 0xFF; o[k++] = hi >> 8;
       o[k++] = lo & 0xFF; o[k++] = lo >> 8;
     } else {
@@ -112,31 +93,17 @@ int hive_utf16le_to_utf8(const char *s, size_t len, char **out, size_t *outlen) 
   if (o == NULL) return -ENOMEM;
   for (i = 0; i < units; i++) {
     uint32_t c = (uint32_t)p[2 * i] | ((uint32_t)p[2 * i + 1] << 8);
-    if (c >= 0xD800 && c <= 0xDBFF) {
+    if (MP_UTF16_HIGH(c)) {
       uint32_t d;
       if (i + 1 >= units) goto bad;
       d = (uint32_t)p[2 * i + 2] | ((uint32_t)p[2 * i + 3] << 8);
-      if (d < 0xDC00 || d > 0xDFFF) goto bad;
-      c = 0x10000 + ((c - 0xD800) << 10) + (d - 0xDC00);
+      if (!MP_UTF16_LOW(d)) goto bad;
+      c = mp_utf16_join(c, d);
       i++;
-    } else if (c >= 0xDC00 && c <= 0xDFFF) {
+    } else if (MP_UTF16_LOW(c)) {
       goto bad;
     }
-    if (c < 0x80) {
-      o[k++] = (unsigned char)c;
-    } else if (c < 0x800) {
-      o[k++] = 0xC0 | (c >> 6);
-      o[k++] = 0x80 | (c & 0x3F);
-    } else if (c < 0x10000) {
-      o[k++] = 0xE0 | (c >> 12);
-      o[k++] = 0x80 | ((c >> 6) & 0x3F);
-      o[k++] = 0x80 | (c & 0x3F);
-    } else {                       /* 4 bytes from 2 units: fits */
-      o[k++] = 0xF0 | (c >> 18);
-      o[k++] = 0x80 | ((c >> 12) & 0x3F);
-      o[k++] = 0x80 | ((c >> 6) & 0x3F);
-      o[k++] = 0x80 | (c & 0x3F);
-    }
+    k += mp_utf8_put((char *)o + k, c);  /* 4 bytes only from 2 units: fits */
   }
   o[k] = '\0';
   *out = (char *)o;

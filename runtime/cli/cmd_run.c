@@ -42,7 +42,9 @@ static const char USAGE[] =
   "  -h, --help             print this help and exit\n"
   "\n"
   "Exit codes: 0 healthy or all fixed; 1 error; 2 fixable problems remain;\n"
-  "3 problems need manual action; 4 a fix failed or did not verify.\n";
+  "3 problems need manual action; 4 a fix failed or did not verify;\n"
+  "5 nothing was checked (every check was skipped: not a Windows server with\n"
+  "the MARS agent, or --root is needed).\n";
 
 enum { O_DRY = 256, O_NOFIX, O_ROOT, O_SET, O_ONLY, O_SKIP, O_FORMAT, O_JUNIT,
        O_LOG, O_TIMEOUT, O_LANG, O_PBPATH, O_COLOR, O_LOCKTO, O_WAIVERS };
@@ -87,6 +89,25 @@ static int parse_timeout(const char *s, double *out) {
   return 0;
 }
 
+/* Say which option lacks its value, or that an option is unknown. */
+static void missing_or_unknown(const char *arg, int opt) {
+  const struct option *o;
+  size_t n = strcspn(arg + 2, "=");
+  if (strncmp(arg, "--", 2) == 0) {
+    for (o = LONGOPTS; o->name; o++)
+      if (o->has_arg == required_argument && strlen(o->name) == n &&
+          strncmp(o->name, arg + 2, n) == 0 && arg[2 + n] == '\0') {
+        cli_error("option --%s needs a value (see --help)", o->name);
+        return;
+      }
+    cli_error("%s: unknown option (see --help)", arg);
+  } else if (opt) {
+    cli_error("option -%c: unknown (see --help)", opt);
+  } else {
+    cli_error("%s: unknown option (see --help)", arg);
+  }
+}
+
 /* Parse the options shared by run-like commands; returns -1 on a usage
  * error (already reported), 1 if the command is done (help/version). */
 static int parse(int argc, char **argv, run_opts *o) {
@@ -100,7 +121,14 @@ static int parse(int argc, char **argv, run_opts *o) {
   if (o->sets == NULL) { cli_error("out of memory"); return -1; }
   opterr = 0;
   optind = 1;
-  while ((c = getopt_long(argc, argv, "Vh", LONGOPTS, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, ":Vh", LONGOPTS, NULL)) != -1) {
+    if (c >= O_DRY && optarg && strncmp(optarg, "--", 2) == 0 && strlen(optarg) > 2) {
+      const struct option *lo = LONGOPTS;   /* "--root --dry-run": the value is missing */
+      while (lo->name && lo->val != c) lo++;
+      cli_error("option --%s needs a value (got the option %s; see --help)",
+                lo->name ? lo->name : "?", optarg);
+      return -1;
+    }
     switch (c) {
       case O_DRY: o->cfg.dry_run = 1; break;
       case O_NOFIX: o->cfg.no_fix = 1; break;
@@ -153,9 +181,8 @@ static int parse(int argc, char **argv, run_opts *o) {
       case O_WAIVERS: o->waivers = optarg; break;
       case 'V': printf("marsplay %s\n", MARSPLAY_VERSION); return 1;
       case 'h': fputs(USAGE, stdout); return 1;
-      default:
-        if (optopt) cli_error("option -%c: unknown or missing its value", optopt);
-        else cli_error("%s: unknown option or missing value (see --help)", argv[optind - 1]);
+      case ':': case '?': default:
+        missing_or_unknown(argv[optind - 1], optopt);
         return -1;
     }
   }
@@ -237,6 +264,7 @@ int cmd_run(int argc, char **argv) {
   mp_runtime *rt;
   const mp_value *report;
   FILE *junit = NULL;
+  const char *why;
   int r, i, code;
   memset(&o, 0, sizeof o);
   r = parse(argc, argv, &o);
@@ -264,6 +292,16 @@ int cmd_run(int argc, char **argv) {
     if (sink.log) fclose(sink.log);
     return MP_EXIT_ERROR;
   }
+  if (o.cfg.root && (why = mp_target_problem(rt)) != NULL) {
+    cli_error("%s does not look like a Windows system volume: %s; give --root the folder "
+              "where the Windows system volume is mounted (the one holding Windows, "
+              "Program Files, Users)", o.cfg.root, why);
+    mp_free(rt);
+    free(o.sets);
+    if (sink.log) fclose(sink.log);
+    if (junit) fclose(junit);
+    return MP_EXIT_ERROR;
+  }
   /* Every output is open: in a dry-run, forbid any other write. */
   if (o.cfg.dry_run) mp_lockdown(rt);
   for (i = optind; i < argc; i++) mp_run(rt, argv[i]);
@@ -272,6 +310,7 @@ int cmd_run(int argc, char **argv) {
   code = mp_exit_code(rt);
   if (o.waivers) warn_expired(report);
   if (strcmp(o.format, "json") == 0) {
+    if (code == MP_EXIT_NOTHING) cli_error("%s", mpr_nothing_checked(report, "en"));
     if (mp_report_write_json(report, stdout) != 0) code = MP_EXIT_ERROR;
   } else {
     if (mp_report_write_text(report, stdout, use_colour(o.color), NULL) != 0) code = MP_EXIT_ERROR;

@@ -83,7 +83,7 @@ function M.bytes(n)
   local units = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" }
   local i = 1
   while n >= 1024 and i < #units do n = n / 1024; i = i + 1 end
-  if i == 1 then return ("%d B"):format(n) end
+  if i == 1 then return ("%d B"):format(math.floor(n + 0.5)) end
   return ("%.1f %s"):format(n, units[i])
 end
 

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "report.h"
+#include "value.h"
 
 static const char USAGE[] =
   "Usage: marsplay [options] PLAYBOOK...\n"
@@ -258,6 +259,164 @@ static void warn_expired(const mp_value *report) {
   }
 }
 
+/* The playbooks to run: the arguments, with "all" (or no argument with
+ * --root) standing for every shipped playbook.  NULL-terminated; the
+ * strings belong to argv or to *owned. */
+static const char **playbook_list(mp_runtime *rt, int argc, char **argv, int first, int root,
+                                  char ***owned, size_t *count) {
+  size_t n = 0, ncat = 0, i;
+  const char **list;
+  int k, want_all = first >= argc && root;
+  *owned = NULL;
+  for (k = first; k < argc; k++) want_all |= strcmp(argv[k], "all") == 0;
+  if (want_all && mp_playbook_dir(rt)) *owned = cli_catalogue(mp_playbook_dir(rt), &ncat);
+  list = calloc((size_t)argc + ncat + 1, sizeof *list);
+  if (list == NULL) return NULL;
+  if (first >= argc)
+    for (i = 0; i < ncat; i++) list[n++] = (*owned)[i];
+  for (k = first; k < argc; k++) {
+    if (strcmp(argv[k], "all") != 0) list[n++] = argv[k];
+    else
+      for (i = 0; i < ncat; i++) list[n++] = (*owned)[i];
+  }
+  *count = n;
+  return list;
+}
+
+/* Edit distance of two short strings (for "did you mean"). */
+static size_t distance(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b), i, j, row[65];
+  if (la > 64 || lb > 64) return (size_t)-1;
+  for (j = 0; j <= lb; j++) row[j] = j;
+  for (i = 1; i <= la; i++) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (j = 1; j <= lb; j++) {
+      size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+      if (up + 1 < best) best = up + 1;
+      if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+      diag = up;
+      row[j] = best;
+    }
+  }
+  return row[lb];
+}
+
+/* Add name to the array set if it is not there yet. */
+static void add_name(mp_value *set, const char *name) {
+  size_t m;
+  for (m = 0; name && m < mp_value_len(set); m++)
+    if (strcmp(mp_value_string(mp_value_at(set, m), NULL), name) == 0) return;
+  if (name) mpv_push(set, mpv_cstr(name));
+}
+
+/* The parameters and check ids ("pb/check" and "check") of the playbooks;
+ * -1 when one of them does not load (the run reports it). */
+static int collect(mp_runtime *rt, const char *const *pbs, size_t npb, mp_value *params,
+                   mp_value *checks) {
+  size_t i, j;
+  for (i = 0; i < npb; i++) {
+    char *err = NULL, id[256];
+    mp_value *d = mp_describe(rt, pbs[i], &err);
+    const mp_value *ps = mp_value_get(d, "params"), *cs = mp_value_get(d, "checks");
+    free(err);
+    if (d == NULL) return -1;
+    for (j = 0; params && j < mp_value_len(ps); j++)
+      add_name(params, mp_value_string(mp_value_at(ps, j), NULL));
+    for (j = 0; checks && j < mp_value_len(cs); j++) {
+      const char *c = mpv_getstr(mp_value_at(cs, j), "id");
+      if (c == NULL) continue;
+      add_name(checks, c);
+      snprintf(id, sizeof id, "%s/%s", mpv_getstr(d, "id") ? mpv_getstr(d, "id") : "", c);
+      add_name(checks, id);
+    }
+    mpv_free(d);
+  }
+  return 0;
+}
+
+/* "a, b, c" of the names in set (into buf). */
+static const char *joined(const mp_value *set, char *buf, size_t size) {
+  size_t i, used = 0;
+  buf[0] = '\0';
+  for (i = 0; i < mp_value_len(set) && used + 1 < size; i++) {
+    int w = snprintf(buf + used, size - used, "%s%s", i ? ", " : "",
+                     mp_value_string(mp_value_at(set, i), NULL));
+    if (w < 0) break;
+    used += (size_t)w < size - used ? (size_t)w : size - used - 1;
+  }
+  return used ? buf : "none";
+}
+
+/* Every --set KEY must be a parameter of a selected playbook: else exit 1
+ * naming the nearest and the known keys.  When a playbook does not load,
+ * the run reports that and keys are not judged. */
+static int check_sets(mp_runtime *rt, const run_opts *o, const char **pbs, size_t npb) {
+  mp_value *known = mpv_arr();
+  size_t j;
+  int k, rc = 0;
+  char list[2048];
+  if (known == NULL) return -1;
+  if (collect(rt, pbs, npb, known, NULL) != 0) { mpv_free(known); return 0; }
+  for (k = 0; k < o->nsets; k++) {
+    const char *key = o->sets[k], *best = NULL;
+    size_t klen = strcspn(key, "="), bestd = (size_t)-1;
+    char name[128];
+    snprintf(name, sizeof name, "%.*s", (int)(klen < sizeof name ? klen : sizeof name - 1), key);
+    for (j = 0; j < mp_value_len(known); j++) {
+      const char *cand = mp_value_string(mp_value_at(known, j), NULL);
+      size_t d = distance(name, cand);
+      if (d == 0) break;
+      if (d < bestd) { bestd = d; best = cand; }
+    }
+    if (j < mp_value_len(known)) continue;
+    if (best && bestd <= 3)
+      cli_error("--set %s: no selected playbook has this parameter; did you mean %s? "
+                "(known: %s)", name, best, joined(known, list, sizeof list));
+    else
+      cli_error("--set %s: no selected playbook has this parameter (known: %s)", name,
+                joined(known, list, sizeof list));
+    rc = -1;
+  }
+  mpv_free(known);
+  return rc;
+}
+
+/* Say on stderr which waivers name no check of the selected or shipped
+ * playbooks (a typo waives nothing).  The file was validated already. */
+static void warn_unmatched_waivers(mp_runtime *rt, const char *file, const char **pbs,
+                                   size_t npb) {
+  mp_value *known = mpv_arr();
+  char **cat = NULL, line[1024];
+  size_t ncat = 0;
+  FILE *f;
+  int ln = 0;
+  if (known == NULL) return;
+  if (mp_playbook_dir(rt)) cat = cli_catalogue(mp_playbook_dir(rt), &ncat);
+  if (collect(rt, pbs, npb, NULL, known) == 0 &&
+      (cat == NULL || collect(rt, (const char *const *)cat, ncat, NULL, known) == 0) &&
+      (f = fopen(file, "r")) != NULL) {
+    while (fgets(line, sizeof line, f)) {
+      char *id = line, *end;
+      size_t j;
+      ln++;
+      id += strspn(id, " \t\r\n");
+      if (ln == 1 && strncmp(id, "\xef\xbb\xbf", 3) == 0) id += 3;
+      if (*id == '#' || *id == '\0' || (end = strchr(id, '|')) == NULL) continue;
+      while (end > id && (end[-1] == ' ' || end[-1] == '\t')) end--;
+      *end = '\0';
+      for (j = 0; j < mp_value_len(known); j++)
+        if (strcmp(mp_value_string(mp_value_at(known, j), NULL), id) == 0) break;
+      if (j == mp_value_len(known))
+        cli_warn("%s:%d: the waiver %s matches no check of the selected or shipped playbooks "
+                 "(see 'marsplay list')", file, ln, id);
+    }
+    fclose(f);
+  }
+  cli_catalogue_free(cat);
+  mpv_free(known);
+}
+
 int cmd_run(int argc, char **argv) {
   run_opts o;
   cli_sink sink;
@@ -265,12 +424,15 @@ int cmd_run(int argc, char **argv) {
   const mp_value *report;
   FILE *junit = NULL;
   const char *why;
-  int r, i, code;
+  const char **pbs;
+  char **owned;
+  size_t npb, n;
+  int r, code;
   memset(&o, 0, sizeof o);
   r = parse(argc, argv, &o);
   if (r != 0) { free(o.sets); return r > 0 ? 0 : MP_EXIT_ERROR; }
-  if (optind >= argc) {
-    cli_error("no playbook given (try 'marsplay list' or --help)");
+  if (optind >= argc && o.cfg.root == NULL) {
+    cli_error("no playbook given (a file, a name from 'marsplay list', or all; see --help)");
     free(o.sets);
     return MP_EXIT_ERROR;
   }
@@ -280,6 +442,18 @@ int cmd_run(int argc, char **argv) {
     if (sink.log) fclose(sink.log);
     return MP_EXIT_ERROR;
   }
+  pbs = playbook_list(rt, argc, argv, optind, o.cfg.root != NULL, &owned, &npb);
+  if (pbs == NULL || npb == 0 || (o.nsets && check_sets(rt, &o, pbs, npb) != 0)) {
+    if (pbs && npb == 0) cli_error("no playbook found (see 'marsplay list')");
+    else if (pbs == NULL) cli_error("out of memory");
+    free(pbs);
+    cli_catalogue_free(owned);
+    mp_free(rt);
+    free(o.sets);
+    if (sink.log) fclose(sink.log);
+    return MP_EXIT_ERROR;
+  }
+  if (o.waivers) warn_unmatched_waivers(rt, o.waivers, pbs, npb);
   /* One run at a time per target (before any output is truncated). */
   if (mp_lock(rt, o.lock_timeout) != 0 ||
       (o.junit && (junit = fopen(o.junit, "w")) == NULL)) {
@@ -287,6 +461,8 @@ int cmd_run(int argc, char **argv) {
       cli_error("--junit %s: %s", o.junit, strerror(errno));
     else
       cli_error("%s", mp_last_error(rt));
+    free(pbs);
+    cli_catalogue_free(owned);
     mp_free(rt);
     free(o.sets);
     if (sink.log) fclose(sink.log);
@@ -296,6 +472,8 @@ int cmd_run(int argc, char **argv) {
     cli_error("%s does not look like a Windows system volume: %s; give --root the folder "
               "where the Windows system volume is mounted (the one holding Windows, "
               "Program Files, Users)", o.cfg.root, why);
+    free(pbs);
+    cli_catalogue_free(owned);
     mp_free(rt);
     free(o.sets);
     if (sink.log) fclose(sink.log);
@@ -304,7 +482,9 @@ int cmd_run(int argc, char **argv) {
   }
   /* Every output is open: in a dry-run, forbid any other write. */
   if (o.cfg.dry_run) mp_lockdown(rt);
-  for (i = optind; i < argc; i++) mp_run(rt, argv[i]);
+  for (n = 0; n < npb; n++) mp_run(rt, pbs[n]);
+  free(pbs);
+  cli_catalogue_free(owned);
   cli_progress_clear(&sink);
   report = mp_report(rt);
   code = mp_exit_code(rt);

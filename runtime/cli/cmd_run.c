@@ -6,9 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "report.h"
-#include "value.h"
+#include "cli/cli.h"
+#include "core/value.h"
+#include "report/report.h"
 
 static const char USAGE[] =
   "Usage: marsplay [options] PLAYBOOK...\n"

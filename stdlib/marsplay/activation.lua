@@ -112,6 +112,7 @@ function M.detect_kek(agent, params)
                         "Se a pasta de rascunho foi movida, copie o OnlineBackup.KEK (com o resto da pasta antiga) do local antigo ou de um backup dela.")
     recs[#recs + 1] = T("If the file is lost, re-register the server with the vault (keep the new passphrase safe); if the problem persists, contact Microsoft support.",
                         "Se o arquivo foi perdido, registre o servidor novamente no cofre (guarde a nova senha em local seguro); se o problema persistir, contate o suporte da Microsoft.")
+    recs[#recs + 1] = require("marsplay.consequences").NEW_PASSPHRASE
   end
   if st then
     ev.type = st.type

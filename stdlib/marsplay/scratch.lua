@@ -118,6 +118,7 @@ function M.detect_exists(agent)
           "Descubra para onde o cache foi movido e aponte os dois valores ScratchLocation para ele, ou restaure a pasta com o seu OnlineBackup.KEK."),
         T("If the cache is lost, re-register the server with the vault (a new passphrase may be required).",
           "Se o cache foi perdido, registre novamente o servidor no cofre (pode ser necessária uma nova senha)."),
+        require("marsplay.consequences").NEW_PASSPHRASE,
       } }
   end
   ev.type = st.type

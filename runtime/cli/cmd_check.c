@@ -18,8 +18,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "value.h"
+#include "cli/cli.h"
+#include "core/value.h"
 
 extern char **environ;
 

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "report.h"
+#include "cli/cli.h"
+#include "report/report.h"
 
 static const char USAGE[] =
   "Usage: marsplay [options] PLAYBOOK...\n"

@@ -5,8 +5,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli.h"
-#include "value.h"
+#include "cli/cli.h"
+#include "core/value.h"
 
 static double now_s(void) {
   struct timespec ts;

@@ -22,8 +22,8 @@
 
 #include <lualib.h>
 
-#include "hive.h"
-#include "mp_internal.h"
+#include "formats/hive.h"
+#include "core/mp_internal.h"
 
 #define CONFIG "Windows/System32/config"
 #define MARS "HKLM\\SOFTWARE\\Microsoft\\Windows Azure Backup"

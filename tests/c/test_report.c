@@ -14,8 +14,8 @@
 #include <libxml/parser.h>
 #include <libxml/xpath.h>
 
-#include "report.h"
-#include "value.h"
+#include "report/report.h"
+#include "core/value.h"
 
 #define FFFD "\xEF\xBF\xBD"
 #define NASTY_TITLE "<&>\"' title"

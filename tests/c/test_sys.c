@@ -20,7 +20,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "mp_internal.h"
+#include "core/mp_internal.h"
 
 /* This process's name as /proc shows it, read here independently of the
  * code under test (under valgrind it is not "test_sys"). */

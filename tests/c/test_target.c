@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "mp_internal.h"
+#include "core/mp_internal.h"
 
 static char root[256], outside[256];
 

@@ -20,8 +20,8 @@
 #include <lauxlib.h>
 #include <libxml/parser.h>
 
-#include "mp_internal.h"
-#include "xmlconv.h"
+#include "core/mp_internal.h"
+#include "formats/xmlconv.h"
 
 /* A task as Windows stores it (before CRLF and UTF-16 conversion).  The
  * description holds non-ASCII and astral characters on purpose. */

@@ -33,6 +33,20 @@ local function is_dir(p)
 end
 M.is_dir = is_dir
 
+-- Offline only the mounted system volume (C:) can be read.  A cache on
+-- another drive is normal (the guide's own remedy when C: is short of
+-- space): a check of it is not applicable there, never an error.
+-- Returns the skip result, or nil when dir can be read here.
+function M.other_drive(dir)
+  local _, _, code = fs.stat(dir)
+  if code ~= "EXDEV" then return nil end
+  local ev = { scratch = dir, drive = dir:match("^(%a:)") or dir:match("^(\\\\[^\\]+\\[^\\]+)") or dir }
+  return mp.skip(T("Not applicable offline: the scratch folder {scratch} is on {drive}, which is not part of this volume (only the system volume "
+                   .. "is mounted). A cache on another drive is normal; check this on the running server or mount that volume too.",
+                   "Não se aplica offline: a pasta de rascunho {scratch} está em {drive}, que não faz parte deste volume (só o volume do sistema "
+                   .. "está montado). Um cache em outra unidade é normal; verifique isso no servidor em execução ou monte também esse volume."), ev)
+end
+
 M.MOVE_STEPS = {
   T("Stop the backup engine: net stop obengine (Services: Microsoft Azure Recovery Services Agent).",
     "Pare o mecanismo de backup: net stop obengine (Serviços: Agente dos Serviços de Recuperação do Microsoft Azure)."),
@@ -103,12 +117,10 @@ end
 
 function M.detect_exists(agent)
   local dir = mars.scratch(agent)
-  local st, err, code = fs.stat(dir)
+  local elsewhere = M.other_drive(dir)
+  if elsewhere then return elsewhere end
+  local st, err = fs.stat(dir)
   local ev = { scratch = dir }
-  if code == "EXDEV" then
-    return mp.skip(T("The scratch folder {scratch} is on another drive, which is not part of this target volume.",
-                     "A pasta de rascunho {scratch} está em outra unidade, que não faz parte deste volume de destino."), ev)
-  end
   if not st then
     ev.error = err
     return mp.manual { evidence = ev,
@@ -137,6 +149,8 @@ end
 
 function M.detect_access(agent)
   local dir = mars.scratch(agent)
+  local elsewhere = M.other_drive(dir)
+  if elsewhere then return elsewhere end
   local st = fs.stat(dir)
   if not st then return mp.skip(T("The scratch folder is missing.", "A pasta de rascunho não existe.")) end
   local vol = fs.volume(dir)
@@ -169,6 +183,8 @@ end
 
 function M.detect_space(agent, params)
   local dir = mars.scratch(agent)
+  local elsewhere = M.other_drive(dir)
+  if elsewhere then return elsewhere end
   local probe = dir
   local vol, err = fs.volume(probe)
   while not vol and probe:match("\\[^\\]+$") do  -- nearest existing parent
@@ -209,16 +225,20 @@ function M.detect_space(agent, params)
     return mp.pass(ev, T("{free} free on the cache volume for {protected} of protected data.",
                          "{free} livres no volume do cache para {protected} de dados protegidos."))
   end
-  return mp.manual { evidence = ev,
+  -- The move that cures low space goes to another volume: offline only
+  -- the system volume is mounted, so marsplay cannot do it here (moving
+  -- within the same volume frees nothing); the steps are the guide's.
+  local recs = {
+    T("Free space or grow the volume that holds the scratch folder to at least {required}, ideally {recommended}.",
+      "Libere espaço ou aumente o volume que contém a pasta de rascunho para pelo menos {required}, idealmente {recommended}."),
+    T("Or move the cache to another local fixed volume with enough free space, on the running server, following the documented steps:",
+      "Ou mova o cache para outro volume local e fixo com espaço livre suficiente, no servidor em execução, seguindo as etapas documentadas:"),
+  }
+  for _, s in ipairs(M.MOVE_STEPS) do recs[#recs + 1] = s end
+  recs[#recs + 1] = T("System State backups need 30 to 35 GB more.", "Backups de Estado do Sistema precisam de 30 a 35 GB adicionais.")
+  return mp.manual { evidence = ev, recommendations = recs,
     message = T("Only {free} free on the cache volume: at least {required} ({min_free_pct}% of {protected} protected) is needed.",
-                "Apenas {free} livres no volume do cache: são necessários pelo menos {required} ({min_free_pct}% de {protected} protegidos)."),
-    recommendations = {
-      T("Free space or grow the volume that holds the scratch folder to at least {required}, ideally {recommended}.",
-        "Libere espaço ou aumente o volume que contém a pasta de rascunho para pelo menos {required}, idealmente {recommended}."),
-      T("Or move the cache to a volume with enough free space (marsplay can do the documented move: --set move_cache_to=<folder>).",
-        "Ou mova o cache para um volume com espaço livre suficiente (o marsplay pode fazer a movimentação documentada: --set move_cache_to=<pasta>)."),
-      T("System State backups need 30 to 35 GB more.", "Backups de Estado do Sistema precisam de 30 a 35 GB adicionais."),
-    } }
+                "Apenas {free} livres no volume do cache: são necessários pelo menos {required} ({min_free_pct}% de {protected} protegidos).") }
 end
 
 -- ---------- the documented cache move ----------
@@ -240,6 +260,8 @@ local BAD = { "compressed", "encrypted", "sparse", "reparse", "dedup" }
 
 function M.detect_attributes(agent, params)
   local dir = mars.scratch(agent)
+  local elsewhere = M.other_drive(dir)
+  if elsewhere then return elsewhere end
   local a, err = fs.attrs(dir)
   if not a then
     return mp.skip(T("Cannot read the attributes of {scratch}: {error}",
@@ -289,6 +311,8 @@ end
 
 function M.detect_holders(agent)
   local dir = mars.scratch(agent)
+  local elsewhere = M.other_drive(dir)
+  if elsewhere then return elsewhere end
   local list, err = fs.holders(dir)
   local info = type(err) == "table" and err or {}
   if not list then

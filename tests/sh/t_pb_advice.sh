@@ -29,6 +29,15 @@ CASES=(
   # the renamed server: consequences, and "cannot decide" when the name is not recorded
   "server-renamed|resource-not-provisioned|server-not-renamed|manual|3|.evidence.computer_name|MARS-SRV02|its first backup is a full backup|o primeiro backup é completo|"
   "server-renamed|resource-not-provisioned|server-not-renamed|manual|3|.evidence.registered_name|MARS-SRV01|Recover Data > Another server|Recuperar Dados > Outro servidor|"
+  # a cache on another drive: not applicable offline, never an error
+  "cache-other-drive|cache|cache-free-space|skipped|0|.evidence.drive|D:|Not applicable offline: the scratch folder D:\\MARSCache is on D:|Não se aplica offline: a pasta de rascunho D:\\MARSCache está em D:|--set=protected=C:\\Data"
+  "cache-other-drive|cache|scratch-exists|skipped|0|.evidence.scratch|D:\\MARSCache|A cache on another drive is normal|Um cache em outra unidade é normal|"
+  "cache-other-drive|common-issues|sal-low-disk-space|pass|0|.evidence.verifications[\"scratch-free-space\"]|skipped|passed (agent-up-to-date, scratch-registry); not checked here: scratch-exists: Not applicable offline|passaram (agent-up-to-date, scratch-registry); não verificado aqui: scratch-exists: Não se aplica offline|--set=protected=C:\\Data"
+  "cache-other-drive|activation-did-not-complete|scratch-free-space|skipped|0|.status|skipped|Not applicable offline|Não se aplica offline|--set=protected=C:\\Data"
+  "cache-other-drive|basic-troubleshooting|scratch-free-space|skipped|0|.status|skipped|Not applicable offline|Não se aplica offline|--set=protected=C:\\Data"
+  "cache-other-drive|failed-to-set-encryption-key|passphrase-key-file|skipped|0|.status|skipped|Not applicable offline|Não se aplica offline|"
+  # low space: the move that frees space is not promised offline
+  "cache-low-space|cache|cache-free-space|manual|3|.status|manual|on the running server, following the documented steps|no servidor em execução, seguindo as etapas documentadas|--set=protected=C:\\Data"
   "machinename-absent|resource-not-provisioned|server-not-renamed|skipped|0|.evidence.decided|false|Cannot decide whether the server was renamed|Não é possível decidir se o servidor foi renomeado|"
 )
 

@@ -309,10 +309,39 @@ end
 
 -- ---------- another process holding cache files ----------
 
+-- Offline, the processes that can be listed are the rescue machine's:
+-- they say nothing about the server's antivirus.  The process scan is
+-- skipped (saying why) and what the volume does show is checked: the
+-- Windows Defender exclusions the guide asks for.
+local function holders_offline(agent)
+  local r = require("marsplay.antivirus").detect(agent, {
+    message = T("Windows Defender on this volume does not exclude {missing}; scanning can block the agent's cache.",
+                "O Windows Defender deste volume não exclui {missing}; a verificação pode bloquear o cache do agente.") })
+  local ev = r.evidence or {}
+  r.evidence = ev
+  ev.scratch = mars.scratch(agent)
+  ev.process_scan = "skipped: offline, the processes are the rescue machine's, not the server's"
+  local why = T("The processes holding the cache can only be listed on the running server (offline they are this machine's, not the server's). ",
+                "Os processos que mantêm o cache só podem ser listados no servidor em execução (offline eles são desta máquina, não do servidor). ")
+  if r.status == "pass" then
+    r.message = T(why.en .. "On the volume: Windows Defender excludes cbengine.exe, CSC.exe, the scratch folder and the Bin folder.",
+                  why["pt-BR"] .. "No volume: o Windows Defender exclui cbengine.exe, CSC.exe, a pasta de rascunho e a pasta Bin.")
+  elseif r.status == "skipped" then
+    local reason = r.reason
+    r.reason = T(why.en .. reason.en, why["pt-BR"] .. reason["pt-BR"])
+    r.message = r.reason
+  else
+    table.insert(r.recommendations, T("On the running server, find the processes holding the cache folder open (Resource Monitor > CPU > Associated Handles, "
+                                      .. "search the folder name) and stop them or exclude the folder from their scans.",
+                                      "No servidor em execução, descubra quais processos mantêm a pasta de cache aberta (Monitor de Recursos > CPU > "
+                                      .. "Identificadores Associados, pesquise o nome da pasta) e pare-os ou exclua a pasta das verificações deles."))
+  end
+  return r
+end
+
 function M.detect_holders(agent)
   local dir = mars.scratch(agent)
-  local elsewhere = M.other_drive(dir)
-  if elsewhere then return elsewhere end
+  if not mp.sys.live() then return holders_offline(agent) end
   local list, err = fs.holders(dir)
   local info = type(err) == "table" and err or {}
   if not list then

@@ -36,6 +36,13 @@ CASES=(
   "cache-other-drive|activation-did-not-complete|scratch-free-space|skipped|0|.status|skipped|Not applicable offline|Não se aplica offline|--set=protected=C:\\Data"
   "cache-other-drive|basic-troubleshooting|scratch-free-space|skipped|0|.status|skipped|Not applicable offline|Não se aplica offline|--set=protected=C:\\Data"
   "cache-other-drive|failed-to-set-encryption-key|passphrase-key-file|skipped|0|.status|skipped|Not applicable offline|Não se aplica offline|"
+  # offline, the processes are the rescue machine's: the process scan is
+  # skipped and the volume's Defender exclusions are checked
+  # (the lab's process holding the KEK open is this machine's: not reported)
+  "cache-file-held|cache|cache-not-held|skipped|0|.evidence.process_scan|skipped: offline, the processes are the rescue machine's, not the server's|can only be listed on the running server|só podem ser listados no servidor em execução|"
+  "cache-file-held|basic-troubleshooting|antivirus-interference|skipped|0|.evidence.needed[1]|C:\\Program Files\\Microsoft Azure Recovery Services Agent\\Bin|Windows Defender is not installed on this volume|O Windows Defender não está instalado neste volume|--set=protected=C:\\Data"
+  "defender-no-exclusions|cache|cache-not-held|manual|3|.evidence.missing[0]|C:\\Program Files\\Microsoft Azure Recovery Services Agent\\Bin\\cbengine.exe|Windows Defender on this volume does not exclude|O Windows Defender deste volume não exclui|"
+  "defender-no-exclusions|cache|cache-not-held|manual|3|.evidence.process_scan|skipped: offline, the processes are the rescue machine's, not the server's|Resource Monitor > CPU > Associated Handles|Monitor de Recursos > CPU > Identificadores Associados|"
   # low space: the move that frees space is not promised offline
   "cache-low-space|cache|cache-free-space|manual|3|.status|manual|on the running server, following the documented steps|no servidor em execução, seguindo as etapas documentadas|--set=protected=C:\\Data"
   "machinename-absent|resource-not-provisioned|server-not-renamed|skipped|0|.evidence.decided|false|Cannot decide whether the server was renamed|Não é possível decidir se o servidor foi renomeado|"

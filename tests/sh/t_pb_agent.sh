@@ -128,7 +128,7 @@ CASES=(
   "restore-problems|iscsi-missing|iscsi-service|manual|3|manual|3|.evidence.installed|false|"
   "restore-problems|iscsi-device-unknown|iscsi-initiator-device|manual|3|manual|3|.evidence.device|HKLM\\SYSTEM\\CurrentControlSet\\Enum\\ROOT\\ISCSIPRT\\0000|"
   "restore-problems|agent-outdated|agent-up-to-date|manual|3|manual|3|.evidence.version|2.0.9145.0|"
-  "common-issues|cache-file-held|sal-checksum-store|manual|3|manual|3|.evidence.verifications[\"scratch-not-held\"]|manual|"
+  "common-issues|defender-no-exclusions|sal-checksum-store|manual|3|manual|3|.evidence.verifications[\"scratch-not-held\"]|manual|"
   "common-issues|scratch-readonly|sal-vhd-initialization|planned|2|pass|0|.evidence.verifications[\"scratch-access\"]|fail|"
   "common-issues|scratch-readonly|sal-checksum-store|planned|2|fixed|0|.evidence.verifications[\"scratch-access\"]|fail|"
   "common-issues|scratch-registry-mismatch|sal-checksum-store|planned|2|fixed|0|.evidence.verifications[\"scratch-registry\"]|fail|"

@@ -63,7 +63,7 @@ eq "healthy: OS updates unknowable offline" skipped "$(field os-updates .status)
 eq "healthy: protected folders checked" pass "$(field unsupported-items .status)"
 run_mp --root "$T/healthy" "$PBD/basic-troubleshooting.lua" "${SET[@]}" --format json --set offline_backup=true --set reregister=true
 eq "healthy + offline_backup=true: Azure PowerShell step is manual" manual "$(field offline-backup-powershell .status)"
-eq "healthy + reregister=true: the notes are given" "manual 2" \
+eq "healthy + reregister=true: the notes and their consequences are given" "manual 4" \
   "$(field reregistration '.status + " " + (.recommendations | length | tostring)')"
 eq "healthy + both: exit 3" 3 "$CODE"
 run_mp --root "$T/healthy" "$PBD/resource-not-provisioned.lua" --format json

@@ -63,7 +63,7 @@ eq "healthy: OS updates unknowable offline" skipped "$(field os-updates .status)
 eq "healthy: protected folders checked" pass "$(field unsupported-items .status)"
 run_mp --root "$T/healthy" "$PBD/basic-troubleshooting.lua" "${SET[@]}" --format json --set offline_backup=true --set reregister=true
 eq "healthy + offline_backup=true: Azure PowerShell step is manual" manual "$(field offline-backup-powershell .status)"
-eq "healthy + reregister=true: the notes are given" "manual 2" \
+eq "healthy + reregister=true: the notes and their consequences are given" "manual 4" \
   "$(field reregistration '.status + " " + (.recommendations | length | tostring)')"
 eq "healthy + both: exit 3" 3 "$CODE"
 run_mp --root "$T/healthy" "$PBD/resource-not-provisioned.lua" --format json
@@ -128,7 +128,7 @@ CASES=(
   "restore-problems|iscsi-missing|iscsi-service|manual|3|manual|3|.evidence.installed|false|"
   "restore-problems|iscsi-device-unknown|iscsi-initiator-device|manual|3|manual|3|.evidence.device|HKLM\\SYSTEM\\CurrentControlSet\\Enum\\ROOT\\ISCSIPRT\\0000|"
   "restore-problems|agent-outdated|agent-up-to-date|manual|3|manual|3|.evidence.version|2.0.9145.0|"
-  "common-issues|cache-file-held|sal-checksum-store|manual|3|manual|3|.evidence.verifications[\"scratch-not-held\"]|manual|"
+  "common-issues|defender-no-exclusions|sal-checksum-store|manual|3|manual|3|.evidence.verifications[\"scratch-not-held\"]|manual|"
   "common-issues|scratch-readonly|sal-vhd-initialization|planned|2|pass|0|.evidence.verifications[\"scratch-access\"]|fail|"
   "common-issues|scratch-readonly|sal-checksum-store|planned|2|fixed|0|.evidence.verifications[\"scratch-access\"]|fail|"
   "common-issues|scratch-registry-mismatch|sal-checksum-store|planned|2|fixed|0|.evidence.verifications[\"scratch-registry\"]|fail|"

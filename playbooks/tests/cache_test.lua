@@ -65,7 +65,7 @@ local MANUAL = {
   { "cache-low-space", "cache-free-space" },
   { "scratch-reparse", "scratch-attributes" },
   { "scratch-sparse-file", "scratch-attributes" },
-  { "cache-file-held", "cache-not-held" },
+  { "defender-no-exclusions", "cache-not-held" },
 }
 
 for _, case in ipairs(FIXABLE) do

@@ -17,11 +17,11 @@
  *   HKLM\SOFTWARE          Windows/System32/config/SOFTWARE
  *   HKLM\SYSTEM            Windows/System32/config/SYSTEM
  *   HKU\S-1-5-18, HKU\.DEFAULT
- *                          Windows/System32/config/DEFAULT, or if absent
- *                          Windows/System32/config/systemprofile/NTUSER.DAT
- * (.DEFAULT is an alias of S-1-5-18, the LocalSystem profile; that its
- * file is config\DEFAULT is well attested but unconfirmed by Microsoft
- * documentation, hence the fallback.  The lab writes both files.)
+ *                          Windows/System32/config/DEFAULT
+ * (.DEFAULT is S-1-5-18, the LocalSystem account's hive, the file
+ * config\DEFAULT: Microsoft's registry-hives page.  There is no fallback:
+ * config\systemprofile\NTUSER.DAT is another file, never read or
+ * written in its place; a missing DEFAULT is an error.)
  *
  * Only an offline target (--root) has hive files; on a live Linux system
  * every function fails with -ENOSYS and the message "no registry on this

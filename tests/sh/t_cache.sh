@@ -18,7 +18,7 @@ CASES=(
   "scratch-reparse|scratch-attributes|manual|3|manual|3|"
   "scratch-reparse|scratch-attributes|planned|2|fixed|0|--set=move_cache_to=C:\\MARSCache"
   "scratch-sparse-file|scratch-attributes|manual|3|manual|3|"
-  "cache-file-held|cache-not-held|manual|3|manual|3|"
+  "defender-no-exclusions|cache-not-held|manual|3|manual|3|"
 )
 
 # healthy lab: every check passes or is not applicable, exit 0

@@ -67,7 +67,7 @@ eq "healthy: OS updates unknowable offline" skipped "$(field os-updates .status)
 eq "healthy: protected folders checked" pass "$(field unsupported-items .status)"
 run_mp --root "$T/healthy" "$PBD/basic-troubleshooting.lua" "${BSET[@]}" --format json --set offline_backup=true --set reregister=true
 eq "healthy + offline_backup=true: Azure PowerShell step is manual" manual "$(field offline-backup-powershell .status)"
-eq "healthy + reregister=true: the notes are given" "manual 2" \
+eq "healthy + reregister=true: the notes and their consequences are given" "manual 4" \
   "$(field reregistration '.status + " " + (.recommendations | length | tostring)')"
 eq "healthy + both: exit 3" 3 "$CODE"
 run_mp --root "$T/healthy" "$PBD/resource-not-provisioned.lua" --format json
@@ -92,6 +92,8 @@ CASES=(
   "basic-troubleshooting|agent-not-latest|agent-up-to-date|pass|0|pass|0|.evidence.min_version|2.0.9415.0|--set=min_version=2.0.9415.0"
   "basic-troubleshooting|cbengine-no-version|agent-up-to-date|pass|0|pass|0|.evidence.source|registry|"
   "basic-troubleshooting|obengine-disabled|mars-service|planned|2|fixed|0|.evidence.start|4|"
+  "basic-troubleshooting|obengine-disabled|mars-service|planned|2|fixed|0|.evidence.fix_start|3|"
+  "basic-troubleshooting|obengine-manual|mars-service|pass|0|pass|0|.evidence.start_type|manual|"
   "basic-troubleshooting|obengine-missing|mars-service|manual|3|manual|3|.evidence.installed|false|"
   "basic-troubleshooting|obengine-missing-binary|mars-service|manual|3|manual|3|.evidence.image_exists|false|"
   "basic-troubleshooting|dotnet-old|dotnet-version|manual|3|manual|3|.evidence.release|378389|"
@@ -108,6 +110,11 @@ CASES=(
   "backup-jobs-completed-with-warning|failed-files|failed-other|manual|3|manual|3|.evidence.codes[0]|0x80070020 (1)|"
   "backup-jobs-completed-with-warning|failed-files|exclusion-rules|manual|3|manual|3|.evidence.folders[0]|C:\\Data\\Projects\\build\\obj (3)|"
   "backup-jobs-completed-with-warning|failed-files|failed-corrupt|manual|3|manual|3|.evidence.encoding|utf16le|"
+  "backup-jobs-completed-with-warning|failed-files-paths-only|failed-no-code|manual|3|manual|3|.evidence.count|12|"
+  "backup-jobs-completed-with-warning|failed-files-paths-only|failed-no-code|manual|3|manual|3|.evidence.paths[9]|C:\\Users\\Administrator\\OneDrive - Contoso\\Plans\\roadmap.pptx|"
+  "backup-jobs-completed-with-warning|failed-files-paths-only|exclusion-rules|manual|3|manual|3|.evidence.folders[0]|C:\\Data\\Projects\\build\\obj (3)|"
+  "basic-troubleshooting|failed-files-paths-only|backup-warnings|manual|3|manual|3|.evidence.entries_total|12|"
+  "backup-jobs-completed-with-warning|failed-files|failed-no-code|pass|3|pass|3|.evidence.count|0|"
   "backup-jobs-completed-with-warning|failed-files-utf8|failed-access-denied|manual|3|manual|3|.evidence.paths[2]|C:\\Data\\HR\\reviews\\confidential.docx|"
   "backup-jobs-completed-with-warning|failed-files-utf8|failed-corrupt|manual|3|manual|3|.evidence.encoding|utf8|"
   "backup-jobs-completed-with-warning|critical-inconsistency|critical-inconsistency|manual|3|manual|3|.evidence.folders[0]|C:\\Data\\Projects|"
@@ -125,7 +132,7 @@ CASES=(
   "restore-problems|iscsi-missing|iscsi-service|manual|3|manual|3|.evidence.installed|false|"
   "restore-problems|iscsi-device-unknown|iscsi-initiator-device|manual|3|manual|3|.evidence.device|HKLM\\SYSTEM\\CurrentControlSet\\Enum\\ROOT\\ISCSIPRT\\0000|"
   "restore-problems|agent-outdated|agent-up-to-date|manual|3|manual|3|.evidence.version|2.0.9145.0|"
-  "common-issues|cache-file-held|sal-checksum-store|manual|3|manual|3|.evidence.verifications[\"scratch-not-held\"]|manual|"
+  "common-issues|defender-no-exclusions|sal-checksum-store|manual|3|manual|3|.evidence.verifications[\"scratch-not-held\"]|manual|"
   "common-issues|scratch-readonly|sal-vhd-initialization|planned|2|pass|0|.evidence.verifications[\"scratch-access\"]|fail|"
   "common-issues|scratch-readonly|sal-checksum-store|planned|2|fixed|0|.evidence.verifications[\"scratch-access\"]|fail|"
   "common-issues|scratch-registry-mismatch|sal-checksum-store|planned|2|fixed|0|.evidence.verifications[\"scratch-registry\"]|fail|"
@@ -189,7 +196,7 @@ hive_get() {
 }
 OB=${DIR_OF[basic-troubleshooting/obengine-disabled]}
 IS=${DIR_OF[restore-problems/iscsi-disabled]}
-eq "fix: obengine Start=2 (automatic)" 2 "$(hive_get "$OB" 'HKLM\SYSTEM\CurrentControlSet\Services\obengine' Start)"
+eq "fix: obengine Start=3 (manual, the least change from disabled)" 3 "$(hive_get "$OB" 'HKLM\SYSTEM\CurrentControlSet\Services\obengine' Start)"
 eq "fix: MSiSCSI Start=3 (manual, Windows' default)" 3 "$(hive_get "$IS" 'HKLM\SYSTEM\CurrentControlSet\Services\MSiSCSI' Start)"
 eq "fix: only Start changed (ImagePath kept)" '"C:\Program Files\Microsoft Azure Recovery Services Agent\bin\cbengine.exe"' \
   "$(hive_get "$OB" 'HKLM\SYSTEM\CurrentControlSet\Services\obengine' ImagePath)"

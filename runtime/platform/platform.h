@@ -254,6 +254,11 @@ int plat_del_leftover(plat_fd dirfd, const char *aside, const char *orig);
 plat_fd plat_open_at(plat_fd dirfd, const char *name, unsigned how);
 /* Write n bytes at offset off (all of them, retrying): 0 or -PLAT_E*. */
 int plat_pwrite(plat_fd fd, const void *buf, size_t n, uint64_t off);
+/* The next data segment of the file fd (size bytes) at or after off,
+ * skipping holes of a sparse file: 1 with [*start, *end), 0 when only a
+ * hole is left, or -PLAT_E*.  Where holes cannot be told, the rest of
+ * the file is one segment. */
+int plat_data_segment(plat_fd fd, uint64_t off, uint64_t size, uint64_t *start, uint64_t *end);
 /* Set the file's size.  0 or -PLAT_E*. */
 int plat_truncate(plat_fd fd, uint64_t size);
 

@@ -228,6 +228,19 @@ int plat_pwrite(plat_fd fd, const void *buf, size_t n, uint64_t off) {
   return 0;
 }
 
+int plat_data_segment(plat_fd fd, uint64_t off, uint64_t size, uint64_t *start, uint64_t *end) {
+  off_t s = lseek((int)fd, (off_t)off, SEEK_DATA), e;
+  if (s < 0) {
+    if (errno == ENXIO) return 0;          /* only a hole is left */
+    if (errno != EINVAL) return -errno;
+    s = (off_t)off;                        /* no SEEK_DATA here: all of it */
+  }
+  e = lseek((int)fd, s, SEEK_HOLE);
+  *start = (uint64_t)s;
+  *end = e < 0 ? size : (uint64_t)e;
+  return 1;
+}
+
 int plat_truncate(plat_fd fd, uint64_t size) {
   return ftruncate((int)fd, (off_t)size) == 0 ? 0 : -errno;
 }

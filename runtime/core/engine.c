@@ -293,7 +293,7 @@ static const char *lang_from_env(void) {
 }
 
 static void fail(char **err, const char *fmt, ...)
-  __attribute__((format(printf, 2, 3)));
+  MP_PRINTF(2, 3);
 static void fail(char **err, const char *fmt, ...) {
   char buf[MP_PATH_MAX + 256];
   va_list ap;

@@ -12,7 +12,10 @@
 void *memmem(const void *hay, size_t haylen, const void *needle, size_t needlelen);
 void *memrchr(const void *s, int c, size_t n);
 char *strndup(const char *s, size_t n);
-/* C11's; msvcrt's time.h declares it only for the UCRT. */
+/* C11's; msvcrt's time.h declares them only for the UCRT. */
+#ifndef TIME_UTC
+#define TIME_UTC 1
+#endif
 int timespec_get(struct timespec *ts, int base);
 
 #endif

@@ -49,18 +49,7 @@ static int fail(lua_State *L, int err, const char *what) {
   return mp_push_errno(L, err, what);
 }
 
-static const char *type_name(plat_ftype t) {
-  switch (t) {
-    case PLAT_T_FILE: return "file";
-    case PLAT_T_DIR: return "dir";
-    case PLAT_T_LINK: return "link";
-    case PLAT_T_FIFO: return "fifo";
-    case PLAT_T_SOCKET: return "socket";
-    case PLAT_T_CHAR: return "char";
-    case PLAT_T_BLOCK: return "block";
-    default: return "other";
-  }
-}
+static const char *type_name(plat_ftype t) { return plat_ftype_name(t); }
 
 /* nil, "what: <why>", code for cases strerror words badly. */
 static int fail_why(lua_State *L, int err, const char *what, const char *why) {

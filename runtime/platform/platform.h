@@ -4,8 +4,8 @@
  * file, folder, process, clock, lock or sandbox operation goes through
  * here, in the project's own terms (scripts/boundary.py checks it; see
  * README "Layout").  One backend per system implements it:
- * platform/posix/ (Linux) and platform/win32/ (Windows); plat_err.c is
- * shared by both.
+ * platform/posix/ (Linux) and platform/win32/ (Windows); plat_names.c
+ * is shared by both.
  *
  * Conventions:
  *  - Handles (plat_fd) are integers wide enough for a Windows HANDLE; a
@@ -108,6 +108,8 @@ typedef enum {
   PLAT_T_UNKNOWN, PLAT_T_FILE, PLAT_T_DIR, PLAT_T_LINK, PLAT_T_FIFO,
   PLAT_T_SOCKET, PLAT_T_CHAR, PLAT_T_BLOCK
 } plat_ftype;
+/* "file", "dir", "link", "fifo", "socket", "char", "block" or "other". */
+const char *plat_ftype_name(plat_ftype t);
 
 typedef struct plat_stat {
   plat_ftype type;

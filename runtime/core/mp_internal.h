@@ -65,11 +65,11 @@ char *mp_find_stdlib(void);
 
 /* ---- telling the host (events.c) ---- */
 void mp_set_error(mp_runtime *rt, const char *fmt, ...)
-  __attribute__((format(printf, 2, 3)));
+  MP_PRINTF(2, 3);
 void mp_emit_event(mp_runtime *rt, mp_value *event); /* takes ownership */
 void mp_progress(mp_runtime *rt, const char *what, double done, double total);
 void mp_notice(mp_runtime *rt, const char *fmt, ...)
-  __attribute__((format(printf, 2, 3)));
+  MP_PRINTF(2, 3);
 
 /* ---- glue (glue/glue.c) ---- */
 /* Lua value -> report value (tables with 1..n become arrays). */

@@ -156,8 +156,8 @@ mp_runtime *mp_new(const mp_config *cfg, char **err) {
   if (err) *err = NULL;
   if (rt == NULL) { fail(err, "out of memory"); return NULL; }
   rt->cfg = *cfg;
-  rt->rootfd = -1;
-  rt->lockfd = -1;
+  rt->rootfd = PLAT_FD_NONE;
+  rt->lockfd = PLAT_FD_NONE;
   rt->cfg.root = rt->cfg.lang = rt->cfg.stdlib_dir = NULL;
   rt->cfg.only = rt->cfg.skip = rt->cfg.playbook_path = NULL;
   rt->mem_limit = cfg->mem_limit ? cfg->mem_limit : DEFAULT_MEM_LIMIT;

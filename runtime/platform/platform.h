@@ -81,7 +81,7 @@ typedef enum plat_err {
 } plat_err;
 /* Name of error kind err (either sign): "ENOENT"; unknown kinds: "EIO". */
 const char *plat_err_name(int err);
-/* Message for error kind err (either sign): "no such file or directory". */
+/* Message for error kind err (either sign): "No such file or directory". */
 const char *plat_err_text(int err);
 
 /* ---- handles ---- */

@@ -54,7 +54,17 @@ static void count_hook(lua_State *L, lua_Debug *ar) {
   mp_runtime *rt = mp_rt(L);
   (void)ar;
   if (rt->deadline > 0 && plat_monotonic() > rt->deadline) {
+    lua_Debug d;
+    int level;
     rt->limit_hit = 1;
+    /* Name the Lua code that was running (level 0 inside a hook: the
+     * playbook's loop, not the runner that called it). */
+    for (level = 0; lua_getstack(L, level, &d); level++) {
+      if (lua_getinfo(L, "Sl", &d) && d.currentline > 0) {
+        lua_pushfstring(L, "%s:%d: time budget exceeded", d.short_src, d.currentline);
+        lua_error(L);
+      }
+    }
     luaL_error(L, "time budget exceeded");
   }
 }
@@ -183,6 +193,7 @@ mp_value *mp_from_lua(lua_State *L, int idx, int depth) {
         lua_pop(L, 1);
       }
       if (v == NULL) lua_pop(L, 2);
+      mpv_sort_keys(v);   /* the same order in every run and every format */
       return v;
     }
     case LUA_TNIL: case LUA_TNONE: return mpv_null();
@@ -234,8 +245,10 @@ char *mp_find_stdlib(void) {
   if (plat_exe_dir(exe, sizeof exe) == 0) {
     if ((r = try_stdlib(exe, "/../share/marsplay/stdlib"))) return r;
   }
-  if ((r = try_stdlib(MARSPLAY_DATADIR, "/stdlib"))) return r;
-  return try_stdlib(MARSPLAY_SOURCE_DIR, "/stdlib");
+  /* A binary in its build tree uses the checkout it was built from, not
+   * an installed copy (which may be older: scripts/demo installs one). */
+  if ((r = try_stdlib(MARSPLAY_SOURCE_DIR, "/stdlib"))) return r;
+  return try_stdlib(MARSPLAY_DATADIR, "/stdlib");
 }
 
 static char *sibling_dir(const char *stdlib, const char *name) {

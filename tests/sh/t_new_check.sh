@@ -158,6 +158,7 @@ if command -v luacheck >/dev/null; then
   [ "$c" = 0 ] || grep -v ': ok$' "$T/shipped.out" >&2
   run_mp check cache
   eq "check by name: clean" 0 "$CODE"
+  [ "$CODE" = 0 ] || say "$OUT$ERR" >&2
 else
   say "# luacheck is not installed: lint assertions skipped"
 fi

@@ -139,7 +139,7 @@ if command -v luacheck >/dev/null; then
   sed -i 's/id = "skel"/id = "lint"/' lint.lua
   run_mp check lint.lua
   eq "luacheck finding: exit 1" 1 "$CODE"
-  contains "luacheck finding: file:line" "lint.lua:17: luacheck (W211) unused variable 'unused' (column 7)" "$OUT"
+  contains "luacheck finding: file:line" "lint.lua:18: luacheck (W211) unused variable 'unused' (column 7)" "$OUT"
 
   # the nearest .luacheckrc applies: a 150-column line passes only with it
   long=$(printf -- '-- %0150d' 0)

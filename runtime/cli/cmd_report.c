@@ -9,7 +9,7 @@
 
 #include "cli.h"
 
-#define MAX_REPORT_BYTES ((size_t)256 << 20)
+#define MAX_REPORT_BYTES ((size_t)2 << 30)  /* a merged report of a large fleet is big */
 
 static const char USAGE[] =
   "Usage: marsplay report merge [options] FILE...\n"
@@ -39,23 +39,27 @@ static const struct option LONGOPTS[] = {
   {"help", no_argument, NULL, 'h'},
   {NULL, 0, NULL, 0}};
 
-/* The whole of f (at most MAX_REPORT_BYTES); malloc'd, or NULL with errno. */
-static char *slurp(FILE *f, size_t *len) {
-  size_t cap = 1 << 16, n = 0, got;
-  char *buf = malloc(cap), *nb;
-  if (buf == NULL) return NULL;
-  while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
+/* The whole of f (at most MAX_REPORT_BYTES) into *buf (grown as needed,
+ * kept for the next file); 0, or -1 with errno. */
+static int slurp(FILE *f, char **buf, size_t *cap, size_t *len) {
+  size_t n = 0, got;
+  char *nb;
+  if (*buf == NULL) {
+    if ((*buf = malloc(1 << 20)) == NULL) return -1;
+    *cap = 1 << 20;
+  }
+  while ((got = fread(*buf + n, 1, *cap - n, f)) > 0) {
     n += got;
-    if (n == cap) {
-      if (cap >= MAX_REPORT_BYTES) { free(buf); errno = EFBIG; return NULL; }
-      if ((nb = realloc(buf, cap * 2)) == NULL) { free(buf); errno = ENOMEM; return NULL; }
-      buf = nb;
-      cap *= 2;
+    if (n == *cap) {
+      if (*cap >= MAX_REPORT_BYTES) { errno = EFBIG; return -1; }
+      if ((nb = realloc(*buf, *cap * 2)) == NULL) { errno = ENOMEM; return -1; }
+      *buf = nb;
+      *cap *= 2;
     }
   }
-  if (ferror(f)) { free(buf); errno = EIO; return NULL; }
+  if (ferror(f)) { errno = EIO; return -1; }
   *len = n;
-  return buf;
+  return 0;
 }
 
 /* "reports/web01.json" -> "web01" (malloc'd). */
@@ -73,74 +77,41 @@ static char *file_label(const char *path) {
   return l;
 }
 
-/* Read, parse and add one report; 0 or -1 (reported). */
-static int add_file(mp_merge *m, const char *path, int by_file) {
+/* Read and add one report; 0 or -1 (reported). */
+static int add_file(mp_merge *m, const char *path, int by_file, char **buf, size_t *cap) {
   FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-  char *text, *err = NULL, *label = NULL;
+  char *err = NULL, *label = NULL;
   size_t len = 0;
-  mp_value *v;
   int r;
   if (f == NULL) { cli_error("%s: %s", path, strerror(errno)); return -1; }
-  text = slurp(f, &len);
-  if (text == NULL) {
-    cli_error("%s: %s", path, errno == EFBIG ? "larger than 256 MiB" : strerror(errno));
-    if (f != stdin) fclose(f);
-    return -1;
-  }
+  r = slurp(f, buf, cap, &len);
   if (f != stdin) fclose(f);
-  v = mp_json_parse(text, len, &err);
-  free(text);
-  if (v == NULL) {
-    cli_error("%s: not valid JSON: %s", path, err ? err : "out of memory");
-    free(err);
+  if (r != 0) {
+    cli_error("%s: %s", path, errno == EFBIG ? "larger than 2 GiB" : strerror(errno));
     return -1;
   }
   if (by_file && (label = file_label(path)) == NULL) {
-    mp_value_free(v);
     cli_error("out of memory");
     return -1;
   }
-  r = mp_merge_add(m, v, label, &err);
+  r = mp_merge_add_json(m, *buf, len, label, &err);
   if (r != 0) cli_error("%s: %s", path, err ? err : "out of memory");
   free(err);
   free(label);
-  mp_value_free(v);
   return r;
 }
 
-static char *render(const mp_value *merged, const char *format) {
-  char *s;
-  size_t n;
-  if (strcmp(format, "text") == 0) return mp_merge_to_text(merged);
-  if (strcmp(format, "junit") == 0) return mp_merge_to_junit(merged);
-  if ((s = mp_value_to_json(merged, 1)) == NULL) return NULL;
-  n = strlen(s);
-  {
-    char *t = realloc(s, n + 2);
-    if (t == NULL) { free(s); return NULL; }
-    t[n] = '\n';
-    t[n + 1] = '\0';
-    return t;
-  }
-}
-
-static int write_out(const char *text, const char *path) {
-  FILE *f = path ? fopen(path, "w") : stdout;
-  size_t n = strlen(text);
-  int bad;
-  if (f == NULL) { cli_error("--output %s: %s", path, strerror(errno)); return -1; }
-  bad = fwrite(text, 1, n, f) != n;
-  bad |= path ? fclose(f) != 0 : fflush(f) != 0;
-  if (bad) { cli_error("%s: write failed", path ? path : "standard output"); return -1; }
-  return 0;
+static int to_file(void *ud, const char *p, size_t n) {
+  return fwrite(p, 1, n, (FILE *)ud) == n ? 0 : -1;
 }
 
 static int merge(int argc, char **argv) {
   const char *format = "text", *output = NULL;
-  const mp_value *merged;
   mp_merge *m;
-  char *text;
-  int c, by_file = 0, i, code, stdin_used = 0;
+  FILE *out;
+  char *buf = NULL;
+  size_t cap = 0;
+  int c, by_file = 0, i, code, stdin_used = 0, bad;
   opterr = 0;
   optind = 1;
   while ((c = getopt_long(argc, argv, "h", LONGOPTS, NULL)) != -1) {
@@ -178,16 +149,25 @@ static int merge(int argc, char **argv) {
       mp_merge_free(m);
       return MP_EXIT_ERROR;
     }
-    if (add_file(m, argv[i], by_file) != 0) { mp_merge_free(m); return MP_EXIT_ERROR; }
+    if (add_file(m, argv[i], by_file, &buf, &cap) != 0) {
+      free(buf);
+      mp_merge_free(m);
+      return MP_EXIT_ERROR;
+    }
   }
-  if ((merged = mp_merge_result(m)) == NULL || (text = render(merged, format)) == NULL) {
-    cli_error("out of memory");
+  free(buf);
+  if ((out = output ? fopen(output, "w") : stdout) == NULL) {
+    cli_error("--output %s: %s", output, strerror(errno));
     mp_merge_free(m);
     return MP_EXIT_ERROR;
   }
-  code = (int)mp_value_number(mp_value_get(merged, "exit_code"));
-  if (write_out(text, output) != 0) code = MP_EXIT_ERROR;
-  free(text);
+  code = mp_merge_write(m, format, to_file, out);
+  bad = code < 0;
+  bad |= output ? fclose(out) != 0 : fflush(out) != 0;
+  if (bad) {
+    cli_error("%s: write failed (or out of memory)", output ? output : "standard output");
+    code = MP_EXIT_ERROR;
+  }
   mp_merge_free(m);
   return code;
 }

@@ -46,7 +46,25 @@ int jp_fail_at(jp *r, const char *at, const char *fmt, ...) {
 
 static int oom(jp *r) { return jfail(r, "out of memory"); }
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define JP_VEC 1
+#endif
+
 static void skip_ws(jp *r) {
+#ifdef JP_VEC
+  /* Pretty-printed reports are a third indentation: 16 bytes a step. */
+  while (r->end - r->p >= 16) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)r->p);
+    __m128i w = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')),
+                                          _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
+                             _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
+                                          _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))));
+    unsigned mask = (unsigned)_mm_movemask_epi8(w);
+    if (mask != 0xFFFF) { r->p += __builtin_ctz(~mask); return; }
+    r->p += 16;
+  }
+#endif
   while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r'))
     r->p++;
 }
@@ -154,7 +172,22 @@ static int string(jp *r) {
   r->p++;
   run = r->p;
   while (r->p < r->end) {
-    unsigned char c = (unsigned char)*r->p;
+    unsigned char c;
+#ifdef JP_VEC
+    /* 16 bytes a step up to the first quote, backslash, control or
+     * non-ASCII byte (signed: those are the bytes below 0x20). */
+    while (r->end - r->p >= 16) {
+      __m128i v = _mm_loadu_si128((const __m128i *)(const void *)r->p);
+      __m128i w = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                            _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                               _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+      unsigned mask = (unsigned)_mm_movemask_epi8(w);
+      if (mask) { r->p += __builtin_ctz(mask); break; }
+      r->p += 16;
+    }
+    if (r->p >= r->end) break;
+#endif
+    c = (unsigned char)*r->p;
     if (!STOP[c]) { r->p++; continue; }
     if (c == '"') {
       if (!esc) {

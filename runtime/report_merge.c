@@ -186,7 +186,7 @@ struct mp_merge {
   mstr *eids; size_t neids, capeids;
   umap pbmap, ckmap, taken, nextk, inmap;
   uint32_t *newhost; size_t capnewhost;
-  rec r;
+  mp_merge_input *own;               /* mp_merge_add_json's */
   mp_value *doc;                     /* mp_merge_result's cache */
   int oom;
 };
@@ -702,7 +702,7 @@ static int known_severity(const fld *f) {
   return 0;
 }
 
-static mcheck *find_check(mp_merge *m, mpb *p, const rck *c) {
+static mcheck *find_check(mp_merge *m, const rec *r, mpb *p, const rck *c) {
   mstr id = fstr(m, &c->id);
   uint64_t key = ((uint64_t)(p - m->pbs) << 32) | id;
   uint32_t at = um_get(&m->ckmap, key);
@@ -722,7 +722,7 @@ static mcheck *find_check(mp_merge *m, mpb *p, const rck *c) {
     k->eid0 = m->neids;
     for (i = 0; i < c->nx; i++) {
       if (GROW(m, m->eids, m->neids, m->capeids) != 0) return NULL;
-      m->eids[m->neids++] = fstr(m, &m->r.eids[c->x0 + i]);
+      m->eids[m->neids++] = fstr(m, &r->eids[c->x0 + i]);
     }
     k->neid = m->neids - k->eid0;
   }
@@ -789,7 +789,7 @@ static void fold_report(mp_merge *m, const rec *c, const char *label) {
     if (rp->error.t == JT_STR) { perr++; add_error(m, p, hi, &rp->error); }
     for (j = 0; j < rp->nc && !m->oom; j++) {
       const rck *rk = &c->cks[rp->c0 + j];
-      mcheck *k = find_check(m, p, rk);
+      mcheck *k = find_check(m, c, p, rk);
       if (k == NULL) { m->oom = 1; return; }
       add_result(m, k, hi, &rk->status, &rk->message, &rk->reason, &rk->waiver, &rk->dur);
     }
@@ -833,7 +833,7 @@ static void fold_merged(mp_merge *m, const rec *c) {
     }
     for (j = 0; j < rp->nc && !m->oom; j++) {
       const rck *rk = &c->cks[rp->c0 + j];
-      mcheck *q = find_check(m, p, rk);
+      mcheck *q = find_check(m, c, p, rk);
       if (q == NULL) { m->oom = 1; return; }
       for (k = 0; k < rk->nr && !m->oom; k++) {
         const rres *x = &c->res[rk->r0 + k];
@@ -874,49 +874,87 @@ void mp_merge_free(mp_merge *m) {
   um_free(&m->nextk);
   um_free(&m->inmap);
   ar_free(&m->strs);
-  rec_free(&m->r);
+  mp_merge_input_free(m->own);
   mpv_free(m->doc);
   free(m);
 }
 
-int mp_merge_add_json(mp_merge *m, const char *text, size_t len, const char *label, char **err) {
+/* ---------- inputs: parsed apart (on any thread), then added ---------- */
+
+struct mp_merge_input {
+  rec r;
+  int parsed;        /* 1: a report is in r; -1: it was not valid JSON */
+  char *conv;        /* UTF-16 text as UTF-8: r's spans point into it */
+};
+
+mp_merge_input *mp_merge_input_new(void) { return calloc(1, sizeof(mp_merge_input)); }
+
+void mp_merge_input_free(mp_merge_input *in) {
+  if (in == NULL) return;
+  rec_free(&in->r);
+  free(in->conv);
+  free(in);
+}
+
+int mp_merge_input_parse(mp_merge_input *in, const char *text, size_t len, char **err) {
   const char *t;
   size_t n, i;
   char *conv = NULL, *jerr = NULL;
   jp r;
-  int rc;
+  int rc = 0;
   if (err) *err = NULL;
-  if (m == NULL || m->oom) return bad(err, "out of memory");
+  free(in->conv);
+  in->conv = NULL;
+  in->parsed = -1;
+  rec_reset(&in->r);
   if (jp_unbom(text, len, &t, &n, &conv, &jerr) != 0) {
     rc = bad(err, "not valid JSON: %s", jerr ? jerr : "out of memory");
     free(jerr);
     return rc;
   }
-  rec_reset(&m->r);
   jp_init(&r, t, n);
   for (i = 0; i < n && (t[i] == ' ' || t[i] == '\t' || t[i] == '\r' || t[i] == '\n'); i++) {}
   if (i == n) {
     jp_fail_at(&r, t + n, "no JSON value (the input is empty)");
-  } else if (rd_report(&m->r, &r) == 0) {
+  } else if (rd_report(&in->r, &r) == 0) {
     jp_next(&r);  /* the end, or text after the value */
   }
   if (r.failed) {
     jerr = jp_error(&r);
     rc = bad(err, "not valid JSON: %s", jerr ? jerr : "out of memory");
     free(jerr);
-  } else if (feq(&m->r.kind, "merge")) {
-    rc = validate_merged(m, &m->r, err);
-    if (rc == 0) fold_merged(m, &m->r);
   } else {
-    rc = validate_report(&m->r, err);
-    if (rc == 0) fold_report(m, &m->r, label);
+    in->parsed = 1;
   }
   jp_free(&r);
-  free(conv);
+  in->conv = conv;
+  return rc;
+}
+
+int mp_merge_add_input(mp_merge *m, mp_merge_input *in, const char *label, char **err) {
+  int rc;
+  if (err) *err = NULL;
+  if (m == NULL || m->oom) return bad(err, "out of memory");
+  if (in == NULL || in->parsed != 1) return bad(err, "not a parsed report");
+  if (feq(&in->r.kind, "merge")) {
+    rc = validate_merged(m, &in->r, err);
+    if (rc == 0) fold_merged(m, &in->r);
+  } else {
+    rc = validate_report(&in->r, err);
+    if (rc == 0) fold_report(m, &in->r, label);
+  }
   mpv_free(m->doc);
   m->doc = NULL;
   if (rc == 0 && m->oom) rc = bad(err, "out of memory");
   return rc;
+}
+
+int mp_merge_add_json(mp_merge *m, const char *text, size_t len, const char *label, char **err) {
+  if (err) *err = NULL;
+  if (m == NULL || m->oom) return bad(err, "out of memory");
+  if (m->own == NULL && (m->own = mp_merge_input_new()) == NULL) return bad(err, "out of memory");
+  if (mp_merge_input_parse(m->own, text, len, err) != 0) return -1;
+  return mp_merge_add_input(m, m->own, label, err);
 }
 
 int mp_merge_add(mp_merge *m, const mp_value *report, const char *label, char **err) {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <threads.h>
 
 #include "cli.h"
 
@@ -77,28 +78,136 @@ static char *file_label(const char *path) {
   return l;
 }
 
-/* Read and add one report; 0 or -1 (reported). */
-static int add_file(mp_merge *m, const char *path, int by_file, char **buf, size_t *cap) {
+/* Reports are read and parsed by READERS threads, each into a free
+ * slot of a ring of NSLOTS, and added in order by the calling thread:
+ * parsing is most of the work and the inputs are independent. */
+#define READERS 2
+#define NSLOTS 8
+
+enum { SLOT_FREE, SLOT_BUSY, SLOT_READY };
+
+typedef struct slot {
+  int state, idx, rc;
+  char *buf, *err;
+  size_t cap;
+  mp_merge_input *in;
+} slot;
+
+typedef struct ring {
+  mtx_t mu;
+  cnd_t cv;
+  slot s[NSLOTS];
+  char **files;
+  int nfiles, next, stop;
+} ring;
+
+/* Read and parse file idx into sl; the message (malloc'd) in sl->err. */
+static void load(slot *sl, const char *path) {
   FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-  char *err = NULL, *label = NULL;
   size_t len = 0;
+  char msg[160], *perr = NULL;
   int r;
-  if (f == NULL) { cli_error("%s: %s", path, strerror(errno)); return -1; }
-  r = slurp(f, buf, cap, &len);
+  sl->err = NULL;
+  if (f == NULL) {
+    snprintf(msg, sizeof msg, "%s", strerror(errno));
+    sl->err = strdup(msg);
+    sl->rc = -1;
+    return;
+  }
+  r = slurp(f, &sl->buf, &sl->cap, &len);
+  if (r != 0) snprintf(msg, sizeof msg, "%s", errno == EFBIG ? "larger than 2 GiB" : strerror(errno));
   if (f != stdin) fclose(f);
-  if (r != 0) {
-    cli_error("%s: %s", path, errno == EFBIG ? "larger than 2 GiB" : strerror(errno));
+  if (r != 0) { sl->err = strdup(msg); sl->rc = -1; return; }
+  sl->rc = mp_merge_input_parse(sl->in, sl->buf, len, &perr);
+  sl->err = perr;
+}
+
+static int reader(void *arg) {
+  ring *g = arg;
+  for (;;) {
+    int i;
+    slot *sl;
+    mtx_lock(&g->mu);
+    for (;;) {  /* the next file, once its slot is free */
+      i = g->next;
+      if (g->stop || i >= g->nfiles) { mtx_unlock(&g->mu); return 0; }
+      sl = &g->s[i % NSLOTS];
+      if (sl->state == SLOT_FREE) break;
+      cnd_wait(&g->cv, &g->mu);
+    }
+    g->next++;
+    sl->state = SLOT_BUSY;
+    sl->idx = i;
+    mtx_unlock(&g->mu);
+    load(sl, g->files[i]);
+    mtx_lock(&g->mu);
+    sl->state = SLOT_READY;
+    cnd_broadcast(&g->cv);
+    mtx_unlock(&g->mu);
+  }
+}
+
+/* Add every file in order; 0, or -1 (reported). */
+static int add_files(mp_merge *m, char **files, int n, int by_file) {
+  ring g;
+  thrd_t th[READERS];
+  int nth = 0, i, rc = 0;
+  memset(&g, 0, sizeof g);
+  g.files = files;
+  g.nfiles = n;
+  if (mtx_init(&g.mu, mtx_plain) != thrd_success) { cli_error("cannot start the readers"); return -1; }
+  if (cnd_init(&g.cv) != thrd_success) {
+    mtx_destroy(&g.mu);
+    cli_error("cannot start the readers");
     return -1;
   }
-  if (by_file && (label = file_label(path)) == NULL) {
-    cli_error("out of memory");
-    return -1;
+  for (i = 0; i < NSLOTS; i++)
+    if ((g.s[i].in = mp_merge_input_new()) == NULL) rc = -1;
+  for (i = 0; rc == 0 && i < READERS && i < n; i++)
+    if (thrd_create(&th[nth], reader, &g) == thrd_success) nth++;
+  if (rc != 0 || nth == 0) {
+    cli_error(rc != 0 ? "out of memory" : "cannot start the readers");
+    rc = -1;
   }
-  r = mp_merge_add_json(m, *buf, len, label, &err);
-  if (r != 0) cli_error("%s: %s", path, err ? err : "out of memory");
-  free(err);
-  free(label);
-  return r;
+  for (i = 0; rc == 0 && i < n; i++) {
+    slot *sl = &g.s[i % NSLOTS];
+    char *err = NULL, *label = NULL;
+    mtx_lock(&g.mu);
+    while (!(sl->state == SLOT_READY && sl->idx == i)) cnd_wait(&g.cv, &g.mu);
+    mtx_unlock(&g.mu);
+    if (sl->rc != 0) {
+      cli_error("%s: %s", files[i], sl->err ? sl->err : "out of memory");
+      rc = -1;
+    } else if (by_file && (label = file_label(files[i])) == NULL) {
+      cli_error("out of memory");
+      rc = -1;
+    } else if (mp_merge_add_input(m, sl->in, label, &err) != 0) {
+      cli_error("%s: %s", files[i], err ? err : "out of memory");
+      rc = -1;
+    }
+    free(err);
+    free(label);
+    free(sl->err);
+    sl->err = NULL;
+    mtx_lock(&g.mu);
+    sl->state = SLOT_FREE;
+    if (rc != 0) g.stop = 1;
+    cnd_broadcast(&g.cv);
+    mtx_unlock(&g.mu);
+  }
+  mtx_lock(&g.mu);
+  g.stop = 1;
+  cnd_broadcast(&g.cv);
+  mtx_unlock(&g.mu);
+  for (i = 0; i < nth; i++) thrd_join(th[i], NULL);
+  for (i = 0; i < NSLOTS; i++) {
+    free(g.s[i].buf);
+    free(g.s[i].err);
+    mp_merge_input_free(g.s[i].in);
+  }
+  cnd_destroy(&g.cv);
+  mtx_destroy(&g.mu);
+  return rc;
 }
 
 static int to_file(void *ud, const char *p, size_t n) {
@@ -109,8 +218,6 @@ static int merge(int argc, char **argv) {
   const char *format = "text", *output = NULL;
   mp_merge *m;
   FILE *out;
-  char *buf = NULL;
-  size_t cap = 0;
   int c, by_file = 0, i, code, stdin_used = 0, bad;
   opterr = 0;
   optind = 1;
@@ -149,13 +256,11 @@ static int merge(int argc, char **argv) {
       mp_merge_free(m);
       return MP_EXIT_ERROR;
     }
-    if (add_file(m, argv[i], by_file, &buf, &cap) != 0) {
-      free(buf);
-      mp_merge_free(m);
-      return MP_EXIT_ERROR;
-    }
   }
-  free(buf);
+  if (add_files(m, argv + optind, argc - optind, by_file) != 0) {
+    mp_merge_free(m);
+    return MP_EXIT_ERROR;
+  }
   if ((out = output ? fopen(output, "w") : stdout) == NULL) {
     cli_error("--output %s: %s", output, strerror(errno));
     mp_merge_free(m);

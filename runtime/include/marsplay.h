@@ -183,6 +183,16 @@ int mp_merge_add(mp_merge *m, const mp_value *report, const char *label, char **
  * hosts' reports gives; label is not used for it.  Errors of the JSON
  * itself start "not valid JSON: ". */
 int mp_merge_add_json(mp_merge *m, const char *text, size_t len, const char *label, char **err);
+/* The same in two steps, so that reports can be parsed on other threads
+ * while the merge adds them in order: mp_merge_input_parse reads JSON
+ * text into an input (which keeps pointers into text: keep text until the
+ * input is added or parsed again) and touches no merge;
+ * mp_merge_add_input checks and adds it.  Both return 0 or -1 with *err. */
+typedef struct mp_merge_input mp_merge_input;
+mp_merge_input *mp_merge_input_new(void);
+int mp_merge_input_parse(mp_merge_input *in, const char *text, size_t len, char **err);
+int mp_merge_add_input(mp_merge *m, mp_merge_input *in, const char *label, char **err);
+void mp_merge_input_free(mp_merge_input *in);
 /* Write the merge as "json", "text" or "junit" in pieces to sink (which
  * returns 0, or nonzero to stop).  Returns the fleet's exit code (0-4),
  * or -1 on out of memory or a sink failure. */

@@ -17,6 +17,8 @@ static const char USAGE[] =
   "\n"
   "Merge the JSON reports (marsplay --format json) of several hosts into one\n"
   "summary: per playbook and check, how many hosts pass, fail, ... and which.\n"
+  "A merged report (--format json) is a valid FILE too: merging the merged\n"
+  "reports of several sites gives what one merge of all their hosts gives.\n"
   "FILE '-' reads standard input.\n"
   "\n"
   "Options:\n"

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 #define NAME_MAX_LEN 64
 #define PLACEHOLDER "@NAME@"

@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <threads.h>
 
-#include "cli.h"
+#include "cli/cli.h"
+#include "platform/platform.h"
 
 #define MAX_REPORT_BYTES ((size_t)2 << 30)  /* a merged report of a large fleet is big */
 
@@ -96,8 +96,7 @@ typedef struct slot {
 } slot;
 
 typedef struct ring {
-  mtx_t mu;
-  cnd_t cv;
+  plat_sync *sy;
   slot s[NSLOTS];
   char **files;
   int nfiles, next, stop;
@@ -129,44 +128,39 @@ static int reader(void *arg) {
   for (;;) {
     int i;
     slot *sl;
-    mtx_lock(&g->mu);
+    plat_lock(g->sy);
     for (;;) {  /* the next file, once its slot is free */
       i = g->next;
-      if (g->stop || i >= g->nfiles) { mtx_unlock(&g->mu); return 0; }
+      if (g->stop || i >= g->nfiles) { plat_unlock(g->sy); return 0; }
       sl = &g->s[i % NSLOTS];
       if (sl->state == SLOT_FREE) break;
-      cnd_wait(&g->cv, &g->mu);
+      plat_wait(g->sy);
     }
     g->next++;
     sl->state = SLOT_BUSY;
     sl->idx = i;
-    mtx_unlock(&g->mu);
+    plat_unlock(g->sy);
     load(sl, g->files[i]);
-    mtx_lock(&g->mu);
+    plat_lock(g->sy);
     sl->state = SLOT_READY;
-    cnd_broadcast(&g->cv);
-    mtx_unlock(&g->mu);
+    plat_wake_all(g->sy);
+    plat_unlock(g->sy);
   }
 }
 
 /* Add every file in order; 0, or -1 (reported). */
 static int add_files(mp_merge *m, char **files, int n, int by_file) {
   ring g;
-  thrd_t th[READERS];
+  plat_thread *th[READERS];
   int nth = 0, i, rc = 0;
   memset(&g, 0, sizeof g);
   g.files = files;
   g.nfiles = n;
-  if (mtx_init(&g.mu, mtx_plain) != thrd_success) { cli_error("cannot start the readers"); return -1; }
-  if (cnd_init(&g.cv) != thrd_success) {
-    mtx_destroy(&g.mu);
-    cli_error("cannot start the readers");
-    return -1;
-  }
+  if ((g.sy = plat_sync_new()) == NULL) { cli_error("cannot start the readers"); return -1; }
   for (i = 0; i < NSLOTS; i++)
     if ((g.s[i].in = mp_merge_input_new()) == NULL) rc = -1;
   for (i = 0; rc == 0 && i < READERS && i < n; i++)
-    if (thrd_create(&th[nth], reader, &g) == thrd_success) nth++;
+    if ((th[nth] = plat_thread_start(reader, &g)) != NULL) nth++;
   if (rc != 0 || nth == 0) {
     cli_error(rc != 0 ? "out of memory" : "cannot start the readers");
     rc = -1;
@@ -174,9 +168,9 @@ static int add_files(mp_merge *m, char **files, int n, int by_file) {
   for (i = 0; rc == 0 && i < n; i++) {
     slot *sl = &g.s[i % NSLOTS];
     char *err = NULL, *label = NULL;
-    mtx_lock(&g.mu);
-    while (!(sl->state == SLOT_READY && sl->idx == i)) cnd_wait(&g.cv, &g.mu);
-    mtx_unlock(&g.mu);
+    plat_lock(g.sy);
+    while (!(sl->state == SLOT_READY && sl->idx == i)) plat_wait(g.sy);
+    plat_unlock(g.sy);
     if (sl->rc != 0) {
       cli_error("%s: %s", files[i], sl->err ? sl->err : "out of memory");
       rc = -1;
@@ -191,24 +185,23 @@ static int add_files(mp_merge *m, char **files, int n, int by_file) {
     free(label);
     free(sl->err);
     sl->err = NULL;
-    mtx_lock(&g.mu);
+    plat_lock(g.sy);
     sl->state = SLOT_FREE;
     if (rc != 0) g.stop = 1;
-    cnd_broadcast(&g.cv);
-    mtx_unlock(&g.mu);
+    plat_wake_all(g.sy);
+    plat_unlock(g.sy);
   }
-  mtx_lock(&g.mu);
+  plat_lock(g.sy);
   g.stop = 1;
-  cnd_broadcast(&g.cv);
-  mtx_unlock(&g.mu);
-  for (i = 0; i < nth; i++) thrd_join(th[i], NULL);
+  plat_wake_all(g.sy);
+  plat_unlock(g.sy);
+  for (i = 0; i < nth; i++) plat_thread_join(th[i]);
   for (i = 0; i < NSLOTS; i++) {
     free(g.s[i].buf);
     free(g.s[i].err);
     mp_merge_input_free(g.s[i].in);
   }
-  cnd_destroy(&g.cv);
-  mtx_destroy(&g.mu);
+  plat_sync_free(g.sy);
   return rc;
 }
 

@@ -19,9 +19,9 @@
 #include <lua.h>
 #include <lualib.h>
 
-#include "cli.h"
-#include "mp_internal.h"
-#include "testkit.h"
+#include "cli/cli.h"
+#include "core/mp_internal.h"
+#include "cli/testkit.h"
 
 #define SUFFIX "_test.lua"
 

@@ -15,8 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "testkit.h"
-#include "value.h"
+#include "cli/testkit.h"
+#include "core/value.h"
 
 #define MAX_DEPTH 256
 #define CHUNK ((size_t)1 << 20)

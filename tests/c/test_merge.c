@@ -11,8 +11,8 @@
 #include <cmocka.h>
 
 #include "marsplay.h"
-#include "report.h"
-#include "value.h"
+#include "report/report.h"
+#include "core/value.h"
 
 /* ---------- the reader ---------- */
 

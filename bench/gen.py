@@ -2,6 +2,7 @@
 """gen.py - inputs of bench/run.sh.
 
   gen.py flat DIR TMP OTHER      DIR with TMP names *.tmp and OTHER *.log
+  gen.py sized DIR TMP OTHER     the same with a few hundred bytes in each seed
   gen.py tree DIR FOLDERS FILES  DIR/dNNN/fNNNN.dat, sizes spread 0..64 KiB
   gen.py log FILE BYTES          a failed-files list: "path<TAB>0x8007XXXX"
   gen.py reports TEMPLATE DIR N  N host reports (DIR/host-NNNNN.json) made from
@@ -21,15 +22,19 @@ import sys
 LINKS_PER_SEED = 60000          # ext4 allows 65000 names per inode
 
 
-def flat(d, ntmp, nother):
+def flat(d, ntmp, nother, sized=False):
+    per_seed = 20000 if sized else LINKS_PER_SEED   # sized: copied with cp -al
     os.mkdir(d)
     fd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
     seed = None
     names = [("f%07d.tmp" % i) for i in range(ntmp)] + [("f%07d.log" % i) for i in range(nother)]
     for i, name in enumerate(names):
-        if i % LINKS_PER_SEED == 0:
+        if i % per_seed == 0:
             seed = name
-            os.close(os.open(seed, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644, dir_fd=fd))
+            f = os.open(seed, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644, dir_fd=fd)
+            if sized:
+                os.write(f, b"x" * (1000 + i % 997))
+            os.close(f)
         else:
             os.link(seed, name, src_dir_fd=fd, dst_dir_fd=fd)
     os.close(fd)
@@ -146,6 +151,8 @@ def reports(template, d, n):
 def main(argv):
     if len(argv) == 5 and argv[1] == "flat":
         flat(argv[2], int(argv[3]), int(argv[4]))
+    elif len(argv) == 5 and argv[1] == "sized":
+        flat(argv[2], int(argv[3]), int(argv[4]), sized=True)
     elif len(argv) == 5 and argv[1] == "tree":
         tree(argv[2], int(argv[3]), int(argv[4]))
     elif len(argv) == 5 and argv[1] == "reports":

@@ -360,8 +360,8 @@ print(", ".join("%s %d" % (k, v) for k, v in r["summary"].items() if v), "; sand
 # ---------- case 6: plan and clean up *.tmp in C:\Windows\Temp ----------
 
 # cleanup6 BASE FS: 200,000 names (100,000 *.tmp) in BASE/lab/Windows/Temp,
-# as hard links to a few seeds kept in BASE/seed (a fresh copy before each
-# clean-up run: `cp -al`, untimed); the plan and the clean-up of marsplay
+# as hard links to a few seeds kept in BASE/seed (the *.tmp linked again
+# before each clean-up run: `cp -al`, untimed); the plan and the clean-up of marsplay
 # (fix.delete_matching through tests/playbooks/fixops.lua) against find
 # and the floors, in the same rounds.
 cleanup6() {
@@ -370,6 +370,8 @@ cleanup6() {
   mkdir -p "$base/lab/Windows"
   "$PY" "$HERE/gen.py" sized "$base/seed" 100000 100000
   cp -al "$base/seed" "$tmp"
+  mkdir "$base/seedtmp"
+  find "$base/seed" -maxdepth 1 -name '*.tmp' -exec mv -t "$base/seedtmp" {} +
   fixv=("$MP" --root "$base/lab" "$SRC/tests/playbooks/fixops.lua" --format json
         --set op=delete_matching --set 'a=C:\Windows\Temp' --set 'b=*.tmp')
   pb=("${fixv[@]}" --dry-run)
@@ -391,7 +393,7 @@ print(a["files"], int(a["bytes"]))') || true
   row 6 "  floor: 1-thread getdents+fstatat" "${MED[c6$fs-plan-floor]}" "${MED[c6$fs-plan-find]}" info - - ""
   row 6 "  CPUs busy: marsplay plan" "${CPU[c6$fs-plan-marsplay]}" "${MED[c6$fs-plan-marsplay]}" cpus - - ""
   # the clean-up: every run on a fresh copy
-  printf 'rm -rf -- "%s" && cp -al -- "%s" "%s"\n' "$tmp" "$base/seed" "$tmp" >"$base/prep.sh"
+  printf 'cp -alf -- "%s/." "%s"\n' "$base/seedtmp" "$tmp" >"$base/prep.sh"
   prep="sh $base/prep.sh"
   $prep
   "${fixv[@]}" >/dev/null 2>&1 || true

@@ -6,14 +6,12 @@
  * test` as written.  Never overwrites a file.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
+#include "platform/platform.h"
 
 #define NAME_MAX_LEN 64
 #define PLACEHOLDER "@NAME@"
@@ -176,12 +174,12 @@ static int make_dirs(const char *dir) {
   for (i = 1; i <= n; i++) {
     if (buf[i] == '/' || buf[i] == '\0') {
       char c = buf[i];
-      struct stat st;
+      int r;
       buf[i] = '\0';
-      if (stat(buf, &st) != 0) {
-        if (mkdir(buf, 0755) != 0 && errno != EEXIST) return -errno;
-      } else if (!S_ISDIR(st.st_mode)) {
-        return -ENOTDIR;
+      if (!plat_exists(buf)) {
+        if ((r = plat_mkdir(buf)) != 0 && r != -PLAT_EEXIST) return r;
+      } else if (!plat_is_dir(buf)) {
+        return -PLAT_ENOTDIR;
       }
       buf[i] = c;
     }
@@ -193,16 +191,22 @@ static int make_dirs(const char *dir) {
 static int write_new(const char *path, const char *text, const char *name) {
   const char *p = text, *at;
   size_t plen = strlen(PLACEHOLDER);
-  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644), ok = 1;
+  plat_fd fd = plat_open_path(path, PLAT_OPEN_CREATE);
+  int ok = 1;
   FILE *f;
-  if (fd < 0) return -errno;
-  if ((f = fdopen(fd, "w")) == NULL) { int e = errno; close(fd); unlink(path); return -e; }
+  if (fd < 0) return (int)fd;
+  if ((f = plat_fd_stream(fd, "w")) == NULL) {
+    int e = errno;
+    plat_close(fd);
+    plat_remove(path);
+    return -e;
+  }
   while ((at = strstr(p, PLACEHOLDER)) != NULL) {
     ok = ok && fwrite(p, 1, (size_t)(at - p), f) == (size_t)(at - p) && fputs(name, f) >= 0;
     p = at + plen;
   }
   ok = ok && fputs(p, f) >= 0;
-  if (fclose(f) != 0 || !ok) { unlink(path); return -EIO; }
+  if (fclose(f) != 0 || !ok) { plat_remove(path); return -PLAT_EIO; }
   return 0;
 }
 
@@ -230,21 +234,21 @@ int cmd_new(int argc, char **argv) {
     cli_error("new: %s: path too long", dir);
     return MP_EXIT_ERROR;
   }
-  if (access(pb, F_OK) == 0 || access(test, F_OK) == 0) {
-    cli_error("new: %s already exists: not overwriting it", access(pb, F_OK) == 0 ? pb : test);
+  if (plat_exists(pb) || plat_exists(test)) {
+    cli_error("new: %s already exists: not overwriting it", plat_exists(pb) ? pb : test);
     return MP_EXIT_ERROR;
   }
   if ((r = make_dirs(dir)) != 0) {
-    cli_error("new: cannot create %s: %s", dir, strerror(-r));
+    cli_error("new: cannot create %s: %s", dir, plat_err_text(r));
     return MP_EXIT_ERROR;
   }
   if ((r = write_new(pb, PLAYBOOK, name)) != 0) {
-    cli_error("new: %s: %s", pb, strerror(-r));
+    cli_error("new: %s: %s", pb, plat_err_text(r));
     return MP_EXIT_ERROR;
   }
   if ((r = write_new(test, TEST, name)) != 0) {
-    cli_error("new: %s: %s", test, strerror(-r));
-    unlink(pb);
+    cli_error("new: %s: %s", test, plat_err_text(r));
+    plat_remove(pb);
     return MP_EXIT_ERROR;
   }
   printf("created %s\ncreated %s\n"

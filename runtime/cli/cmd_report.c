@@ -96,7 +96,7 @@ typedef struct slot {
 } slot;
 
 typedef struct ring {
-  plat_sync *sy;
+  plat_monitor *sy;
   slot s[NSLOTS];
   char **files;
   int nfiles, next, stop;
@@ -128,23 +128,23 @@ static int reader(void *arg) {
   for (;;) {
     int i;
     slot *sl;
-    plat_lock(g->sy);
+    plat_monitor_enter(g->sy);
     for (;;) {  /* the next file, once its slot is free */
       i = g->next;
-      if (g->stop || i >= g->nfiles) { plat_unlock(g->sy); return 0; }
+      if (g->stop || i >= g->nfiles) { plat_monitor_leave(g->sy); return 0; }
       sl = &g->s[i % NSLOTS];
       if (sl->state == SLOT_FREE) break;
-      plat_wait(g->sy);
+      plat_monitor_wait(g->sy, 0);
     }
     g->next++;
     sl->state = SLOT_BUSY;
     sl->idx = i;
-    plat_unlock(g->sy);
+    plat_monitor_leave(g->sy);
     load(sl, g->files[i]);
-    plat_lock(g->sy);
+    plat_monitor_enter(g->sy);
     sl->state = SLOT_READY;
-    plat_wake_all(g->sy);
-    plat_unlock(g->sy);
+    plat_monitor_wake_all(g->sy);
+    plat_monitor_leave(g->sy);
   }
 }
 
@@ -156,11 +156,11 @@ static int add_files(mp_merge *m, char **files, int n, int by_file) {
   memset(&g, 0, sizeof g);
   g.files = files;
   g.nfiles = n;
-  if ((g.sy = plat_sync_new()) == NULL) { cli_error("cannot start the readers"); return -1; }
+  if (plat_monitor_new(&g.sy) != 0) { cli_error("cannot start the readers"); return -1; }
   for (i = 0; i < NSLOTS; i++)
     if ((g.s[i].in = mp_merge_input_new()) == NULL) rc = -1;
   for (i = 0; rc == 0 && i < READERS && i < n; i++)
-    if ((th[nth] = plat_thread_start(reader, &g)) != NULL) nth++;
+    if (plat_thread_start(&th[nth], reader, &g) == 0) nth++;
   if (rc != 0 || nth == 0) {
     cli_error(rc != 0 ? "out of memory" : "cannot start the readers");
     rc = -1;
@@ -168,9 +168,9 @@ static int add_files(mp_merge *m, char **files, int n, int by_file) {
   for (i = 0; rc == 0 && i < n; i++) {
     slot *sl = &g.s[i % NSLOTS];
     char *err = NULL, *label = NULL;
-    plat_lock(g.sy);
-    while (!(sl->state == SLOT_READY && sl->idx == i)) plat_wait(g.sy);
-    plat_unlock(g.sy);
+    plat_monitor_enter(g.sy);
+    while (!(sl->state == SLOT_READY && sl->idx == i)) plat_monitor_wait(g.sy, 0);
+    plat_monitor_leave(g.sy);
     if (sl->rc != 0) {
       cli_error("%s: %s", files[i], sl->err ? sl->err : "out of memory");
       rc = -1;
@@ -185,23 +185,23 @@ static int add_files(mp_merge *m, char **files, int n, int by_file) {
     free(label);
     free(sl->err);
     sl->err = NULL;
-    plat_lock(g.sy);
+    plat_monitor_enter(g.sy);
     sl->state = SLOT_FREE;
     if (rc != 0) g.stop = 1;
-    plat_wake_all(g.sy);
-    plat_unlock(g.sy);
+    plat_monitor_wake_all(g.sy);
+    plat_monitor_leave(g.sy);
   }
-  plat_lock(g.sy);
+  plat_monitor_enter(g.sy);
   g.stop = 1;
-  plat_wake_all(g.sy);
-  plat_unlock(g.sy);
+  plat_monitor_wake_all(g.sy);
+  plat_monitor_leave(g.sy);
   for (i = 0; i < nth; i++) plat_thread_join(th[i]);
   for (i = 0; i < NSLOTS; i++) {
     free(g.s[i].buf);
     free(g.s[i].err);
     mp_merge_input_free(g.s[i].in);
   }
-  plat_sync_free(g.sy);
+  plat_monitor_free(g.sy);
   return rc;
 }
 

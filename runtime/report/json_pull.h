@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "core/mp_printf.h"
 #include "core/value.h"
 
 #define JP_MAX_DEPTH 128
@@ -40,7 +41,7 @@ int jp_skip(jp *r, jp_tok t);
 /* The number of the last JT_NUM token (0 on error, with the reader failed). */
 double jp_number(jp *r);
 /* Fail at the current place (or at `at` when not NULL); always -1. */
-int jp_fail_at(jp *r, const char *at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int jp_fail_at(jp *r, const char *at, const char *fmt, ...) MP_PRINTF(3, 4);
 /* "line L, column C: message" (malloc'd) for the first error. */
 char *jp_error(const jp *r);
 /* Text after a UTF-8 or UTF-16 byte-order mark, as UTF-8: *conv is set

@@ -107,18 +107,7 @@ static long hex4(jp *r) {
 
 static void put_utf8(mp_buf *b, unsigned long cp) {
   char u[4];
-  size_t n;
-  if (cp < 0x80) { u[0] = (char)cp; n = 1; }
-  else if (cp < 0x800) {
-    u[0] = (char)(0xC0 | (cp >> 6)); u[1] = (char)(0x80 | (cp & 0x3F)); n = 2;
-  } else if (cp < 0x10000) {
-    u[0] = (char)(0xE0 | (cp >> 12)); u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    u[2] = (char)(0x80 | (cp & 0x3F)); n = 3;
-  } else {
-    u[0] = (char)(0xF0 | (cp >> 18)); u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    u[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); u[3] = (char)(0x80 | (cp & 0x3F)); n = 4;
-  }
-  mpb_add(b, u, n);
+  mpb_add(b, u, mp_utf8_put(u, (uint32_t)cp));
 }
 
 /* One escape after the backslash, decoded into b unless b is NULL. */
@@ -138,14 +127,14 @@ static int escape(jp *r, mp_buf *b) {
     return 0;
   }
   if ((cp = hex4(r)) < 0) return -1;
-  if (cp >= 0xDC00 && cp <= 0xDFFF) return jfail(r, "unpaired surrogate \\u%04lX", cp);
-  if (cp >= 0xD800 && cp <= 0xDBFF) {
+  if (MP_UTF16_LOW(cp)) return jfail(r, "unpaired surrogate \\u%04lX", cp);
+  if (MP_UTF16_HIGH(cp)) {
     if (r->end - r->p < 2 || r->p[0] != '\\' || r->p[1] != 'u')
       return jfail(r, "unpaired surrogate \\u%04lX", cp);
     r->p += 2;
     if ((lo = hex4(r)) < 0) return -1;
-    if (lo < 0xDC00 || lo > 0xDFFF) return jfail(r, "unpaired surrogate \\u%04lX", cp);
-    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+    if (!MP_UTF16_LOW(lo)) return jfail(r, "unpaired surrogate \\u%04lX", cp);
+    cp = (long)mp_utf16_join((uint32_t)cp, (uint32_t)lo);
   }
   if (b) put_utf8(b, (unsigned long)cp);
   return 0;

@@ -26,6 +26,7 @@
 
 #include "report/json_pull.h"
 #include "marsplay.h"
+#include "core/mp_printf.h"
 #include "report/report.h"
 #include "report/report_merge.h"
 #include "core/value.h"
@@ -486,7 +487,7 @@ static void rec_free(rec *c) {
 
 /* ---------- validation ---------- */
 
-static int bad(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int bad(char **err, const char *fmt, ...) MP_PRINTF(2, 3);
 static int bad(char **err, const char *fmt, ...) {
   char buf[512];
   va_list ap;

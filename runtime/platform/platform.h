@@ -415,4 +415,5 @@ int plat_lock_dir(const char *path, double timeout, long *holder);
 /* Short command name of process pid.  0 or -PLAT_E*. */
 int plat_proc_name(long pid, char *out, size_t outsz);
 
+
 #endif

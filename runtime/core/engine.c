@@ -47,7 +47,17 @@ static void count_hook(lua_State *L, lua_Debug *ar) {
   mp_runtime *rt = mp_rt(L);
   (void)ar;
   if (rt->deadline > 0 && plat_monotonic() > rt->deadline) {
+    lua_Debug d;
+    int level;
     rt->limit_hit = 1;
+    /* Name the Lua code that was running (level 0 inside a hook: the
+     * playbook's loop, not the runner that called it). */
+    for (level = 0; lua_getstack(L, level, &d); level++) {
+      if (lua_getinfo(L, "Sl", &d) && d.currentline > 0) {
+        lua_pushfstring(L, "%s:%d: time budget exceeded", d.short_src, d.currentline);
+        lua_error(L);
+      }
+    }
     luaL_error(L, "time budget exceeded");
   }
 }
@@ -73,8 +83,10 @@ char *mp_find_stdlib(void) {
     /* beside the binary: the Windows zip (marsplay.exe, stdlib\, playbooks\) */
     if ((r = try_stdlib(exe, "/stdlib"))) return r;
   }
-  if ((r = try_stdlib(MARSPLAY_DATADIR, "/stdlib"))) return r;
-  return try_stdlib(MARSPLAY_SOURCE_DIR, "/stdlib");
+  /* A binary in its build tree uses the checkout it was built from, not
+   * an installed copy (which may be older: scripts/demo installs one). */
+  if ((r = try_stdlib(MARSPLAY_SOURCE_DIR, "/stdlib"))) return r;
+  return try_stdlib(MARSPLAY_DATADIR, "/stdlib");
 }
 
 static char *sibling_dir(const char *stdlib, const char *name) {
@@ -156,8 +168,8 @@ mp_runtime *mp_new(const mp_config *cfg, char **err) {
   if (err) *err = NULL;
   if (rt == NULL) { fail(err, "out of memory"); return NULL; }
   rt->cfg = *cfg;
-  rt->rootfd = -1;
-  rt->lockfd = -1;
+  rt->rootfd = PLAT_FD_NONE;
+  rt->lockfd = PLAT_FD_NONE;
   rt->cfg.root = rt->cfg.lang = rt->cfg.stdlib_dir = NULL;
   rt->cfg.only = rt->cfg.skip = rt->cfg.playbook_path = NULL;
   rt->mem_limit = cfg->mem_limit ? cfg->mem_limit : DEFAULT_MEM_LIMIT;

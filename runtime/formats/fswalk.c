@@ -144,32 +144,37 @@ static int list_entries(plat_dir *d, const fsw_glob *g, fsw_each_fn fn, void *ud
 typedef struct half {
   plat_dir *d;
   const fsw_glob *g;
+  fsw_each_fn fn;
+  void *ud;
   fsw_list_result r;
   int err;
 } half;
 
-static int count_half(void *arg) {
+static int list_half(void *arg) {
   half *h = arg;
   memset(&h->r, 0, sizeof h->r);
-  h->err = list_entries(h->d, h->g, NULL, NULL, &h->r);
+  h->err = list_entries(h->d, h->g, h->fn, h->ud, &h->r);
   return 0;
 }
 
-/* Count d's first half (up to mid) here and fd2's second half on a
- * thread, or both here if no thread can be had. */
-static int count_split(plat_dir *d, plat_fd fd2, uint64_t mid, const fsw_glob *g,
-                       size_t bufsize, fsw_list_result *r) {
+/* List d's first half (up to mid) here with fn(ud) and fd2's second half
+ * on a thread with fn(ud2), or both here if no thread can be had. */
+static int list_split(plat_dir *d, plat_fd fd2, uint64_t mid, const fsw_glob *g,
+                      size_t bufsize, fsw_each_fn fn, void *ud, void *ud2,
+                      fsw_list_result *r) {
   half h;
   plat_thread *th = NULL;
   int err, i, threaded;
   h.g = g;
+  h.fn = fn;
+  h.ud = ud2;
   if ((err = plat_dir_open(fd2, bufsize, &h.d)) < 0)    /* fd2 is closed */
-    return list_entries(d, g, NULL, NULL, r);
+    return list_entries(d, g, fn, ud, r);
   plat_dir_limit(d, mid);
-  threaded = plat_thread_start(&th, count_half, &h) == 0;
-  err = list_entries(d, g, NULL, NULL, r);
+  threaded = plat_thread_start(&th, list_half, &h) == 0;
+  err = list_entries(d, g, fn, ud, r);
   if (threaded) plat_thread_join(th);
-  else count_half(&h);
+  else list_half(&h);
   plat_dir_close(h.d);
   for (i = 0; i < FSW_NTYPES; i++) r->matched[i] += h.r.matched[i];
   r->scanned += h.r.scanned;
@@ -179,23 +184,29 @@ static int count_split(plat_dir *d, plat_fd fd2, uint64_t mid, const fsw_glob *g
   return err < 0 ? err : h.err;
 }
 
-int fsw_list(plat_fd fd, const fsw_glob *g, size_t bufsize,
-             fsw_each_fn fn, void *ud, fsw_list_result *r) {
+int fsw_list_halves(plat_fd fd, const fsw_glob *g, size_t bufsize,
+                    fsw_each_fn fn, void *ud, void *ud2, fsw_list_result *r) {
   plat_dir *d;
   plat_fd fd2 = -1;
   uint64_t mid = 0;
   int n;
   memset(r, 0, sizeof *r);
   r->readers = 1;
-  if (fn == NULL) fd2 = plat_dir_split(fd, &mid);
+  if (fn == NULL || ud2 != NULL) fd2 = plat_dir_split(fd, &mid);
   if (fd2 >= 0 && bufsize > SPLIT_BUF) bufsize = SPLIT_BUF;  /* less read past mid */
   if ((n = plat_dir_open(fd, bufsize, &d)) < 0) {
     if (fd2 >= 0) plat_close(fd2);
     return n;
   }
-  n = fd2 >= 0 ? count_split(d, fd2, mid, g, bufsize, r) : list_entries(d, g, fn, ud, r);
+  n = fd2 >= 0 ? list_split(d, fd2, mid, g, bufsize, fn, ud, ud2, r)
+               : list_entries(d, g, fn, ud, r);
   plat_dir_close(d);
   return n;
+}
+
+int fsw_list(plat_fd fd, const fsw_glob *g, size_t bufsize,
+             fsw_each_fn fn, void *ud, fsw_list_result *r) {
+  return fsw_list_halves(fd, g, bufsize, fn, ud, NULL, r);
 }
 
 /* ---------- tree totals ---------- */

@@ -81,7 +81,7 @@ typedef enum plat_err {
 } plat_err;
 /* Name of error kind err (either sign): "ENOENT"; unknown kinds: "EIO". */
 const char *plat_err_name(int err);
-/* Message for error kind err (either sign): "no such file or directory". */
+/* Message for error kind err (either sign): "No such file or directory". */
 const char *plat_err_text(int err);
 
 /* ---- handles ---- */
@@ -414,5 +414,6 @@ int plat_restrict_writes(char *why, size_t whysz);
 int plat_lock_dir(const char *path, double timeout, long *holder);
 /* Short command name of process pid.  0 or -PLAT_E*. */
 int plat_proc_name(long pid, char *out, size_t outsz);
+
 
 #endif

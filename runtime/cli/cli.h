@@ -7,7 +7,7 @@
 
 #define PROG "marsplay"
 
-/* Print "marsplay: message" on stderr. */
+/* Print "marsplay: message" on stderr (msgs.c). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
+#include "platform/platform.h"
 #include "report/report.h"
 
 static const char USAGE[] =
@@ -167,7 +167,7 @@ static int use_colour(const char *mode) {
   if (strcmp(mode, "always") == 0) return 1;
   if (strcmp(mode, "never") == 0) return 0;
   if (nc && *nc) return 0;
-  return isatty(STDOUT_FILENO);
+  return plat_is_terminal(stdout);
 }
 
 static int write_junit(const mp_value *report, FILE *f, const char *path) {
@@ -186,7 +186,7 @@ static mp_runtime *make_runtime(run_opts *o, cli_sink *sink) {
     sink->log = fopen(o->log, "a");
     if (sink->log == NULL) { cli_error("--log %s: %s", o->log, strerror(errno)); return NULL; }
   }
-  sink->progress = isatty(STDERR_FILENO) && strcmp(o->format, "text") == 0;
+  sink->progress = plat_is_terminal(stderr) && strcmp(o->format, "text") == 0;
   cli_install_callbacks(&o->cfg, sink);
   rt = mp_new(&o->cfg, &err);
   if (rt == NULL) {

@@ -12,6 +12,7 @@
 #define MP_REPORT_H
 
 #include <stdio.h>
+#include "core/status.h"
 #include "core/value.h"
 
 /* Values nested deeper than this are written as JSON null. */
@@ -32,15 +33,6 @@ int mp_report_write_text(const mp_value *report, FILE *out, int colour,
                          const char *lang);
 
 /* ---- shared by the writers ---- */
-
-/* The statuses a check may have, in report order. */
-enum {
-  MPR_PASS, MPR_FAIL, MPR_PLANNED, MPR_FIXED, MPR_MANUAL, MPR_FIXFAILED,
-  MPR_SKIPPED, MPR_ERROR, MPR_WAIVED, MPR_NSTATUS
-};
-extern const char *const mpr_status_names[MPR_NSTATUS];
-/* Index of a status name, or -1 when unknown (or s is NULL). */
-int mpr_status_index(const char *s);
 
 /* Per-status counts of a playbook's checks (unknown statuses count as
  * errors) and the exit code they imply (1 wins, else the highest). */

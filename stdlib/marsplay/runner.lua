@@ -26,14 +26,6 @@ local MSG = {
   still_there = { en = "the problem is still there after the fix: ", ["pt-BR"] = "o problema continua após a correção: " },
 }
 
--- exit code contribution of a status
-local CODE = { fail = 2, planned = 2, manual = 3, ["fix-failed"] = 4, error = 1 }
-
-local function combine(a, b)
-  if a == 1 or b == 1 then return 1 end
-  return math.max(a, b)
-end
-
 local function dirname(path)
   return path:match("^(.*)/[^/]*$") or "."
 end
@@ -470,7 +462,7 @@ function M.run(file)
       waive(desc.id, res, emit)
       results[check.id] = res
       report.checks[#report.checks + 1] = res
-      code = combine(code, CODE[res.status] or 0)
+      code = core.exit_code(code, res.status)
     end
   end
   report.exit_code = code

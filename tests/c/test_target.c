@@ -126,15 +126,15 @@ static void links_stay_inside(void **state) {
   int fd;
   /* abs-link -> /tmp/mp-outside-...: resolved inside root, where that
    * path does not exist */
-  fd = mp_target_open(rt, "C:\\abs-link\\secret.txt", O_RDONLY, 0);
+  fd = mp_target_open(rt, "C:\\abs-link\\secret.txt", PLAT_OPEN_READ);
   assert_true(fd < 0);
   /* rel-link -> ../../..: clamps at the root, so etc/secret.txt is the
    * in-root file, never /etc or the outside folder */
-  fd = mp_target_open(rt, "C:\\rel-link\\etc\\secret.txt", O_RDONLY, 0);
+  fd = mp_target_open(rt, "C:\\rel-link\\etc\\secret.txt", PLAT_OPEN_READ);
   assert_true(fd >= 0);
   read_all_fd(fd, buf, sizeof buf);
   assert_string_equal(buf, "etc/secret.txt");
-  fd = mp_target_open(rt, "C:\\Windows\\up\\etc\\secret.txt", O_RDONLY, 0);
+  fd = mp_target_open(rt, "C:\\Windows\\up\\etc\\secret.txt", PLAT_OPEN_READ);
   assert_true(fd >= 0);
   read_all_fd(fd, buf, sizeof buf);
   assert_string_equal(buf, "etc/secret.txt");

@@ -75,6 +75,27 @@ for c in "${CASES[@]}"; do
   lab_cleanup "$dir"
 done
 
+# ---------- dates in credentials file names, every culture shipped ----------
+run_mp eval --root "$T/lab1" 'local v = require "marsplay.vaultcreds"
+  local out = {}
+  for _, n in ipairs {
+    "v_Thu Dec 03 2026.VaultCredentials",          -- the portal (English)
+    "v_qui dez 03 2026.VaultCredentials",          -- PowerShell on pt-BR
+    "v_s\195\161b nov 28 2026.VaultCredentials",   -- pt-BR Saturday
+    "v_qui. dez. 03 2026.VaultCredentials",        -- .NET on ICU: periods
+    "v_2026-11-10T09-30-00.VaultCredentials",      -- older Site Recovery cmdlets
+    "v_2026-11-10.VaultCredentials",
+    "v_Foo Bar 03 2026.VaultCredentials",          -- no culture: no date
+    "v_2026-13-40.VaultCredentials",
+  } do
+    local day, iso, form, at = v.date_in_name(n)
+    out[#out + 1] = tostring(iso) .. "/" .. tostring(form) .. "/" .. tostring(at)
+  end
+  return out'
+eq "date in name: en, pt-BR, pt-BR Saturday, ICU periods, ISO with time, ISO date, none, invalid" \
+  "2026-12-03/en/nil 2026-12-03/pt-BR/nil 2026-11-28/pt-BR/nil 2026-12-03/pt-BR/nil 2026-11-10/iso/1794303000 2026-11-10/iso/nil nil/nil/nil nil/nil/nil" \
+  "$(j 'join(" ")')"
+
 # ---------- HKU\S-1-5-18 is config\DEFAULT, never systemprofile\NTUSER.DAT ----------
 # The lab's systemprofile NTUSER.DAT holds a proxy (10.99.0.1:8080) and
 # config\DEFAULT is gone: nothing may read the proxy from the wrong hive,

@@ -184,6 +184,12 @@ function M.healthy(lab)
   return name
 end
 
+-- Replace the healthy file with another download.
+local function replace(lab, v, days_ago, form, mtime_days_ago)
+  lab:remove(healthy_file(lab))
+  lab.vc_healthy = download(lab, v, days_ago, nil, form, mtime_days_ago)
+end
+
 local CREDS = { "creds-corrupt", "creds-expired", "creds-wrong-extension", "creds-site-recovery",
                 "creds-other-vault", "creds-same-name-other-group", "creds-powershell-ptbr", "creds-iso-name" }
 
@@ -276,9 +282,8 @@ M[#M + 1] = {
   guide = "invalid-vault-credentials-provided",
   conflicts = others("creds-powershell-ptbr"),
   apply = function(lab)
-    lab:remove(healthy_file(lab))
     local vault, id = registered(lab)
-    lab.vc_healthy = download(lab, { vault = vault, resource_id = id, seed = 19 }, 3, nil, "pt-BR")
+    replace(lab, { vault = vault, resource_id = id, seed = 19 }, 3, "pt-BR")
   end,
 }
 
@@ -288,9 +293,8 @@ M[#M + 1] = {
   guide = "invalid-vault-credentials-provided",
   conflicts = others("creds-iso-name"),
   apply = function(lab)
-    lab:remove(healthy_file(lab))
     local vault, id = registered(lab)
-    lab.vc_healthy = download(lab, { vault = vault, resource_id = id, seed = 23 }, 23, nil, "iso", 0)
+    replace(lab, { vault = vault, resource_id = id, seed = 23 }, 23, "iso", 0)
   end,
 }
 
@@ -300,11 +304,8 @@ M[#M + 1] = {
   guide = "the-specified-vault-credential-file-cannot-be-used-as-it-is-not-downloaded-from-the-vault-associated-with-this-server",
   conflicts = others("creds-same-name-other-group"),
   apply = function(lab)
-    lab:remove(healthy_file(lab))
-    local vault = registered(lab)
-    lab.vc_healthy = download(lab, { vault = vault, resource_id = "6234509876543210987",
-                                      subscription = "8d4c2b1a-6e5f-4a3b-9d8c-7f6e5d4c3b2a",
-                                      group = "contoso-dr-rg", seed = 17 }, 0)
+    replace(lab, { vault = registered(lab), resource_id = "6234509876543210987",
+                   subscription = "8d4c2b1a-6e5f-4a3b-9d8c-7f6e5d4c3b2a", group = "contoso-dr-rg", seed = 17 }, 0)
   end,
 }
 

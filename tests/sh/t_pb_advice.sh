@@ -45,6 +45,9 @@ CASES=(
   "defender-no-exclusions|cache|cache-not-held|manual|3|.evidence.process_scan|skipped: offline, the processes are the rescue machine's, not the server's|Resource Monitor > CPU > Associated Handles|Monitor de Recursos > CPU > Identificadores Associados|"
   # low space: the move that frees space is not promised offline
   "cache-low-space|cache|cache-free-space|manual|3|.status|manual|on the running server, following the documented steps|no servidor em execução, seguindo as etapas documentadas|--set=protected=C:\\Data"
+  # proxy: the machine-wide policy, the auto-config script
+  "proxy-machine-wide|agent-unable-to-connect|proxy-settings|pass|0|.evidence.source|HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Internet Settings|uses the proxy 127.0.0.1:3128|usa o proxy 127.0.0.1:3128|"
+  "proxy-autoconfig-set|agent-unable-to-connect|proxy-settings|pass|0|.evidence.autoconfig_url|http://wpad.contoso.com/proxy.pac|automatic configuration script http://wpad.contoso.com/proxy.pac|script de configuração automática http://wpad.contoso.com/proxy.pac|"
   "machinename-absent|resource-not-provisioned|server-not-renamed|skipped|0|.evidence.decided|false|Cannot decide whether the server was renamed|Não é possível decidir se o servidor foi renomeado|"
 )
 
@@ -74,6 +77,28 @@ for c in "${CASES[@]}"; do
   eq "$what: second apply changes nothing" "$after1" "$(tree_hash "$dir")"
   lab_cleanup "$dir"
 done
+
+# ---------- the stale proxy is cleared from ProxyServer and the LAN settings ----------
+P="$T/lanstale"
+lab "$P" proxy-lan-stale
+IS='Software\Microsoft\Windows\CurrentVersion\Internet Settings'
+lan_hex() { hivexget "$P/$CFG/DEFAULT" "$IS\Connections" DefaultConnectionSettings | od -An -tx1 | tr -d ' \n'; }
+before=$(tree_hash "$P")
+run_mp --root "$P" "$PBD/agent-unable-to-connect.lua" --format json --dry-run
+eq "proxy-lan-stale: dry-run planned, exit 2" "planned 2" "$(field proxy-settings .status) $CODE"
+eq "proxy-lan-stale: LAN settings in the evidence" "10.0.0.5:8080" "$(field proxy-settings .evidence.lan_settings)"
+eq "proxy-lan-stale: both values planned" "ProxyServer DefaultConnectionSettings" "$(field proxy-settings '[.actions[].target | sub(".*\\\\"; "")] | join(" ")')"
+contains "proxy-lan-stale: MARS's own proxy is pointed to" "Get-OBMachineSetting" "$(all_text proxy-settings)"
+run_mp --root "$P" "$PBD/agent-unable-to-connect.lua" --format json --dry-run --lang pt-BR
+contains "proxy-lan-stale: pt-BR says what the fix clears" "limpa ProxyServer e o proxy das configurações de LAN" "$(all_text proxy-settings)"
+eq "proxy-lan-stale: dry-run changed nothing" "$before" "$(tree_hash "$P")"
+run_mp --root "$P" "$PBD/agent-unable-to-connect.lua" --format json
+eq "proxy-lan-stale: apply fixed, verified, exit 0" "fixed true 0" "$(field proxy-settings '.status + " " + (.verified|tostring)') $CODE"
+eq "proxy-lan-stale: the LAN blob keeps its flags, bypass and tail, without the proxy" \
+  "4600000008000000010000000000000007000000""$(printf '<local>' | od -An -tx1 | tr -d ' \n')""00000000""$(printf '%056d' 0)" "$(lan_hex)"
+after1=$(tree_hash "$P")
+run_mp --root "$P" "$PBD/agent-unable-to-connect.lua" --format json
+eq "proxy-lan-stale: second apply passes and changes nothing" "pass $after1" "$(field proxy-settings .status) $(tree_hash "$P")"
 
 # ---------- dates in credentials file names, every culture shipped ----------
 run_mp eval --root "$T/lab1" 'local v = require "marsplay.vaultcreds"

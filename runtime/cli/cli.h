@@ -21,6 +21,11 @@ int cmd_check(int argc, char **argv);   /* check PLAYBOOK... (cmd_check.c) */
 int cmd_test(int argc, char **argv);    /* test [PATH...] (cmd_test.c) */
 int cmd_report(int argc, char **argv);  /* report merge FILE... (cmd_report.c) */
 
+/* The playbooks in DIR (full paths, sorted, NULL-terminated; no *_test.lua),
+ * or NULL when DIR cannot be read (cmd_list.c).  Free with cli_catalogue_free. */
+char **cli_catalogue(const char *dir, size_t *count);
+void cli_catalogue_free(char **names);
+
 /* Output sinks shared by subcommands. */
 typedef struct cli_sink {
   FILE *log;          /* JSON-lines event log, or NULL */

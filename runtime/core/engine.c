@@ -415,7 +415,28 @@ int mp_register(mp_runtime *rt, const char *name, int (*fn)(struct lua_State *))
   return 0;
 }
 
-int mp_exit_code(const mp_runtime *rt) { return rt->exit_code; }
+/* The run's code: the combined one, or 5 when it would be 0 but no check
+ * ran to a verdict (every check skipped, or none selected). */
+static int run_code(const mp_runtime *rt) {
+  static const char *const verdicts[] = {"pass", "fail", "planned", "fixed", "manual",
+                                         "fix-failed", "error", "waived"};
+  const mp_value *sum = mp_value_get(rt->report, "summary");
+  double checked = 0;
+  size_t i;
+  if (rt->exit_code != MP_EXIT_OK) return rt->exit_code;
+  for (i = 0; i < sizeof verdicts / sizeof *verdicts; i++)
+    checked += mp_value_number(mp_value_get(sum, verdicts[i]));
+  return checked > 0 ? MP_EXIT_OK : MP_EXIT_NOTHING;
+}
+
+int mp_exit_code(const mp_runtime *rt) { return run_code(rt); }
+
+const char *mp_target_problem(mp_runtime *rt) {
+  int fd = mp_target_open(rt, "C:\\Windows", PLAT_OPEN_DIR);
+  if (fd < 0) return "it has no Windows folder (C:\\Windows)";
+  plat_close(fd);
+  return NULL;
+}
 const mp_value *mp_report(mp_runtime *rt) {
   mpv_set(rt->report, "duration_ms", mpv_num((plat_monotonic() - rt->started) * 1000.0));
   return rt->report;
@@ -495,7 +516,7 @@ int mp_run(mp_runtime *rt, const char *playbook) {
     mpv_push(rt->playbooks, pb);
   }
   rt->exit_code = mpr_exit_worse(rt->exit_code, code);
-  mpv_set(rt->report, "exit_code", mpv_num(rt->exit_code));
+  mpv_set(rt->report, "exit_code", mpv_num(run_code(rt)));
   lua_gc(L, LUA_GCCOLLECT);
   return code;
 }

@@ -54,4 +54,7 @@ char *mp_fmt_number(char *out, size_t sz, double n);
 /* Replace the locale's decimal point by '.' in place. */
 void mp_fix_decimal(char *s);
 
+/* Exit code 5's line: why nothing was checked and what to do. */
+const char *mpr_nothing_checked(const mp_value *report, const char *lang);
+
 #endif

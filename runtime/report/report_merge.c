@@ -129,8 +129,8 @@ static int validate(const mp_value *r, char **err) {
   if (!is_int_in(v, 1, 1))
     return bad(err, "schema_version %g: this marsplay reads schema_version 1",
                mp_value_type(v) == MP_NUMBER ? mp_value_number(v) : -1.0);
-  if ((v = mp_value_get(r, "exit_code")) && !is_int_in(v, 0, 4))
-    return bad(err, "exit_code: expected 0 to 4");
+  if ((v = mp_value_get(r, "exit_code")) && !is_int_in(v, 0, 5))
+    return bad(err, "exit_code: expected 0 to 5");
   if ((v = mp_value_get(r, "target")) && mp_value_type(v) != MP_OBJECT)
     return bad(err, "target: expected an object");
   if (v && mp_value_get(v, "hostname") && sget(v, "hostname") == NULL)

@@ -477,6 +477,10 @@ function M.describe(file)
   if not desc then error(err, 0) end
   local out = { id = desc.id, title = text(desc.title or desc.id, cfg.lang), anchor = desc.anchor,
                 file = file, checks = array() }
+  local names = {}
+  for name in pairs(desc.params or {}) do names[#names + 1] = name end
+  table.sort(names)
+  out.params = array(names)
   for _, c in ipairs(desc.checks) do
     out.checks[#out.checks + 1] = { id = c.id, title = text(c.title or c.id, cfg.lang),
       severity = c.severity or "medium", fixable = c.fix ~= nil,

@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "testtmp.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -40,9 +42,9 @@ static int setup(void **state) {
   mp_runtime *rt;
   char secret[300];
   FILE *f;
-  snprintf(root, sizeof root, "/tmp/mp-target-XXXXXX");
+  assert_int_equal(test_tmpname(root, sizeof root, "mp-target"), 0);
   assert_non_null(mkdtemp(root));
-  snprintf(outside, sizeof outside, "/tmp/mp-outside-XXXXXX");
+  assert_int_equal(test_tmpname(outside, sizeof outside, "mp-outside"), 0);
   assert_non_null(mkdtemp(outside));
   snprintf(secret, sizeof secret, "%s/secret.txt", outside);
   f = fopen(secret, "w");

@@ -269,7 +269,7 @@ eq "other vault: invalid-credentials playbook sees valid credentials" "" \
 # Live Linux (no --root): no MARS agent, every check skipped, exit 0.
 for pb in "$INV" "$WRONG" "$KEY"; do
   run_mp "$pb" --format json
-  eq "live Linux $(basename "$pb"): exit 0" 0 "$CODE"
+  eq "live Linux $(basename "$pb"): exit 5 (nothing checked)" 5 "$CODE"
   eq "live Linux $(basename "$pb"): all skipped" skipped "$(j '[.playbooks[0].checks[].status] | unique | join(",")')"
 done
 

@@ -252,6 +252,7 @@ local function read_entry(path, name, named, st)
   e.resource_group = field(tree, "ResourceGroup", cert)
   e.resource_id = field(tree, "ResourceId", cert)
   e.location = field(tree, "Location", cert)
+  e.id_endpoint = field(tree, "IdMgmtRestEndpoint", cert)
   e.version = field(tree, "Version", cert)
   return e
 end

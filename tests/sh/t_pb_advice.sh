@@ -10,6 +10,7 @@
 command -v jq >/dev/null || { say "skip: jq missing"; exit 77; }
 
 PBD="$SRC/playbooks"
+export MARSPLAY_TEST_NTFS_ACL=1   # the lab's NTFS permissions (see t_cache.sh)
 CFG="Windows/System32/config"
 
 # field CHECK JQ: a jq filter over check CHECK of the report $OUT
@@ -43,12 +44,16 @@ CASES=(
   "cache-file-held|basic-troubleshooting|antivirus-interference|skipped|0|.evidence.needed[1]|C:\\Program Files\\Microsoft Azure Recovery Services Agent\\Bin|Windows Defender is not installed on this volume|O Windows Defender não está instalado neste volume|--set=protected=C:\\Data"
   "defender-no-exclusions|cache|cache-not-held|manual|3|.evidence.missing[0]|C:\\Program Files\\Microsoft Azure Recovery Services Agent\\Bin\\cbengine.exe|Windows Defender on this volume does not exclude|O Windows Defender deste volume não exclui|"
   "defender-no-exclusions|cache|cache-not-held|manual|3|.evidence.process_scan|skipped: offline, the processes are the rescue machine's, not the server's|Resource Monitor > CPU > Associated Handles|Monitor de Recursos > CPU > Identificadores Associados|"
+  # NTFS permissions, never POSIX mode bits
+  "scratch-acl-no-system|cache|scratch-access|manual|3|.evidence.dacl[2]|allow S-1-5-18 0x001F01FF (inherit-only)|does not have full control|não tem controle total|"
+  "scratch-acl-no-system|cache|scratch-access|manual|3|.evidence.acl_source|user.marsplay.ntfs_acl|/grant *S-1-5-18:(OI)(CI)F|/grant *S-1-5-18:(OI)(CI)F|"
+  "scratch-readonly|cache|scratch-access|pass|0|.evidence.dacl[0]|allow S-1-5-18 0x001F01FF|SYSTEM (S-1-5-18), the agent's account, has full control|SYSTEM (S-1-5-18), a conta do agente, tem controle total|"
   # low space: the move that frees space is not promised offline
   "cache-low-space|cache|cache-free-space|manual|3|.status|manual|on the running server, following the documented steps|no servidor em execução, seguindo as etapas documentadas|--set=protected=C:\\Data"
   # proxy: the machine-wide policy, the auto-config script
   "proxy-machine-wide|agent-unable-to-connect|proxy-settings|pass|0|.evidence.source|HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Internet Settings|uses the proxy 127.0.0.1:3128|usa o proxy 127.0.0.1:3128|"
   "proxy-autoconfig-set|agent-unable-to-connect|proxy-settings|pass|0|.evidence.autoconfig_url|http://wpad.contoso.com/proxy.pac|automatic configuration script http://wpad.contoso.com/proxy.pac|script de configuração automática http://wpad.contoso.com/proxy.pac|"
-  "machinename-absent|resource-not-provisioned|server-not-renamed|skipped|0|.evidence.decided|false|Cannot decide whether the server was renamed|Não é possível decidir se o servidor foi renomeado|"
+  "machinename-absent|resource-not-provisioned|server-not-renamed|skipped|5|.evidence.decided|false|Cannot decide whether the server was renamed|Não é possível decidir se o servidor foi renomeado|"
 )
 
 n=0
@@ -77,6 +82,15 @@ for c in "${CASES[@]}"; do
   eq "$what: second apply changes nothing" "$after1" "$(tree_hash "$dir")"
   lab_cleanup "$dir"
 done
+
+# ---------- without ntfs-3g's security descriptor, no judgement ----------
+A="$T/acl"
+lab "$A" scratch-acl-no-system
+MARSPLAY_TEST_NTFS_ACL= run_mp --root "$A" "$PBD/cache.lua" --format json --dry-run --only scratch-registry,scratch-exists,scratch-access
+eq "no security descriptor readable (not test mode): skipped, never mode bits" "skipped ENODATA" \
+  "$(field scratch-access '.status + " " + .evidence.acl')"
+contains "no security descriptor: says why and what to check" 'only an ntfs-3g mount exposes; Linux permission bits say nothing about them' "$(all_text scratch-access)"
+check "no fix is offered for permissions" test "$(field scratch-access '.actions | length')" = 0
 
 # ---------- the stale proxy is cleared from ProxyServer and the LAN settings ----------
 P="$T/lanstale"

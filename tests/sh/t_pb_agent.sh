@@ -12,6 +12,7 @@
 command -v jq >/dev/null || { say "skip: jq missing"; exit 77; }
 
 PBD="$SRC/playbooks"
+export MARSPLAY_TEST_NTFS_ACL=1   # the lab's NTFS permissions (see t_cache.sh)
 SET=(--set 'protected=C:\Data')
 # The pairs of SET that playbook $1 declares (unknown --set keys are an error).
 pset() { mapfile -d '' PSET < <(sets_for "$PBD/$1.lua" "${SET[@]}"); }
@@ -135,8 +136,8 @@ CASES=(
   "restore-problems|iscsi-device-unknown|iscsi-initiator-device|manual|3|manual|3|.evidence.device|HKLM\\SYSTEM\\CurrentControlSet\\Enum\\ROOT\\ISCSIPRT\\0000|"
   "restore-problems|agent-outdated|agent-up-to-date|manual|3|manual|3|.evidence.version|2.0.9145.0|"
   "common-issues|defender-no-exclusions|sal-checksum-store|manual|3|manual|3|.evidence.verifications[\"scratch-not-held\"]|manual|"
-  "common-issues|scratch-readonly|sal-vhd-initialization|planned|2|pass|0|.evidence.verifications[\"scratch-access\"]|fail|"
-  "common-issues|scratch-readonly|sal-checksum-store|planned|2|fixed|0|.evidence.verifications[\"scratch-access\"]|fail|"
+  "common-issues|scratch-acl-no-system|sal-vhd-initialization|manual|3|manual|3|.evidence.verifications[\"scratch-access\"]|manual|"
+  "common-issues|scratch-acl-no-system|sal-checksum-store|manual|3|manual|3|.evidence.verifications[\"scratch-access\"]|manual|"
   "common-issues|scratch-registry-mismatch|sal-checksum-store|planned|2|fixed|0|.evidence.verifications[\"scratch-registry\"]|fail|"
   "common-issues|scratch-missing|sal-vhd-initialization|manual|3|manual|3|.evidence.verifications[\"scratch-exists\"]|manual|"
   "common-issues|cache-low-space|sal-low-disk-space|manual|3|manual|3|.evidence.verifications[\"scratch-free-space\"]|manual|"

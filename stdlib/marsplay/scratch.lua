@@ -346,7 +346,7 @@ local function holders_offline(agent)
   local ev = r.evidence or {}
   r.evidence = ev
   ev.scratch = mars.scratch(agent)
-  ev.process_scan = "skipped: offline, the processes are the rescue machine's, not the server's"
+  ev.process_scan = false     -- not run: offline the processes are this machine's (the message says so)
   local why = T("The processes holding the cache can only be listed on the running server (offline they are this machine's, not the server's). ",
                 "Os processos que mantêm o cache só podem ser listados no servidor em execução (offline eles são desta máquina, não do servidor). ")
   if r.status == "pass" then

@@ -40,10 +40,10 @@ CASES=(
   # offline, the processes are the rescue machine's: the process scan is
   # skipped and the volume's Defender exclusions are checked
   # (the lab's process holding the KEK open is this machine's: not reported)
-  "cache-file-held|cache|cache-not-held|skipped|0|.evidence.process_scan|skipped: offline, the processes are the rescue machine's, not the server's|can only be listed on the running server|só podem ser listados no servidor em execução|"
+  "cache-file-held|cache|cache-not-held|skipped|0|.evidence.process_scan|false|can only be listed on the running server|só podem ser listados no servidor em execução|"
   "cache-file-held|basic-troubleshooting|antivirus-interference|skipped|0|.evidence.needed[1]|C:\\Program Files\\Microsoft Azure Recovery Services Agent\\Bin|Windows Defender is not installed on this volume|O Windows Defender não está instalado neste volume|--set=protected=C:\\Data"
   "defender-no-exclusions|cache|cache-not-held|manual|3|.evidence.missing[0]|C:\\Program Files\\Microsoft Azure Recovery Services Agent\\Bin\\cbengine.exe|Windows Defender on this volume does not exclude|O Windows Defender deste volume não exclui|"
-  "defender-no-exclusions|cache|cache-not-held|manual|3|.evidence.process_scan|skipped: offline, the processes are the rescue machine's, not the server's|Resource Monitor > CPU > Associated Handles|Monitor de Recursos > CPU > Identificadores Associados|"
+  "defender-no-exclusions|cache|cache-not-held|manual|3|.evidence.process_scan|false|Resource Monitor > CPU > Associated Handles|Monitor de Recursos > CPU > Identificadores Associados|"
   # NTFS permissions, never POSIX mode bits
   "scratch-acl-no-system|cache|scratch-access|manual|3|.evidence.dacl[2]|allow S-1-5-18 0x001F01FF (inherit-only)|does not have full control|não tem controle total|"
   "scratch-acl-no-system|cache|scratch-access|manual|3|.evidence.acl_source|user.marsplay.ntfs_acl|/grant *S-1-5-18:(OI)(CI)F|/grant *S-1-5-18:(OI)(CI)F|"

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include "marsplay.h"
+#include "core/mp_printf.h"
 
 struct mp_value {
   mp_type type;
@@ -29,6 +30,7 @@ mp_value *mpv_obj(void);
 int mpv_push(mp_value *arr, mp_value *item);
 int mpv_set(mp_value *obj, const char *key, mp_value *item); /* replaces */
 mp_value *mpv_copy(const mp_value *v);
+void mpv_sort_keys(mp_value *obj);  /* keys in byte order */
 void mpv_free(mp_value *v);
 
 /* Mutable lookups. */
@@ -41,7 +43,7 @@ typedef struct mp_buf { char *p; size_t len, cap; int oom; } mp_buf;
 void mpb_add(mp_buf *b, const char *s, size_t n);
 void mpb_puts(mp_buf *b, const char *s);
 void mpb_printf(mp_buf *b, const char *fmt, ...)
-  __attribute__((format(printf, 2, 3)));
+  MP_PRINTF(2, 3);
 void mpb_free(mp_buf *b);
 /* Append s as a JSON string literal (quotes included); each byte that is
  * not part of well-formed UTF-8 becomes U+FFFD, never raw. */

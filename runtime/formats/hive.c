@@ -5,19 +5,18 @@
  * leads outside the root) and handed to hivex by its alias path
  * (plat_fd_alias: /proc/self/fd/N on Linux), never
  * as a host path that could be swapped underneath.  Read handles are
- * cached per runtime in rt->hive_cache until a write or mp_free.
+ * cached per runtime in rt->hive_cache until a write or mp_free (which
+ * calls hive_cache_free: registered with mp_at_free).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
+#include "formats/utf8.h"
 #include "formats/hive.h"
 
 #define MAX_DEPTH 512          /* registry keys nest at most 512 deep */
@@ -54,29 +53,8 @@ int hive_type_from_name(const char *name, uint32_t *type) {
 
 /* ---------- UTF-8 <-> UTF-16LE (strict) ---------- */
 
-/* Decode one UTF-8 sequence at s (n bytes left); returns its length or 0
- * if invalid (overlong, surrogate, above U+10FFFF, truncated). */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp) {
-  uint32_t c = s[0], min;
-  size_t len, i;
-  if (c < 0x80) { *cp = c; return 1; }
-  if ((c & 0xE0) == 0xC0) { len = 2; c &= 0x1F; min = 0x80; }
-  else if ((c & 0xF0) == 0xE0) { len = 3; c &= 0x0F; min = 0x800; }
-  else if ((c & 0xF8) == 0xF0) { len = 4; c &= 0x07; min = 0x10000; }
-  else return 0;
-  if (n < len) return 0;
-  for (i = 1; i < len; i++) {
-    if ((s[i] & 0xC0) != 0x80) return 0;
-    c = (c << 6) | (s[i] & 0x3F);
-  }
-  if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return 0;
-  *cp = c;
-  return len;
-}
-
 int hive_utf8_to_utf16le(const char *s, size_t len, int nul,
                          char **out, size_t *outlen) {
-  const unsigned char *p = (const unsigned char *)s;
   unsigned char *o;
   size_t i = 0, k = 0;
   /* at most one UTF-16 unit (2 bytes) per input byte, plus the NUL */
@@ -84,12 +62,13 @@ int hive_utf8_to_utf16le(const char *s, size_t len, int nul,
   o = malloc(len * 2 + 2);
   if (o == NULL) return -ENOMEM;
   while (i < len) {
-    uint32_t cp;
-    size_t n = utf8_decode(p + i, len - i, &cp);
+    uint32_t cp, hi, lo;
+    size_t n = mp_utf8_seq(s + i, len - i);
     if (n == 0) { free(o); return -EILSEQ; }
+    cp = mp_utf8_decode(s + i, n);
     i += n;
     if (cp >= 0x10000) {
-      uint32_t v = cp - 0x10000, hi = 0xD800 | (v >> 10), lo = 0xDC00 | (v & 0x3FF);
+      mp_utf16_split(cp, &hi, &lo);
       o[k++] = hi & 0xFF; o[k++] = hi >> 8;
       o[k++] = lo & 0xFF; o[k++] = lo >> 8;
     } else {
@@ -111,31 +90,17 @@ int hive_utf16le_to_utf8(const char *s, size_t len, char **out, size_t *outlen) 
   if (o == NULL) return -ENOMEM;
   for (i = 0; i < units; i++) {
     uint32_t c = (uint32_t)p[2 * i] | ((uint32_t)p[2 * i + 1] << 8);
-    if (c >= 0xD800 && c <= 0xDBFF) {
+    if (MP_UTF16_HIGH(c)) {
       uint32_t d;
       if (i + 1 >= units) goto bad;
       d = (uint32_t)p[2 * i + 2] | ((uint32_t)p[2 * i + 3] << 8);
-      if (d < 0xDC00 || d > 0xDFFF) goto bad;
-      c = 0x10000 + ((c - 0xD800) << 10) + (d - 0xDC00);
+      if (!MP_UTF16_LOW(d)) goto bad;
+      c = mp_utf16_join(c, d);
       i++;
-    } else if (c >= 0xDC00 && c <= 0xDFFF) {
+    } else if (MP_UTF16_LOW(c)) {
       goto bad;
     }
-    if (c < 0x80) {
-      o[k++] = (unsigned char)c;
-    } else if (c < 0x800) {
-      o[k++] = 0xC0 | (c >> 6);
-      o[k++] = 0x80 | (c & 0x3F);
-    } else if (c < 0x10000) {
-      o[k++] = 0xE0 | (c >> 12);
-      o[k++] = 0x80 | ((c >> 6) & 0x3F);
-      o[k++] = 0x80 | (c & 0x3F);
-    } else {                       /* 4 bytes from 2 units: fits */
-      o[k++] = 0xF0 | (c >> 18);
-      o[k++] = 0x80 | ((c >> 12) & 0x3F);
-      o[k++] = 0x80 | ((c >> 6) & 0x3F);
-      o[k++] = 0x80 | (c & 0x3F);
-    }
+    k += mp_utf8_put((char *)o + k, c);  /* 4 bytes only from 2 units: fits */
   }
   o[k] = '\0';
   *out = (char *)o;
@@ -235,7 +200,7 @@ int hive_encode(uint32_t type, const char *data, size_t len,
       }
       r = hive_utf8_to_utf16le(data, len, 1, raw, rawlen);
       if (r == -EILSEQ) snprintf(err, errsz, "string is not valid UTF-8");
-      else if (r < 0) snprintf(err, errsz, "%s", strerror(-r));
+      else if (r < 0) snprintf(err, errsz, "%s", plat_err_text(r));
       return r;
     case HIVE_REG_MULTI_SZ:
       return encode_multi(data, len, raw, rawlen, err, errsz);
@@ -408,7 +373,7 @@ static int resolve_file(mp_runtime *rt, int f, char *rel, size_t relsz,
     r = mp_target_rel(rt, FILES[f].paths[i], rel, relsz);
     if (r < 0) break;
     fd = plat_open_in(rt->rootfd, rel, PLAT_OPEN_LOOK);
-    if (fd >= 0) { close(fd); return 0; }
+    if (fd >= 0) { plat_close(fd); return 0; }
     r = fd;
     if (r != -ENOENT && r != -ENOTDIR) break;
   }
@@ -418,7 +383,7 @@ static int resolve_file(mp_runtime *rt, int f, char *rel, size_t relsz,
     if (r == -ENOENT || r == -ENOTDIR)
       snprintf(err, errsz, "%s: hive file %s not found", FILES[f].label, disp);
     else
-      snprintf(err, errsz, "%s: hive file %s: %s", FILES[f].label, disp, strerror(-r));
+      snprintf(err, errsz, "%s: hive file %s: %s", FILES[f].label, disp, plat_err_text(r));
   }
   return r == -ENOTDIR ? -ENOENT : r;
 }
@@ -433,13 +398,17 @@ static int no_registry(char *err, size_t errsz) {
 static int open_hive(mp_runtime *rt, int f, hive_h **out, char *err, size_t errsz) {
   hive_cache *c = rt->hive_cache;
   char rel[MP_PATH_MAX], pp[64], disp[MP_PATH_MAX];
-  struct stat st;
+  plat_stat st;
   hive_h *h;
   int fd, r;
   if (!rt->offline) return no_registry(err, errsz);
   if (c == NULL) {
     c = calloc(1, sizeof *c);
-    if (c == NULL) { snprintf(err, errsz, "out of memory"); return -ENOMEM; }
+    if (c == NULL || mp_at_free(rt, hive_cache_free) != 0) {
+      free(c);
+      snprintf(err, errsz, "out of memory");
+      return -ENOMEM;
+    }
     rt->hive_cache = c;
   }
   if (c->h[f]) { *out = c->h[f]; return 0; }
@@ -450,8 +419,8 @@ static int open_hive(mp_runtime *rt, int f, hive_h **out, char *err, size_t errs
     snprintf(err, errsz, "%s: %s: %s", FILES[f].label, disp, strerror(-fd));
     return fd;
   }
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    close(fd);
+  if (plat_fstat(fd, &st) != 0 || st.type != PLAT_T_FILE) {
+    plat_close(fd);
     snprintf(err, errsz, "%s: %s is not a regular file", FILES[f].label, disp);
     return -EINVAL;
   }
@@ -460,17 +429,17 @@ static int open_hive(mp_runtime *rt, int f, hive_h **out, char *err, size_t errs
      * shorter than its header's hive-bins size (offset 0x28) says. */
     unsigned char hdr[0x2c];
     uint64_t need;
-    if (pread(fd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr || memcmp(hdr, "regf", 4) != 0) {
-      close(fd);
+    if (plat_pread(fd, hdr, sizeof hdr, 0) != (long)sizeof hdr || memcmp(hdr, "regf", 4) != 0) {
+      plat_close(fd);
       snprintf(err, errsz, "%s: %s is not a valid registry hive (no regf header)", FILES[f].label, disp);
       return -EIO;
     }
     need = 4096 + ((uint64_t)hdr[0x28] | (uint64_t)hdr[0x29] << 8 |
                    (uint64_t)hdr[0x2a] << 16 | (uint64_t)hdr[0x2b] << 24);
-    if ((uint64_t)st.st_size < need) {
-      close(fd);
-      snprintf(err, errsz, "%s: %s is not a valid registry hive (truncated: %lld of %llu bytes)", FILES[f].label, disp,
-               (long long)st.st_size, (unsigned long long)need);
+    if (st.size < need) {
+      plat_close(fd);
+      snprintf(err, errsz, "%s: %s is not a valid registry hive (truncated: %llu of %llu bytes)", FILES[f].label, disp,
+               (unsigned long long)st.size, (unsigned long long)need);
       return -EIO;
     }
   }
@@ -478,7 +447,12 @@ static int open_hive(mp_runtime *rt, int f, hive_h **out, char *err, size_t errs
   errno = 0;
   h = hivex_open(pp, 0);
   r = errno;
-  close(fd);
+  plat_close(fd);
+  if (h == NULL && r == ENOSYS) {  /* built without libhivex (nohivex/) */
+    snprintf(err, errsz, "%s: %s: offline hive files are not available in this build",
+             FILES[f].label, disp);
+    return -ENOSYS;
+  }
   if (h == NULL) {
     snprintf(err, errsz, "%s: %s is not a valid registry hive (%s)", FILES[f].label,
              disp, r ? strerror(r) : "unknown error");
@@ -734,7 +708,7 @@ int hive_push_data(lua_State *L, uint32_t type, const char *data, size_t len,
       if (r == -EILSEQ)
         snprintf(err, errsz, "%s data is not valid UTF-16", hive_type_name(type, tb, sizeof tb));
       else if (r < 0)
-        snprintf(err, errsz, "%s", strerror(-r));
+        snprintf(err, errsz, "%s", plat_err_text(r));
       return r;
     case HIVE_REG_DWORD: case HIVE_REG_DWORD_BIG_ENDIAN:
       if (len != 4) break;
@@ -804,70 +778,32 @@ int hive_get_lua(lua_State *L, mp_runtime *rt, const char *path, const char *nam
 
 enum { OP_SET, OP_DELETE };
 
-/* Commit h to a new file beside base in dirfd, fsync, rename over base. */
-static int commit_replace(hive_h *h, int dirfd, const char *base, const struct stat *st,
+/* Commit h to a new file beside base in dirfd and replace base with it
+ * (plat_replace_*: made like the old file, flushed, renamed over it). */
+static int commit_replace(hive_h *h, plat_fd dirfd, const char *base, const plat_stat *st,
                           char *err, size_t errsz) {
-  static unsigned counter;
-  char tmp[NAME_MAX + 1], pp[64];
-  int tfd = -1, tries, r;
-  for (tries = 0; tries < 100; tries++) {
-    int n = snprintf(tmp, sizeof tmp, ".%.200s.marsplay-%ld-%u.tmp", base,
-                     (long)getpid(), counter++);
-    if (n < 0 || (size_t)n >= sizeof tmp) { snprintf(err, errsz, "name too long"); return -ENAMETOOLONG; }
-    tfd = openat(dirfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (tfd >= 0 || errno != EEXIST) break;
-  }
+  static const char *const what[] = {
+    "chmod of the new hive", "chown of the new hive", "fsync of the new hive",
+    "closing the new hive", "replacing the hive", "fsync of the hive folder"};
+  char tmp[256], pp[64];
+  int r, step = PLAT_REPLACE_MODE;
+  plat_fd tfd = plat_replace_begin(dirfd, base, tmp, sizeof tmp);
   if (tfd < 0) {
-    r = -errno;
-    snprintf(err, errsz, "cannot create a temporary hive file: %s", strerror(-r));
+    r = (int)tfd;
+    if (r == -ENAMETOOLONG) snprintf(err, errsz, "name too long");
+    else snprintf(err, errsz, "cannot create a temporary hive file: %s", plat_err_text(r));
     return r;
   }
   if (plat_fd_alias(tfd, pp, sizeof pp) < 0) pp[0] = '\0';  /* hivex then fails: ENOENT */
   errno = 0;
   if (hivex_commit(h, pp, 0) != 0) {
     r = errno ? -errno : -EIO;
-    snprintf(err, errsz, "writing the new hive: %s", strerror(-r));
-    goto fail;
-  }
-  if (fchmod(tfd, st->st_mode & 07777) != 0) {
-    r = -errno;
-    snprintf(err, errsz, "chmod of the new hive: %s", strerror(-r));
-    goto fail;
-  }
-  if ((st->st_uid != geteuid() || st->st_gid != getegid()) &&
-      fchown(tfd, st->st_uid, st->st_gid) != 0 && errno != EPERM) {
-    r = -errno;
-    snprintf(err, errsz, "chown of the new hive: %s", strerror(-r));
-    goto fail;
-  }
-  if (fsync(tfd) != 0) {
-    r = -errno;
-    snprintf(err, errsz, "fsync of the new hive: %s", strerror(-r));
-    goto fail;
-  }
-  if (close(tfd) != 0) {
-    tfd = -1;
-    r = -errno;
-    snprintf(err, errsz, "closing the new hive: %s", strerror(-r));
-    goto fail;
-  }
-  tfd = -1;
-  if (renameat(dirfd, tmp, dirfd, base) != 0) {
-    r = -errno;
-    snprintf(err, errsz, "replacing the hive: %s", strerror(-r));
-    goto fail;
-  }
-  /* The rename is done; a folder fsync some filesystems (FUSE) refuse
-   * does not undo it. */
-  if (fsync(dirfd) != 0 && errno != EINVAL && errno != ENOTSUP && errno != EROFS) {
-    r = -errno;
-    snprintf(err, errsz, "fsync of the hive folder: %s", strerror(-r));
+    snprintf(err, errsz, "writing the new hive: %s", plat_err_text(r));
+    plat_replace_abort(dirfd, tfd, tmp);
     return r;
   }
-  return 0;
-fail:
-  if (tfd >= 0) close(tfd);
-  unlinkat(dirfd, tmp, 0);
+  if ((r = plat_replace_commit(dirfd, tfd, tmp, base, st, &step)) < 0)
+    snprintf(err, errsz, "%s: %s", what[step], plat_err_text(r));
   return r;
 }
 
@@ -908,7 +844,7 @@ static int modify(mp_runtime *rt, const char *path, const char *name, int op,
   const char *base;
   char *slash;
   int dirfd = -1, fd = -1, r, changed = 1;
-  struct stat st;
+  plat_stat st;
   hive_h *h = NULL;
   hive_node_h node;
   if (!rt->offline) return no_registry(err, errsz);
@@ -925,25 +861,25 @@ static int modify(mp_runtime *rt, const char *path, const char *name, int op,
   dirfd = plat_open_in(rt->rootfd, slash ? rel : "", PLAT_OPEN_DIR);
   if (dirfd < 0) {
     r = dirfd;
-    snprintf(err, errsz, "%s: folder of %s: %s", FILES[kp.file].label, disp, strerror(-r));
+    snprintf(err, errsz, "%s: folder of %s: %s", FILES[kp.file].label, disp, plat_err_text(r));
     goto out;
   }
-  fd = openat(dirfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  fd = plat_open_at(dirfd, base, PLAT_OPEN_READ | PLAT_OPEN_NOFOLLOW);
   if (fd < 0) {
-    r = -errno;
+    r = fd;
     if (r == -ELOOP)
       snprintf(err, errsz, "%s: %s is a symbolic link: refusing to replace it",
                FILES[kp.file].label, disp);
     else
-      snprintf(err, errsz, "%s: %s: %s", FILES[kp.file].label, disp, strerror(-r));
+      snprintf(err, errsz, "%s: %s: %s", FILES[kp.file].label, disp, plat_err_text(r));
     goto out;
   }
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+  if (plat_fstat(fd, &st) != 0 || st.type != PLAT_T_FILE) {
     r = -EINVAL;
     snprintf(err, errsz, "%s: %s is not a regular file", FILES[kp.file].label, disp);
     goto out;
   }
-  if (pread(fd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr || memcmp(hdr, "regf", 4) != 0) {
+  if (plat_pread(fd, hdr, sizeof hdr, 0) != (long)sizeof hdr || memcmp(hdr, "regf", 4) != 0) {
     r = -EIO;
     snprintf(err, errsz, "%s: %s is not a registry hive", FILES[kp.file].label, disp);
     goto out;
@@ -964,7 +900,7 @@ static int modify(mp_runtime *rt, const char *path, const char *name, int op,
              disp, errno ? strerror(errno) : "unknown error");
     goto out;
   }
-  close(fd);
+  plat_close(fd);
   fd = -1;
   r = walk(h, &kp, path, op == OP_SET, &node, err, errsz);
   if (op == OP_DELETE && r == -ENOENT) { r = 0; goto out; }  /* nothing to delete */
@@ -978,19 +914,19 @@ static int modify(mp_runtime *rt, const char *path, const char *name, int op,
     errno = 0;
     if (hivex_node_set_value(h, node, &v, 0) != 0) {
       r = errno ? -errno : -EIO;
-      snprintf(err, errsz, "%s\\%s: %s", path, name, strerror(-r));
+      snprintf(err, errsz, "%s\\%s: %s", path, name, plat_err_text(r));
       goto out;
     }
   } else if ((r = delete_value(h, node, name, &changed)) < 0) {
-    snprintf(err, errsz, "%s\\%s: %s", path, name, strerror(-r));
+    snprintf(err, errsz, "%s\\%s: %s", path, name, plat_err_text(r));
     goto out;
   }
   if (changed) r = commit_replace(h, dirfd, base, &st, err, errsz);
   drop_cached(rt, kp.file);
 out:
   if (h) hivex_close(h);
-  if (fd >= 0) close(fd);
-  if (dirfd >= 0) close(dirfd);
+  if (fd >= 0) plat_close(fd);
+  if (dirfd >= 0) plat_close(dirfd);
   keypath_free(&kp);
   return r;
 }
@@ -1101,14 +1037,14 @@ static uint32_t base_checksum(const unsigned char *b) {
   return x;
 }
 
-int hive_write_empty(int fd, const char *name) {
+int hive_write_empty(plat_fd fd, const char *name) {
   enum { BLOCK = 4096, NK_FIXED = 0x50 };
   static const char root_name[] = "ROOT";
   unsigned char *f;
   unsigned char *bin, *nk, *sk;
   size_t nk_size, sk_size, sd_len, off, i, nlen;
   uint64_t ft = ((uint64_t)time(NULL) + 11644473600ULL) * 10000000ULL;
-  ssize_t w;
+  int r;
   f = calloc(2, BLOCK);
   if (f == NULL) return -ENOMEM;
   /* base block */
@@ -1172,11 +1108,9 @@ int hive_write_empty(int fd, const char *name) {
     if (x != 0 && x != 0xFFFFFFFF) { put32(f + 0x1FC, x); break; }
     put64(f + 0x0C, ++ft);
   }
-  w = pwrite(fd, f, 2 * BLOCK, 0);
+  r = plat_pwrite(fd, f, 2 * BLOCK, 0);
   free(f);
-  if (w < 0) return -errno;
-  if (w != 2 * BLOCK) return -EIO;
-  return ftruncate(fd, 2 * BLOCK) == 0 ? 0 : -errno;
+  return r < 0 ? r : plat_truncate(fd, 2 * BLOCK);
 }
 
 hive_node_h hive_node_ensure(hive_h *h, hive_node_h from, const char *subpath,

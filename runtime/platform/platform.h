@@ -317,6 +317,16 @@ typedef struct plat_attrs_ex {
  * datafd is a read-only open of the same file or directory, or -1. */
 int plat_attrs_detail(plat_fd pathfd, plat_fd datafd, plat_attrs_ex *a);
 
+/* The NTFS security descriptor of the object pathfd (datafd as above),
+ * as ntfs-3g exposes it: the extended attribute system.ntfs_acl.  In test
+ * mode only (environment MARSPLAY_TEST_NTFS_ACL=1) the attribute
+ * user.marsplay.ntfs_acl is read when system.ntfs_acl is absent: ext4 and
+ * tmpfs cannot hold system.ntfs_acl, and the lab writes the test one.
+ * Copies at most size bytes to buf; returns the size or a negative errno
+ * (-ENODATA: none here, also when the filesystem has no such attributes;
+ * -ERANGE: larger than size).  *name gets the attribute read. */
+int plat_ntfs_acl(plat_fd pathfd, plat_fd datafd, void *buf, size_t size, const char **name);
+
 /* Processes holding an open file descriptor on host_path or anything
  * under it.  fn returns nonzero to stop.  *denied counts processes whose
  * descriptors could not be read.  Returns the number of holders or -PLAT_E*. */
@@ -344,6 +354,9 @@ int plat_lab_sparse(const char *path, uint64_t size, uint64_t *got);
 int plat_lab_space(const char *path, uint64_t *total, uint64_t *avail, uint64_t *free_);
 int plat_lab_chmod(const char *path, unsigned mode);
 int plat_lab_symlink(const char *target, const char *linkpath);
+/* Store a security descriptor where plat_ntfs_acl reads it in test mode
+ * (user.marsplay.ntfs_acl: ext4 and tmpfs cannot hold system.ntfs_acl). */
+int plat_lab_test_acl(const char *path, const void *sd, size_t len);
 /* Start a detached process (own session, stdio on /dev/null, named
  * "mp-lab-holder") that keeps path open (and flock'ed) until pidfile no
  * longer holds its pid or seconds pass.  The pidfile is written before

@@ -14,6 +14,7 @@
 #include <sys/statvfs.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "platform/platform.h"
@@ -48,6 +49,10 @@ int plat_lab_chmod(const char *path, unsigned mode) {
 
 int plat_lab_symlink(const char *target, const char *linkpath) {
   return symlink(target, linkpath) == 0 ? 0 : -errno;
+}
+
+int plat_lab_test_acl(const char *path, const void *sd, size_t len) {
+  return setxattr(path, "user.marsplay.ntfs_acl", sd, len, 0) == 0 ? 0 : -errno;
 }
 
 /* ---------- the holder ---------- */

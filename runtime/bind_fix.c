@@ -11,7 +11,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 #include <unistd.h>
 
 #include "mp_internal.h"
+#include "fswalk.h"
 #include "hive.h"
 
 #define ACTIONS_KEY "marsplay.actions"
@@ -37,13 +37,18 @@ int mp_fix_allowed(lua_State *L) {
 
 static int dry(lua_State *L) { return mp_rt(L)->cfg.dry_run; }
 
-/* Start an action table on the stack: kind, target (display form). */
+/* Start an action table on the stack: kind, target (display form).
+ * Without rel (the path could not be resolved) the target is the path as
+ * the playbook gave it (argument 1): every action names its target. */
 static void action_begin(lua_State *L, const char *kind, const char *rel) {
   char disp[MP_PATH_MAX], host[MP_PATH_MAX];
   lua_createtable(L, 0, 8);
   lua_pushstring(L, kind);
   lua_setfield(L, -2, "kind");
-  if (rel) {
+  if (rel == NULL) {
+    lua_pushstring(L, lua_type(L, 1) == LUA_TSTRING ? lua_tostring(L, 1) : "?");
+    lua_setfield(L, -2, "target");
+  } else {
     mp_target_display(rel, disp, sizeof disp);
     lua_pushstring(L, mp_rt(L)->offline ? disp : rel);
     lua_setfield(L, -2, "target");
@@ -167,7 +172,7 @@ static int del_leftover(lua_State *L, int dirfd, const char *name) {
 /* fix.delete(path): remove one regular file (never a link's target, never
  * a folder). Absent: nothing to do (skipped). */
 static int f_delete(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1), *name;
+  const char *path = mp_checkpath(L, 1), *name;
   char rel[MP_PATH_MAX], aside[MP_PATH_MAX];
   struct stat st;
   int dirfd, r;
@@ -198,20 +203,24 @@ static int f_delete(lua_State *L) {
   return del_outcome(L, r, aside, path);
 }
 
-static int ci_match(const char *pattern, const char *name) {
-  /* no FNM_PERIOD: Windows has no hidden dot files, and fs.count agrees */
+/* The one wildcard matcher of detect and fix alike (fswalk.c): what
+ * fs.glob lists is what delete_matching deletes. */
+static int ci_match(const fsw_glob *g, const char *name) {
   if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) return 0;
-  return fnmatch(pattern, name, FNM_CASEFOLD) == 0;
+  return fsw_glob_match(g, name, strlen(name));
 }
 
 /* fix.delete_matching(dir, pattern): delete the regular files directly in
- * dir whose name matches pattern (case-insensitive glob).  Folders, links,
+ * dir whose name matches pattern (case-insensitive Windows wildcard, as
+ * fs.glob).  Folders, links,
  * FIFOs and anything else are left alone and counted. */
 static int f_delete_matching(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
-  const char *pattern = luaL_checkstring(L, 2);
+  const char *path = mp_checkpath(L, 1);
+  size_t plen;
+  const char *pattern = luaL_checklstring(L, 2, &plen);
   mp_runtime *rt = mp_rt(L);
   char rel[MP_PATH_MAX], shown[MP_PATH_MAX + 256];
+  fsw_glob g;
   lua_Integer regular = 0, removed = 0, left = 0, changed = 0, failed = 0;
   lua_Integer resumed = 0, restored = 0, kept = 0;
   lua_Integer samples = 0;
@@ -220,6 +229,7 @@ static int f_delete_matching(lua_State *L) {
   DIR *d;
   int fd, r;
   mp_fix_allowed(L);
+  fsw_glob_init(&g, pattern, plen, 1);
   r = mp_target_rel(rt, path, rel, sizeof rel);
   if (r < 0) { action_begin(L, "delete", NULL); return action_fail(L, r, path); }
   snprintf(shown, sizeof shown, "%s%s%s", rel, rel[0] ? "/" : "", pattern);
@@ -244,7 +254,7 @@ static int f_delete_matching(lua_State *L) {
       else if (r != -ENOENT) failed++;
       continue;
     }
-    if (!ci_match(pattern, e->d_name)) continue;
+    if (!ci_match(&g, e->d_name)) continue;
     if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
     if (S_ISREG(st.st_mode)) {
       regular++;
@@ -348,7 +358,7 @@ static char *slurp_at(int dirfd, const char *name, size_t max, size_t *len, int 
 /* fix.write(path, data [, {mode=, describe=}]) */
 static int f_write(lua_State *L) {
   size_t len, oldlen = 0;
-  const char *path = luaL_checkstring(L, 1), *name;
+  const char *path = mp_checkpath(L, 1), *name;
   const char *data = luaL_checklstring(L, 2, &len);
   char rel[MP_PATH_MAX];
   mode_t mode = 0644;
@@ -403,7 +413,7 @@ static int f_write(lua_State *L) {
 
 /* fix.mkdir(path [, mode]) */
 static int f_mkdir(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1), *name;
+  const char *path = mp_checkpath(L, 1), *name;
   mode_t mode = (mode_t)luaL_optinteger(L, 2, 0755) & 07777;
   char rel[MP_PATH_MAX];
   struct stat st;
@@ -450,7 +460,7 @@ static int chmod_fd(int dirfd, const char *name, int fd, const struct stat *st, 
 
 /* fix.chmod(path, mode): permissions of a file or folder (no links). */
 static int f_chmod(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1), *name;
+  const char *path = mp_checkpath(L, 1), *name;
   mode_t mode = (mode_t)luaL_checkinteger(L, 2) & 07777;
   char rel[MP_PATH_MAX], buf[16];
   struct stat st;
@@ -473,6 +483,11 @@ static int f_chmod(lua_State *L) {
     close(dirfd);
     return action_end(L, "skipped", D("not a file or folder: left alone"));
   }
+  if (S_ISREG(st.st_mode) && st.st_nlink > 1) {   /* the inode has names elsewhere */
+    close(fd);
+    close(dirfd);
+    return action_end(L, "skipped", D("a file with other names (hard links): left alone"));
+  }
   snprintf(buf, sizeof buf, "%o", (unsigned)(st.st_mode & 07777));
   lua_pushstring(L, buf); lua_setfield(L, -2, "before");
   snprintf(buf, sizeof buf, "%o", (unsigned)mode);
@@ -490,7 +505,7 @@ static int f_chmod(lua_State *L) {
 /* fix.rename(src, dst): move within the target volume; refuses to
  * replace an existing dst. */
 static int f_rename(lua_State *L) {
-  const char *src = luaL_checkstring(L, 1), *dst = luaL_checkstring(L, 2);
+  const char *src = mp_checkpath(L, 1), *dst = mp_checkpath(L, 2);
   const char *sname, *dname;
   char srel[MP_PATH_MAX], drel[MP_PATH_MAX], disp[MP_PATH_MAX];
   struct stat st;
@@ -628,7 +643,7 @@ static int copy_tree(int sdir, int ddir, copy_stats *cs, int depth) {
  * dst; a rerun discards the partial copy and starts again.  The source is
  * never changed. */
 static int f_copy_tree(lua_State *L) {
-  const char *src = luaL_checkstring(L, 1), *dst = luaL_checkstring(L, 2);
+  const char *src = mp_checkpath(L, 1), *dst = mp_checkpath(L, 2);
   mp_runtime *rt = mp_rt(L);
   const char *dname;
   char srel[MP_PATH_MAX], drel[MP_PATH_MAX], disp[MP_PATH_MAX], partial[300];
@@ -688,8 +703,8 @@ static int f_copy_tree(lua_State *L) {
 
 /* fix.set_value(keypath, name, type, value): a registry value. */
 static int f_set_value(lua_State *L) {
-  const char *key = luaL_checkstring(L, 1);
-  const char *name = luaL_checkstring(L, 2);
+  const char *key = mp_checkpath(L, 1);
+  const char *name = mp_checkpath(L, 2);
   const char *type = luaL_checkstring(L, 3);
   mp_runtime *rt = mp_rt(L);
   char target[1024], err[512];
@@ -718,7 +733,7 @@ static int f_set_value(lua_State *L) {
 
 /* fix.service(name, "start"|"stop"|"restart"): live Windows only. */
 static int f_service(lua_State *L) {
-  const char *name = luaL_checkstring(L, 1);
+  const char *name = mp_checkpath(L, 1);
   static const char *const ops[] = {"start", "stop", "restart", NULL};
   int op = luaL_checkoption(L, 2, NULL, ops);
   mp_fix_allowed(L);

@@ -272,7 +272,7 @@ static void push_perms(lua_State *L, uint32_t mode) {
 }
 
 static int fs_stat(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   char target[MP_PATH_MAX];
   int fd, r, have_target = 0;
   plat_stat st;
@@ -303,7 +303,7 @@ static int fs_stat(lua_State *L) {
 }
 
 static int probe(lua_State *L, int want_dir) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   plat_stat st;
   int fd = mp_target_open(mp_rt(L), path, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0), r;
   if (fd == -ENOENT || fd == -ENOTDIR) {
@@ -324,7 +324,7 @@ static int fs_isdir(lua_State *L) { return probe(L, 1); }
 /* ---------- read ---------- */
 
 static int fs_read(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   lua_Integer max = luaL_optinteger(L, 2, READ_MAX_DEFAULT);
   int *fd;
   plat_stat st;
@@ -450,7 +450,7 @@ static int read_list(lua_State *L, const char *path, const fsw_glob *g, list_box
 }
 
 static int fs_dir(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   list_box *lb;
   size_t i;
   int r = read_list(L, path, NULL, &lb);
@@ -472,7 +472,7 @@ static int fs_dir(lua_State *L) {
 
 static int fs_glob(lua_State *L) {
   size_t plen;
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   const char *pat = luaL_checklstring(L, 2, &plen);
   fsw_glob g;
   list_box *lb;
@@ -500,7 +500,7 @@ static int class_of_name(const char *t) {
 
 static int fs_count(lua_State *L) {
   size_t plen;
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   const char *pat = luaL_checklstring(L, 2, &plen);
   const char *type = "any";
   int cls, fold = 1, fd, r;
@@ -584,7 +584,7 @@ static lua_Integer opt_int_field(lua_State *L, int t, const char *k, lua_Integer
 }
 
 static int fs_du(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   mp_runtime *rt = mp_rt(L);
   fsw_du_opts o;
   fsw_du_result *r;
@@ -675,7 +675,7 @@ static int scan_tick(void *ud, uint64_t bytes) {
 }
 
 static int fs_scan(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   mp_runtime *rt = mp_rt(L);
   fss_opts o;
   fss_result *r;
@@ -788,7 +788,7 @@ static const struct { uint32_t bit; const char *name; } WIN_NAMES[] = {
   {PLAT_WIN_RECALL_ON_DATA_ACCESS, "recall_on_data_access"}, {0, NULL}};
 
 static int fs_attrs(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   char rel[MP_PATH_MAX];
   plat_attrs_ex a;
   plat_stat st, st2;
@@ -858,7 +858,7 @@ static int fs_attrs(lua_State *L) {
 /* ---------- volume ---------- */
 
 static int fs_volume(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   plat_volume v;
   int fd = mp_target_open(mp_rt(L), path, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0), r;
   if (fd < 0) return fail(L, fd, path);
@@ -925,7 +925,7 @@ static int push_host_display(lua_State *L, mp_runtime *rt, const char *file) {
 }
 
 static int fs_holders(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   mp_runtime *rt = mp_rt(L);
   char rel[MP_PATH_MAX], host[MP_PATH_MAX];
   holder_box *hb;
@@ -969,7 +969,7 @@ static int fs_holders(lua_State *L) {
 /* ---------- host, display ---------- */
 
 static int fs_host(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   char rel[MP_PATH_MAX], host[MP_PATH_MAX];
   int r = rel_of(L, path, rel, sizeof rel);
   if (r == 0) r = mp_target_host(mp_rt(L), rel, host, sizeof host);
@@ -979,7 +979,7 @@ static int fs_host(lua_State *L) {
 }
 
 static int fs_display(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   char rel[MP_PATH_MAX];
   int r = rel_of(L, path, rel, sizeof rel);
   if (r < 0) return fail(L, r, path);

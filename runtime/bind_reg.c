@@ -27,8 +27,8 @@ static int fail(lua_State *L, int r, const char *msg) {
 }
 
 static int r_get(lua_State *L) {
-  const char *key = luaL_checkstring(L, 1);
-  const char *name = luaL_optstring(L, 2, "");
+  const char *key = mp_checkpath(L, 1);
+  const char *name = mp_optpath(L, 2, "");
   return hive_get_value_lua(L, mp_rt(L), key, name);
 }
 
@@ -58,7 +58,7 @@ static void push_entry(lua_State *L, hive_h *h, hive_value_h v) {
 }
 
 static int r_values(lua_State *L) {
-  const char *key = luaL_checkstring(L, 1);
+  const char *key = mp_checkpath(L, 1);
   char err[ERRSZ];
   hive_h *h;
   hive_node_h node;
@@ -85,7 +85,7 @@ static int r_values(lua_State *L) {
 }
 
 static int r_keys(lua_State *L) {
-  const char *key = luaL_checkstring(L, 1);
+  const char *key = mp_checkpath(L, 1);
   char err[ERRSZ];
   hive_h *h;
   hive_node_h node, *kids;
@@ -111,8 +111,8 @@ static int r_keys(lua_State *L) {
 }
 
 static int r_exists(lua_State *L) {
-  const char *key = luaL_checkstring(L, 1);
-  const char *name = luaL_optstring(L, 2, NULL);
+  const char *key = mp_checkpath(L, 1);
+  const char *name = mp_optpath(L, 2, NULL);
   char err[ERRSZ];
   int r;
   if (name == NULL) {

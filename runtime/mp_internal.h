@@ -86,6 +86,10 @@ int mp_target_open(mp_runtime *rt, const char *path, int flags, int mode);
 int mp_target_host(mp_runtime *rt, const char *rel, char *out, size_t outsz);
 /* Windows-style display form of a root-relative path: C:\x\y. */
 void mp_target_display(const char *rel, char *out, size_t outsz);
+/* Argument idx as a path or name handed to C: a string without NUL
+ * bytes (C would silently cut it there); raises an error otherwise. */
+const char *mp_checkpath(lua_State *L, int idx);
+const char *mp_optpath(lua_State *L, int idx, const char *def);
 
 /* ---- binding modules (one file each) ---- */
 int mp_open_fs(lua_State *L);     /* marsplay.fs     bind_fs.c   */

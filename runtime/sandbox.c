@@ -104,7 +104,7 @@ static int sb_collectgarbage(lua_State *L) {
 static int sb_load(lua_State *L) {
   size_t len;
   const char *s = luaL_checklstring(L, 1, &len);
-  const char *name = luaL_optstring(L, 2, "=(load)");
+  const char *name = mp_optpath(L, 2, "=(load)");
   int has_env = lua_gettop(L) >= 4, st;
   if (!lua_isnoneornil(L, 3) && strchr(luaL_checkstring(L, 3), 't') == NULL)
     return luaL_error(L, "load: only text chunks are allowed in playbooks");
@@ -125,7 +125,7 @@ static int sb_file_close(lua_State *L) {
 
 /* io.open(path [, mode]): read-only, resolved inside the target. */
 static int sb_io_open(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   const char *mode = luaL_optstring(L, 2, "r");
   luaL_Stream *p;
   int fd;
@@ -159,7 +159,7 @@ static int sb_io_lines(lua_State *L) {
 /* lfs through the target: the real lfs function (upvalue 1) is called on
  * /proc/self/fd/N of a contained open, so no path escapes the root. */
 static int sb_lfs_call(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   int nofollow = (int)lua_toboolean(L, lua_upvalueindex(2));
   int dir = (int)lua_toboolean(L, lua_upvalueindex(3));
   mp_runtime *rt = mp_rt(L);
@@ -324,7 +324,7 @@ static int push_native(lua_State *L, const char *name) {
 }
 
 static int sb_require(lua_State *L) {
-  const char *name = luaL_checkstring(L, 1);
+  const char *name = mp_checkpath(L, 1);
   mp_runtime *rt = mp_rt(L);
   char path[MP_PATH_MAX];
   int found = 0;
@@ -371,7 +371,7 @@ static int core_new_env(lua_State *L) {
 }
 
 static int core_load(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   luaL_checktype(L, 2, LUA_TTABLE);
   if (load_file(L, path, 2) != 0) { lua_pushnil(L); lua_insert(L, -2); return 2; }
   return 1;

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# t_limits.sh - limits that hold against a hostile playbook (issue 15):
+#  1. detect and fix share one wildcard matcher (property test over
+#     generated names and patterns: fs.glob vs fix.delete_matching plans);
+#  2. paths with a NUL byte are refused, not cut; fix.chmod leaves a file
+#     with other names (hard links) alone; fs.scan of a huge sparse file
+#     without a line end stays within --timeout.
+. "$(dirname "$0")/lib.sh"
+
+LIM="$SRC/tests/playbooks/limits.lua"
+lim() { run_mp --root "$L" "$LIM" --format json "$@"; }
+reason() { j '.playbooks[0].checks[0].reason // ""'; }
+L="$T/lab"
+lab "$L"
+on_exit "lab_cleanup '$L'"
+
+# ---------- 1. one matcher ----------
+C="$L/Cases"
+mkdir -p "$C"
+/usr/bin/python3 - "$C" <<'PY'
+import os, random, sys
+root = sys.argv[1]
+rnd = random.Random(15)
+chars = ["a", "B", "b", "1", "[", "]", "!", "^", "-", ".", "\\", "é", "x", "T", "t"]
+lines = []
+def mutate(name):
+    out = []
+    for ch in name:
+        r = rnd.random()
+        if r < 0.15: out.append("?")
+        elif r < 0.25: out.append("*")
+        elif r < 0.32: out.append("[" + ch + "]")
+        elif r < 0.37: out.append("[!" + ch + "]")
+        elif r < 0.45: out.append(ch.swapcase())
+        else: out.append(ch)
+    if rnd.random() < 0.2: out.insert(rnd.randrange(len(out) + 1), rnd.choice(["*", "[a-c]", "[", "]", "\\"]))
+    return "".join(out)
+fixed = [("a[1].tmp", "a1.tmp"), ("a[1].tmp", "a[1].tmp"), ("*.*", "noext"), ("[ab]*", "b.log"),
+         ("x\\*", "x*"), ("*", ".hidden"), ("?", "é"), ("[!a]", "b"), ("A*", "abc"), ("a?b", "a/b"[0] + "xb")]
+cases = list(fixed)
+for i in range(400):
+    n = rnd.randint(1, 6)
+    name = "".join(rnd.choice(chars) for _ in range(n))
+    pat = mutate(name) if rnd.random() < 0.8 else "".join(rnd.choice(chars + ["*", "?"]) for _ in range(rnd.randint(1, 5)))
+    cases.append((pat, name))
+for i, (pat, name) in enumerate(cases):
+    if name in (".", "..") or "/" in name or "\t" in pat or "\n" in pat: continue
+    d = os.path.join(root, "c%d" % i)
+    os.mkdir(d)
+    open(os.path.join(d, name), "w").write("x")
+    lines.append("c%d\t%s" % (i, pat))
+open(os.path.join(root, "patterns.txt"), "w").write("\n".join(lines) + "\n")
+PY
+run_mp --root "$L" "$SRC/tests/playbooks/globfix.lua" --dry-run --format json
+eq "one matcher: fs.glob and delete_matching agree on $(wc -l <"$C/patterns.txt") generated cases" \
+  planned "$(status_of globfix agree)"
+[ "$(status_of globfix agree)" = planned ] || say "$(j '.playbooks[0].checks[0].reason')" >&2
+mkdir -p "$L/Data/m"
+printf 'keep\n' >"$L/Data/m/a1.tmp"
+printf 'match\n' >"$L/Data/m/a[1].tmp"
+run_mp --root "$L" "$SRC/tests/playbooks/fixops.lua" --set op=delete_matching --set 'a=C:\Data\m' --set 'b=a[1].tmp' --format json
+check "one matcher: a[1].tmp deletes the file named a[1].tmp" test ! -e "$L/Data/m/a[1].tmp"
+check "one matcher: a[1].tmp leaves a1.tmp" test -e "$L/Data/m/a1.tmp"
+rm -rf "$C"
+
+# ---------- 2. NUL bytes, hard links, the scan's look-ahead ----------
+printf 'keep\n' >"$L/Data/keep.docx"
+for c in nul-delete nul-write nul-open nul-stat nul-reg; do
+  lim --set case=$c
+  contains "NUL refused ($c)" "NUL byte" "$(reason)"
+done
+check "NUL: keep.docx not deleted" test -f "$L/Data/keep.docx"
+check "NUL: nothing written at the cut name" test "$(cat "$L/Data/keep.docx")" = keep
+
+O="$T/outside"
+mkdir -p "$O"
+printf 'outside\n' >"$O/shared.txt"
+chmod 644 "$O/shared.txt"
+ln "$O/shared.txt" "$L/Data/hard.txt"
+run_mp --root "$L" "$SRC/tests/playbooks/fixops.lua" --set op=chmod --set 'a=C:\Data\hard.txt' --set b=384 --format json
+eq "chmod: a hard-linked file is left alone" skipped "$(j '.playbooks[0].checks[0].actions[0].state')"
+eq "chmod: the outside name keeps its mode" 644 "$(stat -c %a "$O/shared.txt")"
+
+truncate -s 50G "$L/Data/huge.log"
+start=$(date +%s)
+lim --set case=scan-huge --timeout 1
+took=$(( $(date +%s) - start ))
+eq "scan of a 50 GB line-less sparse file ends as a timeout" error "$(j '.playbooks[0].checks[0].status')"
+check "scan of a 50 GB line-less sparse file stops near --timeout 1 (took ${took}s, bound 20s)" test "$took" -lt 20
+rm -f "$L/Data/huge.log"
+
+finish

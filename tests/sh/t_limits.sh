@@ -4,7 +4,9 @@
 #     generated names and patterns: fs.glob vs fix.delete_matching plans);
 #  2. paths with a NUL byte are refused, not cut; fix.chmod leaves a file
 #     with other names (hard links) alone; fs.scan of a huge sparse file
-#     without a line end stays within --timeout.
+#     without a line end stays within --timeout;
+#  3. a report or log that cannot be written is said on stderr once, and
+#     the exit code is 1.
 . "$(dirname "$0")/lib.sh"
 
 LIM="$SRC/tests/playbooks/limits.lua"
@@ -88,5 +90,30 @@ took=$(( $(date +%s) - start ))
 eq "scan of a 50 GB line-less sparse file ends as a timeout" error "$(j '.playbooks[0].checks[0].status')"
 check "scan of a 50 GB line-less sparse file stops near --timeout 1 (took ${took}s, bound 20s)" test "$took" -lt 20
 rm -f "$L/Data/huge.log"
+
+# ---------- 3. failed writes of reports and logs ----------
+PB="$SRC/playbooks/cache.lua"
+set +e
+"$MP" --root "$L" "$PB" --dry-run --log /dev/full --format json >/dev/null 2>"$T/err"; code=$?
+set -e
+eq "--log /dev/full: exit 1" 1 "$code"
+eq "--log /dev/full: said once on stderr" 1 "$(grep -c -- '--log /dev/full: write failed' "$T/err" || true)"
+for fmt in json text; do
+  set +e
+  "$MP" --root "$L" "$PB" --dry-run --format $fmt >/dev/full 2>"$T/err"; code=$?
+  set -e
+  eq "report ($fmt) on a full stdout: exit 1" 1 "$code"
+  eq "report ($fmt) on a full stdout: said once on stderr" 1 "$(grep -c 'standard output failed' "$T/err" || true)"
+done
+set +e
+"$MP" eval 'return 1' >/dev/full 2>"$T/err"; code=$?
+set -e
+eq "eval on a full stdout: exit 1" 1 "$code"
+contains "eval on a full stdout: said on stderr" "standard output failed" "$(cat "$T/err")"
+set +e
+"$MP" --root "$L" "$PB" --dry-run --junit /dev/full --format json >/dev/null 2>"$T/err"; code=$?
+set -e
+eq "--junit /dev/full: exit 1" 1 "$code"
+eq "--junit /dev/full: said once" 1 "$(grep -c -- '--junit /dev/full: write failed' "$T/err" || true)"
 
 finish

@@ -248,15 +248,6 @@ static void push_display(lua_State *L, const char *rel, const char *sub) {
   lua_pushstring(L, out);
 }
 
-static int over_deadline(mp_runtime *rt) {
-  return rt->deadline > 0 && plat_monotonic() > rt->deadline;
-}
-
-static int raise_timeout(lua_State *L) {
-  mp_runtime *rt = mp_rt(L);
-  rt->limit_hit = 1;   /* as the engine's count hook says it */
-  return luaL_error(L, "time budget exceeded");
-}
 
 /* ---------- stat, exists, isdir ---------- */
 
@@ -554,7 +545,7 @@ typedef struct tick_ctx {
 static int on_tick(void *ud, uint64_t done) {
   tick_ctx *t = ud;
   double now = plat_monotonic();
-  if (over_deadline(t->rt)) { t->timeout = 1; return 1; }
+  if (mp_over_deadline(t->rt)) { t->timeout = 1; return 1; }
   if (now >= t->next) {
     t->next = now + 0.1;
     mp_progress(t->rt, t->what, (double)done, t->total);
@@ -611,7 +602,7 @@ static int fs_du(lua_State *L) {
   if ((fd = open_dir(L, path, rel, sizeof rel)) < 0) return 3;
   t.next = plat_monotonic() + 0.1;
   err = fsw_du(fd, &o, r);
-  if (t.timeout) { fsw_du_free(r); return raise_timeout(L); }
+  if (t.timeout) { fsw_du_free(r); return mp_raise_timeout(L); }
   if (err < 0) return fail(L, err, path);
   mp_progress(rt, "du", (double)(r->files + r->dirs + r->links + r->others), 0);
   lua_createtable(L, 0, 16);
@@ -736,7 +727,7 @@ static int fs_scan(lua_State *L) {
   t.next = plat_monotonic() + 0.1;
   err = fss_scan(*fd, &o, r);
   guard_close(fd);
-  if (t.timeout) { fss_free(r); return raise_timeout(L); }
+  if (t.timeout) { fss_free(r); return mp_raise_timeout(L); }
   if (err < 0) return fail(L, err, path);
   mp_progress(rt, "scan", (double)r->bytes, t.total);
   lua_createtable(L, 0, 8);

@@ -21,6 +21,10 @@
 
 #define DEFAULT_MEM_LIMIT ((size_t)256 << 20)
 #define HEADROOM ((size_t)16 << 20)   /* for the engine after a check hit the cap */
+/* The whole Lua heap: two check caps and the headroom.  A check may use
+ * mem_limit beyond what was in use when it started (sandbox.c), within
+ * this ceiling; finished checks' results leave the heap (core.keep). */
+#define HEAP_CEILING(limit) (2 * (limit) + HEADROOM)
 #define HOOK_COUNT 10000
 
 void hive_cache_free(mp_runtime *rt);  /* hive.c */
@@ -51,13 +55,22 @@ mp_runtime *mp_rt(lua_State *L) {
   return ud;
 }
 
+int mp_over_deadline(const mp_runtime *rt) {
+  return rt->deadline > 0 && plat_monotonic() > rt->deadline;
+}
+
+int mp_raise_timeout(lua_State *L) {
+  mp_rt(L)->limit_hit = 1;
+  return luaL_error(L, "time budget exceeded");
+}
+
+void mp_check_deadline(lua_State *L) {
+  if (mp_over_deadline(mp_rt(L))) mp_raise_timeout(L);
+}
+
 static void count_hook(lua_State *L, lua_Debug *ar) {
-  mp_runtime *rt = mp_rt(L);
   (void)ar;
-  if (rt->deadline > 0 && plat_monotonic() > rt->deadline) {
-    rt->limit_hit = 1;
-    luaL_error(L, "time budget exceeded");
-  }
+  mp_check_deadline(L);
 }
 
 /* ---------- messages, events ---------- */
@@ -69,7 +82,7 @@ void mp_set_error(mp_runtime *rt, const char *fmt, ...) {
   vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
   free(rt->last_error);
-  rt->last_error = strdup(buf);
+  rt->last_error = mp_redacted_dup(rt, buf, NULL);
 }
 
 void mp_notice(mp_runtime *rt, const char *fmt, ...) {
@@ -352,7 +365,7 @@ mp_runtime *mp_new(const mp_config *cfg, char **err) {
   rt->cfg.root = rt->cfg.lang = rt->cfg.stdlib_dir = NULL;
   rt->cfg.only = rt->cfg.skip = rt->cfg.playbook_path = NULL;
   rt->mem_limit = cfg->mem_limit ? cfg->mem_limit : DEFAULT_MEM_LIMIT;
-  rt->mem_cap = rt->mem_limit + HEADROOM;
+  rt->mem_cap = HEAP_CEILING(rt->mem_limit);
   rt->only = xstrdup(cfg->only);
   rt->skip = xstrdup(cfg->skip);
   rt->playbook_path = xstrdup(cfg->playbook_path);
@@ -402,6 +415,7 @@ void mp_free(mp_runtime *rt) {
   mp_hostfn *h, *hn;
   if (rt == NULL) return;
   if (rt->L) lua_close(rt->L);
+  mpv_free(rt->kept);
   hive_cache_free(rt);
   mp_chunks_free(rt);
   mp_secrets_free(rt);
@@ -449,6 +463,7 @@ int mp_register(mp_runtime *rt, const char *name, int (*fn)(struct lua_State *))
 int mp_exit_code(const mp_runtime *rt) { return rt->exit_code; }
 const mp_value *mp_report(mp_runtime *rt) {
   mpv_set(rt->report, "duration_ms", mpv_num((plat_monotonic() - rt->started) * 1000.0));
+  mp_redact_value(rt, rt->report);   /* error paths too, and secrets added late */
   return rt->report;
 }
 const char *mp_last_error(const mp_runtime *rt) { return rt->last_error; }
@@ -536,7 +551,9 @@ int mp_run(mp_runtime *rt, const char *playbook) {
 }
 
 mp_value *mp_eval(mp_runtime *rt, const char *code, char **err) {
-  return mp_sandbox_eval(rt, code, err);
+  mp_value *v = mp_sandbox_eval(rt, code, err);
+  mp_redact_value(rt, v);
+  return v;
 }
 
 const char *mp_playbook_dir(const mp_runtime *rt) { return rt->playbook_dir; }
@@ -556,8 +573,7 @@ mp_value *mp_describe(mp_runtime *rt, const char *playbook, char **err) {
     return NULL;
   }
   if (mp_sandbox_describe(rt, path) != 0) {
-    const char *m = lua_tostring(L, -1);
-    *err = strdup(m ? m : "cannot load the playbook");
+    *err = mp_redacted_dup(rt, lua_tostring(L, -1), "cannot load the playbook");
   } else {
     v = mp_from_lua(L, -1, 0);
   }

@@ -36,6 +36,7 @@ struct mp_runtime {
   size_t mem_used, mem_limit, mem_cap; /* mem_cap: current hard cap */
   double deadline;          /* monotonic seconds, 0 = none */
   int limit_hit;            /* 1 timeout, 2 memory */
+  mp_value *kept;           /* the running playbook's finished checks (core.keep) */
   int phase;
 
   /* report */
@@ -73,6 +74,13 @@ void mp_to_lua(lua_State *L, const mp_value *v);
  * return nil, message, code instead: see mp_push_errno). */
 int mp_push_errno(lua_State *L, int neg_errno, const char *what);
 const char *mp_errno_name(int err);
+
+/* ---- the check's deadline (engine.c) ----
+ * C code that may run long checks the clock itself: the Lua hook only
+ * runs between Lua instructions. */
+int mp_over_deadline(const mp_runtime *rt);
+int mp_raise_timeout(lua_State *L);            /* raises "time budget exceeded" */
+void mp_check_deadline(lua_State *L);          /* raises it when over */
 
 /* ---- the target (target.c) ---- */
 /* Map a playbook path (C:\x\y, C:/x/y, /x/y, or relative x/y) to a path
@@ -126,5 +134,8 @@ mp_value *mp_redacted_str(const mp_runtime *rt, const char *s, size_t len);
 int mp_redact_cstr(const mp_runtime *rt, const char *s, char **out);
 /* Redact every string and key of v in place. */
 void mp_redact_value(const mp_runtime *rt, mp_value *v);
+/* A malloc'ed copy of s (NULL: fallback) with secrets redacted: for every
+ * message that leaves the engine (errors included).  NULL: out of memory. */
+char *mp_redacted_dup(const mp_runtime *rt, const char *s, const char *fallback);
 
 #endif

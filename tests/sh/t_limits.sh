@@ -6,7 +6,17 @@
 #     with other names (hard links) alone; fs.scan of a huge sparse file
 #     without a line end stays within --timeout;
 #  3. a report or log that cannot be written is said on stderr once, and
-#     the exit code is 1.
+#     the exit code is 1;
+#  4. the time budget: finalizers on engine objects, metamethods the
+#     runner would call after the check, string.rep/table.move loops that
+#     run no Lua, and one C call far past the budget (reported as error,
+#     never as its result);
+#  5. one playbook cannot reshape what another sees;
+#  6. a secret in an error raised where the runner calls playbook code is
+#     redacted in the JSON, JUnit and text reports;
+#  7. memory per check: a check's large result does not count against
+#     the next check, and a heap exhausted while the runner formats one
+#     check's message is that check's error, the others keep theirs.
 . "$(dirname "$0")/lib.sh"
 
 LIM="$SRC/tests/playbooks/limits.lua"
@@ -115,5 +125,65 @@ set +e
 set -e
 eq "--junit /dev/full: exit 1" 1 "$code"
 eq "--junit /dev/full: said once" 1 "$(grep -c -- '--junit /dev/full: write failed' "$T/err" || true)"
+
+# ---------- 4. the time budget ----------
+# bounded: a hang is stopped by `timeout` (exit 124)
+budget() {   # CASE EXPECTED_STATUS [--set ...]
+  local c=$1 want=$2; shift 2
+  set +e
+  OUT=$(timeout 60 "$MP" --root "$L" "$LIM" --set case="$c" "$@" --timeout 2 --dry-run --format json 2>"$T/err")
+  CODE=$?
+  set -e
+  check "budget $c: the run ends (exit $CODE, 124 = hung)" test "$CODE" -ne 124
+  [ "$CODE" -ne 124 ] || return 0
+  eq "budget $c: status" "$want" "$(j '.playbooks[0].checks[0].status')"
+}
+budget gc-io pass
+budget gc-lfs pass
+budget params-meta planned
+eq "budget params-meta: the message keeps the unknown placeholder" "value: {not_a_param}" \
+  "$(j '.playbooks[0].checks[0].message')"
+budget rep-empty pass
+budget move-nils error
+contains "budget move-nils: a timeout" "time budget" "$(j '.playbooks[0].checks[0].reason')"
+set +e
+OUT=$(timeout 120 "$MP" --root "$L" "$LIM" --set case=find-backtrack --set n=70 --timeout 1 --dry-run --format json 2>"$T/err")
+CODE=$?
+set -e
+eq "budget find-backtrack: one C call past the budget is an error, not its result" error \
+  "$(j '.playbooks[0].checks[0].status')"
+contains "budget find-backtrack: the reason says so" "ran past its time budget" "$(j '.playbooks[0].checks[0].reason')"
+eq "budget find-backtrack: error kind timeout" timeout "$(j '.playbooks[0].checks[0].error_kind')"
+
+# ---------- 5. no playbook reshapes what another sees ----------
+# (free space is left out: it moves between runs)
+shipped() { j -S '[.playbooks[] | select(.id != "limits") | {id, checks: [.checks[] | {id, status, message, reason, evidence}]}]
+  | walk(if type == "object" then del(.free_bytes) else . end)'; }
+run_mp --root "$L" "$SRC"/playbooks/*.lua --dry-run --format json
+alone=$(shipped)
+run_mp --root "$L" "$LIM" "$SRC"/playbooks/*.lua --set case=reshape --dry-run --format json
+eq "reshape: nothing shared could be changed" "reshaped: " "$(j '.playbooks[0].checks[0].message')"
+after=$(shipped)
+check "reshape: the shipped playbooks report the same after it" test "$alone" = "$after"
+contains "reshape: (the comparison covers the agent version)" "cbengine" "$alone"
+
+# ---------- 6. secrets on error paths ----------
+for fmt in json text; do
+  run_mp --root "$L" "$LIM" --set case=secret-error --set proxy_password=Hunter2Secret --dry-run \
+    --format $fmt --junit "$T/secret.xml"
+  check "secret-error: not in the $fmt report" test "${OUT/Hunter2Secret/}" = "$OUT"
+  check "secret-error: not in the JUnit file" test "$(grep -c Hunter2Secret "$T/secret.xml")" = 0
+  check "secret-error: not on stderr" test "${ERR/Hunter2Secret/}" = "$ERR"
+done
+
+# ---------- 7. memory per check ----------
+"$MP" --root "$L" "$SRC/tests/playbooks/limits_mem.lua" --dry-run --format json >"$T/mem.json" 2>"$T/err" || true
+mst() { jq -r --arg id "$1" '.playbooks[0].checks[] | select(.id == $id) | .status' "$T/mem.json"; }
+eq "memory: the playbook keeps its checks" 5 "$(jq '.playbooks[0].checks | length' "$T/mem.json")"
+eq "memory: a check before keeps its result" pass "$(mst before)"
+eq "memory: the large result is kept" manual "$(mst big)"
+eq "memory: the check after a large result has its own cap" pass "$(mst after-big)"
+eq "memory: the heap exhausted in the runner is that check's error" error "$(mst blowup)"
+eq "memory: a check after it keeps its result" pass "$(mst last)"
 
 finish

@@ -159,9 +159,9 @@ eq "budget find-backtrack: error kind timeout" timeout "$(j '.playbooks[0].check
 # (free space is left out: it moves between runs)
 shipped() { j -S '[.playbooks[] | select(.id != "limits") | {id, checks: [.checks[] | {id, status, message, reason, evidence}]}]
   | walk(if type == "object" then del(.free_bytes) else . end)'; }
-run_mp --root "$L" "$SRC"/playbooks/*.lua --dry-run --format json
+run_mp --root "$L" "$SRC"/playbooks/*.lua --dry-run --timeout 2 --format json
 alone=$(shipped)
-run_mp --root "$L" "$LIM" "$SRC"/playbooks/*.lua --set case=reshape --dry-run --format json
+run_mp --root "$L" "$LIM" "$SRC"/playbooks/*.lua --set case=reshape --dry-run --timeout 2 --format json
 eq "reshape: nothing shared could be changed" "reshaped: " "$(j '.playbooks[0].checks[0].message')"
 after=$(shipped)
 check "reshape: the shipped playbooks report the same after it" test "$alone" = "$after"

@@ -94,6 +94,14 @@ return mp.playbook {
       detect = with_agent(function(agent, ctx) return failedfiles.detect_group(agent, ctx.params, "other") end),
     },
     mp.check {
+      id = "failed-no-code",
+      title = T("No file in the failed-files list without an error code",
+                "Nenhum arquivo na lista de arquivos com falha sem código de erro"),
+      cause = SKIPPED,
+      severity = "medium",
+      detect = with_agent(function(agent, ctx) return failedfiles.detect_uncoded(agent, ctx.params) end),
+    },
+    mp.check {
       id = "exclusion-rules",
       title = T("Unsupported, missing or deleted files are excluded from the policy",
                 "Arquivos sem suporte, ausentes ou excluídos estão fora da política"),

@@ -70,7 +70,7 @@ return mp.playbook {
       cause = T("The online backup task's trigger is not enabled.", "O gatilho da tarefa de backup online não está habilitado."),
       severity = "high",
       detect = with_agent(function() return tasks.detect_triggers() end),
-      fix = function(_, finding) tasks.fix_triggers(finding) end,
+      fix = function(_, finding) tasks.fix_corrected(finding) end,
     },
     mp.check {
       id = "task-enabled",
@@ -78,7 +78,7 @@ return mp.playbook {
       cause = T("The online backup task itself is disabled.", "A própria tarefa de backup online está desabilitada."),
       severity = "high",
       detect = with_agent(function() return tasks.detect_task_enabled() end),
-      fix = function(_, finding) tasks.fix_task_enabled(finding) end,
+      fix = function(_, finding) tasks.fix_corrected(finding) end,
     },
     mp.check {
       id = "task-account",

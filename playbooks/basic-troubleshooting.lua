@@ -13,6 +13,7 @@ local scratch = require "marsplay.scratch"
 local agentv = require "marsplay.agent"
 local services = require "marsplay.services"
 local failedfiles = require "marsplay.failedfiles"
+local warn = require "marsplay.consequences"
 
 local fs, reg = mp.fs, mp.reg
 local T = mp.text
@@ -152,6 +153,8 @@ local function detect_reregister(agent, ctx)
         "Verifique se o agente foi desinstalado do servidor e se o servidor foi excluído do cofre no portal do Azure."),
       T("Use the same passphrase that was used when the server was first registered.",
         "Use a mesma senha que foi usada no registro inicial do servidor."),
+      warn.UNREGISTER,
+      warn.NEW_PASSPHRASE,
     } }
 end
 
@@ -267,14 +270,17 @@ return mp.playbook {
     },
     mp.check {
       id = "mars-service",
-      title = T("The MARS service (obengine) is installed, set to start automatically and its binary is present",
-                "O serviço do MARS (obengine) está instalado, com início automático e com o binário presente"),
+      title = T("The MARS service (obengine) is installed, not disabled and its binary is present",
+                "O serviço do MARS (obengine) está instalado, não está desabilitado e o binário está presente"),
       cause = T("The MARS service is not running (here: disabled, not installed or without its binary).",
                 "O serviço do MARS não está em execução (aqui: desabilitado, não instalado ou sem o binário)."),
       severity = "critical",
       detect = with_agent(function(agent)
         return services.detect_configured {
-          name = mars.SERVICE, ok_starts = { 2 }, fix_start = 2,
+          -- Manual is a normal installed state (Microsoft's xASR DSC
+          -- resource sets it); only Disabled keeps it from running, and
+          -- the least change that lets it start is Manual.
+          name = mars.SERVICE, ok_starts = { 2, 3 }, fix_start = 3,
           missing_steps = {
             T("Reinstall the latest MARS agent (" .. agentv.DOWNLOAD .. "): the installer registers the obengine service; the registration is kept.",
               "Reinstale o agente MARS mais recente (" .. agentv.DOWNLOAD .. "): o instalador registra o serviço obengine; o registro é mantido."),

@@ -37,7 +37,7 @@ return mp.playbook {
                 "Uma instância duplicada do trabalho foi disparada pelo Agendador de Tarefas."),
       severity = "medium",
       detect = with_agent(function() return tasks.detect_instances() end),
-      fix = function(_, finding) tasks.fix_instances(finding) end,
+      fix = function(_, finding) tasks.fix_corrected(finding) end,
     },
   },
 }

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "lab.h"
+#include "cli/cli.h"
+#include "lab/lab.h"
 
 int cmd_lab(int argc, char **argv) {
   const char **faults = calloc((size_t)argc + 1, sizeof *faults);

@@ -1,11 +1,11 @@
 /* cmd_list.c - marsplay list: playbooks and their checks, one a line. */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "value.h"
+#include "cli/cli.h"
+#include "platform/platform.h"
+#include "core/value.h"
 
 static int cmp(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
@@ -44,32 +44,48 @@ static void print_one(mp_runtime *rt, const char *path, const char *origin, int 
   mpv_free(d);
 }
 
-static void list_dir(mp_runtime *rt, const char *dir, const char *origin, int *bad) {
-  DIR *d = opendir(dir);
-  struct dirent *e;
+char **cli_catalogue(const char *dir, size_t *count) {
+  plat_fd fd = plat_open_path(dir, PLAT_OPEN_DIR);
+  plat_dir *d = NULL;
+  plat_dirent e;
   char **names = NULL;
-  size_t n = 0, cap = 0, i;
-  if (d == NULL) { cli_warn("%s: cannot read the folder", dir); return; }
-  while ((e = readdir(d)) != NULL) {
-    size_t len = strlen(e->d_name);
-    if (len < 5 || strcmp(e->d_name + len - 4, ".lua") != 0 || e->d_name[0] == '.') continue;
-    if (len > 9 && strcmp(e->d_name + len - 9, "_test.lua") == 0) continue;  /* marsplay test */
-    if (n == cap) {
+  size_t n = 0, cap = 0;
+  *count = 0;
+  if (fd < 0 || plat_dir_open(fd, 32768, &d) < 0) return NULL;
+  while (plat_dir_next(d, &e) > 0) {
+    size_t len = e.namelen;
+    if (len < 5 || strcmp(e.name + len - 4, ".lua") != 0 || e.name[0] == '.') continue;
+    if (len > 9 && strcmp(e.name + len - 9, "_test.lua") == 0) continue;  /* marsplay test */
+    if (n + 1 >= cap) {
       char **nn = realloc(names, (cap = cap ? cap * 2 : 32) * sizeof *names);
       if (nn == NULL) break;
       names = nn;
     }
     if ((names[n] = malloc(strlen(dir) + len + 2)) == NULL) break;
-    sprintf(names[n], "%s/%s", dir, e->d_name);
+    sprintf(names[n], "%s/%s", dir, e.name);
     n++;
   }
-  closedir(d);
+  plat_dir_close(d);
+  if (names == NULL) names = calloc(1, sizeof *names);
+  if (names == NULL) return NULL;
   if (n) qsort(names, n, sizeof *names, cmp);
-  for (i = 0; i < n; i++) {
-    print_one(rt, names[i], origin, bad);
-    free(names[i]);
-  }
+  names[n] = NULL;
+  *count = n;
+  return names;
+}
+
+void cli_catalogue_free(char **names) {
+  size_t i;
+  for (i = 0; names && names[i]; i++) free(names[i]);
   free(names);
+}
+
+static void list_dir(mp_runtime *rt, const char *dir, const char *origin, int *bad) {
+  size_t n, i;
+  char **names = cli_catalogue(dir, &n);
+  if (names == NULL) { cli_warn("%s: cannot read the folder", dir); return; }
+  for (i = 0; i < n; i++) print_one(rt, names[i], origin, bad);
+  cli_catalogue_free(names);
 }
 
 int cmd_list(int argc, char **argv) {

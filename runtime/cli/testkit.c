@@ -29,10 +29,10 @@
 #include <lauxlib.h>
 #include <lua.h>
 
-#include "hive.h"
-#include "lab.h"
-#include "mp_internal.h"
-#include "testkit.h"
+#include "formats/hive.h"
+#include "lab/lab.h"
+#include "core/mp_internal.h"
+#include "cli/testkit.h"
 
 #define BOX_MT "marsplay.testkit.box"
 #define HOLDER_PIDFILE ".marsplay-lab-holder"

@@ -32,7 +32,8 @@ enum {
   MP_EXIT_ERROR = 1,    /* usage, playbook or runtime error */
   MP_EXIT_FIXABLE = 2,  /* problems remain that marsplay can fix */
   MP_EXIT_MANUAL = 3,   /* problems remain that need manual action */
-  MP_EXIT_FIXFAIL = 4   /* a fix was attempted and failed or did not verify */
+  MP_EXIT_FIXFAIL = 4,  /* a fix was attempted and failed or did not verify */
+  MP_EXIT_NOTHING = 5   /* nothing was checked: every check was skipped */
 };
 
 /* ---- report values: a small JSON-like tree ---- */
@@ -105,6 +106,9 @@ int mp_run(mp_runtime *rt, const char *playbook);
 
 /* The combined exit code of every mp_run so far. */
 int mp_exit_code(const mp_runtime *rt);
+/* NULL when the target looks like a Windows system volume (it has a
+ * Windows folder), else why not (a static English string). */
+const char *mp_target_problem(mp_runtime *rt);
 
 /* The whole report so far (tool, target, mode, playbooks, summary). */
 const mp_value *mp_report(mp_runtime *rt);
@@ -176,13 +180,37 @@ mp_value *mp_json_parse(const char *text, size_t len, char **err);
 typedef struct mp_merge mp_merge;
 mp_merge *mp_merge_new(void);
 int mp_merge_add(mp_merge *m, const mp_value *report, const char *label, char **err);
+/* The same from JSON text (what `marsplay report merge` uses: the report
+ * is read as a stream, never built as a tree).  A merged report (kind
+ * "merge") is accepted too: its hosts, renamed as needed, and results are
+ * added, so merging merged reports gives what one merge of all their
+ * hosts' reports gives; label is not used for it.  Errors of the JSON
+ * itself start "not valid JSON: ". */
+int mp_merge_add_json(mp_merge *m, const char *text, size_t len, const char *label, char **err);
+/* The same in two steps, so that reports can be parsed on other threads
+ * while the merge adds them in order: mp_merge_input_parse reads JSON
+ * text into an input (which keeps pointers into text: keep text until the
+ * input is added or parsed again) and touches no merge;
+ * mp_merge_add_input checks and adds it.  Both return 0 or -1 with *err. */
+typedef struct mp_merge_input mp_merge_input;
+mp_merge_input *mp_merge_input_new(void);
+int mp_merge_input_parse(mp_merge_input *in, const char *text, size_t len, char **err);
+int mp_merge_add_input(mp_merge *m, mp_merge_input *in, const char *label, char **err);
+void mp_merge_input_free(mp_merge_input *in);
+/* Write the merge as "json", "text" or "junit" in pieces to sink (which
+ * returns 0, or nonzero to stop).  Returns the fleet's exit code (0-5),
+ * or -1 on out of memory or a sink failure. */
+int mp_merge_write(mp_merge *m, const char *format,
+                   int (*sink)(void *ud, const char *p, size_t n), void *ud);
 /* The merged document, valid until the next mp_merge_add or mp_merge_free;
  * NULL on out of memory. */
 const mp_value *mp_merge_result(mp_merge *m);
 void mp_merge_free(mp_merge *m);
 /* A merged document as text for an operator, or as JUnit XML (one
  * testsuite per playbook, one testcase per check and host).  malloc'd,
- * NUL-terminated; NULL on out of memory. */
+ * NUL-terminated; NULL on out of memory or when merged is not a merged
+ * document.  (Strings go through JSON: bytes that are not UTF-8 become
+ * U+FFFD.) */
 char *mp_merge_to_text(const mp_value *merged);
 char *mp_merge_to_junit(const mp_value *merged);
 

@@ -1,5 +1,5 @@
 -- actiontext.lua: the remediation API's action details in the report's
--- language.  The native calls (runtime/bind_fix.c) describe what they did
+-- language.  The native calls (runtime/bind/bind_fix.c) describe what they did
 -- in English, as "; "-separated parts; the runner passes each part
 -- through here.  A part with no translation stays as it is.
 -- tests/sh/t_actiontext.sh checks every English detail in bind_fix.c has

@@ -5,7 +5,11 @@
 -- tolerantly: any line holding "0x" + 8 hex digits is an entry, the path
 -- is the Windows path on it (drive or UNC), and the trailer lines (a row
 -- of dashes, "Consider adding these to exclusion list of backup policy.")
--- hold no code and are left out.  Files are read with the streaming
+-- hold no code and are left out.  The one public reader of the list
+-- treats every line as a file name (no code at all), so a line naming a
+-- file (drive path) without a recognised code is a file that was not
+-- backed up either: counted as "uncoded", never a sign of health.
+-- Files are read with the streaming
 -- fs.scan (UTF-8 or UTF-16LE, any size): counts are exact, paths come
 -- from the first entries of each code (samples).
 --
@@ -160,7 +164,8 @@ function M.analyze(list)
   if not r then return nil, err end
   local out = { file = list.path, name = list.name, encoding = r.encoding, lines = r.lines,
                 entries = 0, codes = {}, folders = {}, codes_dropped = r.codes_dropped }
-  out.path_lines = r.patterns and r.patterns[":\\"] and r.patterns[":\\"].count or 0
+  local pl = r.patterns and r.patterns[":\\"]
+  out.path_lines = pl and pl.count or 0
   local fcount = {}
   for code, hit in pairs(r.codes or {}) do
     local c = { count = hit.count, paths = {} }
@@ -175,6 +180,20 @@ function M.analyze(list)
     out.codes[code] = c
     out.entries = out.entries + hit.count
   end
+  -- Lines naming a file with no code.  Without any code in the list the
+  -- count is exact (lines holding a drive path); in a mixed list it is
+  -- the path lines beyond the coded entries (each coded entry names one
+  -- file), and the samples are the path lines without a code.
+  out.uncoded = { count = math.max(0, out.path_lines - out.entries), paths = {} }
+  for _, line in ipairs(pl and pl.samples or {}) do
+    local p, codes = M.parse_entry(line)
+    if p and #codes == 0 then
+      out.uncoded.paths[#out.uncoded.paths + 1] = p
+      local d = parent(p)
+      fcount[d] = (fcount[d] or 0) + 1
+    end
+  end
+  out.files = out.entries + out.uncoded.count
   for d, n in pairs(fcount) do out.folders[#out.folders + 1] = { folder = d, count = n } end
   table.sort(out.folders, function(a, b)
     if a.count ~= b.count then return a.count > b.count end
@@ -201,7 +220,7 @@ local function newest(agent, params)
   end
   local a, aerr = M.analyze(lists[1])
   if not a then return nil, { status = "error", reason = aerr } end
-  return a, nil, { file = a.file, lists = #lists, entries_total = a.entries }, lists[1]
+  return a, nil, { file = a.file, lists = #lists, entries_total = a.files }, lists[1]
 end
 M.newest = newest
 
@@ -228,15 +247,46 @@ local function sorted_codes(codes)
   return out
 end
 
+local NO_LIST = T("No failed-files list (LastBackupFailedFiles*.txt) in {temp}: the last backups skipped no file.",
+                  "Nenhuma lista de arquivos com falha (LastBackupFailedFiles*.txt) em {temp}: os últimos backups não ignoraram nenhum arquivo.")
+
+--- detect: files the newest list names without a recognised error code.
+function M.detect_uncoded(agent, params)
+  local a, done, ev = newest(agent, params)
+  if done then return done end
+  if not a then return mp.pass(ev, NO_LIST) end
+  ev.encoding = a.encoding
+  ev.count = a.uncoded.count
+  if a.uncoded.count == 0 then
+    return mp.pass(ev, T("Every file in the newest failed-files list ({file}) has an error code (see the checks per code).",
+                         "Todos os arquivos da lista de arquivos com falha mais recente ({file}) têm um código de erro (veja as verificações por código)."))
+  end
+  local top = params.top_paths or M.PARAMS.top_paths.default
+  ev.paths = first(a.uncoded.paths, top)
+  ev.volumes = volumes(a.uncoded.paths)
+  ev.top = top
+  return mp.manual { evidence = ev,
+    message = T("The last backup did not back up {count} file(s) listed in {file} without an error code.",
+                "O último backup não fez backup de {count} arquivo(s) listado(s) em {file} sem código de erro."),
+    recommendations = {
+      T("Open the MARS console, Jobs, select the job that completed with warnings and View Details: it gives the error of each file. Then follow the guide's table for that code "
+        .. "(0x80070570 corrupted: chkdsk; 0x80070002/0x80070003 not found: scratch folder, volume, antivirus; 0x80070005 access denied: antivirus; 0x8007018b cloud file offline).",
+        "Abra o console do MARS, Trabalhos, selecione o trabalho concluído com avisos e Exibir Detalhes: ele mostra o erro de cada arquivo. Depois siga a tabela do guia para o código "
+        .. "(0x80070570 corrompido: chkdsk; 0x80070002/0x80070003 não encontrado: pasta de rascunho, volume, antivírus; 0x80070005 acesso negado: antivírus; 0x8007018b arquivo de nuvem offline)."),
+      T("Until then these files have no backup; if they need none (temporary, unsupported, deleted), add exclusion rules for them (Schedule Backup > Exclusion Settings).",
+        "Até lá esses arquivos ficam sem backup; se eles não precisam de backup (temporários, sem suporte, excluídos), "
+        .. "adicione regras de exclusão para eles (Agendar Backup > Configurações de Exclusão)."),
+      T("Files listed (first {top}): see the evidence 'paths'; the full list is {file}.",
+        "Arquivos listados (primeiros {top}): veja a evidência 'paths'; a lista completa está em {file}."),
+    } }
+end
+
 --- detect: entries of one group ("corrupt", "not-found", "access-denied",
 --- "cloud-offline" or "other") in the newest list.
 function M.detect_group(agent, params, group)
   local a, done, ev = newest(agent, params)
   if done then return done end
-  if not a then
-    return mp.pass(ev, T("No failed-files list (LastBackupFailedFiles*.txt) in {temp}: the last backups skipped no file.",
-                         "Nenhuma lista de arquivos com falha (LastBackupFailedFiles*.txt) em {temp}: os últimos backups não ignoraram nenhum arquivo."))
-  end
+  if not a then return mp.pass(ev, NO_LIST) end
   ev.encoding = a.encoding
   local top = params.top_paths or M.PARAMS.top_paths.default
   local count, paths, codes = 0, {}, {}
@@ -283,7 +333,7 @@ function M.detect_exclusions(agent, params)
     return mp.pass(ev, T("No failed-files list in {temp}: nothing to exclude.",
                          "Nenhuma lista de arquivos com falha em {temp}: nada a excluir."))
   end
-  if a.entries == 0 then
+  if a.files == 0 then
     return mp.pass(ev, T("The newest failed-files list ({file}) has no entries.",
                          "A lista de arquivos com falha mais recente ({file}) não tem entradas."))
   end
@@ -374,7 +424,7 @@ function M.detect_recent(agent, params)
   local age = (mp.sys.now() - (list.mtime or 0)) / 86400
   ev.age_days = math.floor(age * 10 + 0.5) / 10
   ev.max_age_days = params.warnings_max_age_days
-  if a.entries == 0 then
+  if a.files == 0 then
     return mp.pass(ev, T("The newest failed-files list ({file}) has no entries.",
                          "A lista de arquivos com falha mais recente ({file}) não tem entradas."))
   end
@@ -384,6 +434,7 @@ function M.detect_recent(agent, params)
   end
   local codes = {}
   for _, c in ipairs(sorted_codes(a.codes)) do codes[#codes + 1] = ("%s (%d)"):format(c, a.codes[c].count) end
+  if a.uncoded.count > 0 then codes[#codes + 1] = ("- (%d)"):format(a.uncoded.count) end
   ev.codes = codes
   return mp.manual { evidence = ev,
     message = T("A recent backup completed with warnings: {entries_total} file(s) skipped ({codes}), listed in {file}.",

@@ -232,12 +232,13 @@ local HIVE_FILES = {
                files = { "Windows/System32/config/SOFTWARE" } },
   SYSTEM = { header = [[\SystemRoot\System32\Config\SYSTEM]],
              files = { "Windows/System32/config/SYSTEM" } },
-  -- HKU\.DEFAULT = HKU\S-1-5-18: config\DEFAULT is believed to back it;
-  -- the systemprofile NTUSER.DAT gets the same content (unconfirmed
-  -- which one Windows loads; hive.c reads DEFAULT first).
+  -- HKU\.DEFAULT = HKU\S-1-5-18, the file config\DEFAULT (confirmed).
   USER = { header = [[\SystemRoot\System32\Config\DEFAULT]],
-           files = { "Windows/System32/config/DEFAULT",
-                     "Windows/System32/config/systemprofile/NTUSER.DAT" } },
+           files = { "Windows/System32/config/DEFAULT" } },
+  -- The SYSTEM profile folder's own NTUSER.DAT exists on a real server
+  -- too, but it is not HKU\S-1-5-18: playbooks must never read it.
+  SYSPROFILE = { header = [[\??\C:\Windows\system32\config\systemprofile\ntuser.dat]],
+                 files = { "Windows/System32/config/systemprofile/NTUSER.DAT" } },
 }
 
 function Lab:key(hive, path)
@@ -363,7 +364,7 @@ function M.build(dir, names)
   prepare_dir(lfs, dir)
   local lab = setmetatable({
     root = kit.realpath(dir), kit = kit, lfs = lfs, M = M,
-    hives = { SOFTWARE = {}, SYSTEM = {}, USER = {} },
+    hives = { SOFTWARE = {}, SYSTEM = {}, USER = {}, SYSPROFILE = {} },
     notes = {}, finally = {}, applied = setmetatable({}, { array = true }),
   }, Lab)
   lab:log("building a healthy system volume in %s", lab.root)

@@ -26,14 +26,6 @@ local MSG = {
   still_there = { en = "the problem is still there after the fix: ", ["pt-BR"] = "o problema continua após a correção: " },
 }
 
--- exit code contribution of a status
-local CODE = { fail = 2, planned = 2, manual = 3, ["fix-failed"] = 4, error = 1 }
-
-local function combine(a, b)
-  if a == 1 or b == 1 then return 1 end
-  return math.max(a, b)
-end
-
 local function dirname(path)
   return path:match("^(.*)/[^/]*$") or "."
 end
@@ -282,6 +274,9 @@ local function run_check(check, ctx, params, cfg, lang, results, emit)
   out.evidence = res.evidence or {}
   out.message = res.message and text(res.message, lang, vars) or nil
   out.recommendations = texts(res.recommendations or check.recommendations, lang, vars)
+  -- what the operator must still do once the fix is done (restart a
+  -- service, register again): shown under a fixed check as its next steps
+  if res.next_steps ~= nil then out.next_steps = texts(res.next_steps, lang, vars) end
   emit { event = "detect", check = check.id, status = res.status, evidence = out.evidence,
          message = out.message }
 
@@ -289,24 +284,33 @@ local function run_check(check, ctx, params, cfg, lang, results, emit)
     if res.status ~= "pass" then out.reason = res.reason and text(res.reason, lang, vars) or out.message end
     return finish(res.status)
   end
+  -- fix (planned in dry-run).  A manual result with prepare = true still
+  -- runs the fix, which only prepares what the operator needs (e.g. a
+  -- corrected file written beside the original); it stays manual.
+  local function run_fix()
+    core.set_phase("fix")
+    core.take_actions()
+    local fok, ferr = call(cfg, check.fix, ctx, res)
+    out.actions = array(core.take_actions())
+    for _, a in ipairs(out.actions) do
+      if type(a) == "table" then a.detail = actiontext.translate(a.detail, lang) end
+    end
+    core.set_phase("detect")
+    if not fok then
+      return finish(cfg.dry_run and "error" or "fix-failed",
+                    { reason = tr(cfg.dry_run and MSG.plan_failed or MSG.fix_failed, lang) .. tostring(ferr) })
+    end
+  end
   if res.status == "manual" or res.manual or not check.fix then
+    if res.prepare and check.fix and not cfg.no_fix then
+      local failed = run_fix()
+      if failed then return failed end
+    end
     return finish("manual")
   end
   if cfg.no_fix then return finish("fail") end
-
-  -- fix (planned in dry-run)
-  core.set_phase("fix")
-  core.take_actions()
-  local fok, ferr = call(cfg, check.fix, ctx, res)
-  out.actions = array(core.take_actions())
-  for _, a in ipairs(out.actions) do
-    if type(a) == "table" then a.detail = actiontext.translate(a.detail, lang) end
-  end
-  core.set_phase("detect")
-  if not fok then
-    return finish(cfg.dry_run and "error" or "fix-failed",
-                  { reason = tr(cfg.dry_run and MSG.plan_failed or MSG.fix_failed, lang) .. tostring(ferr) })
-  end
+  local failed = run_fix()
+  if failed then return failed end
   if cfg.dry_run then return finish("planned") end
 
   -- verify
@@ -479,7 +483,7 @@ function M.run(file)
       core.keep(res)
       report.checks[#report.checks + 1] = results[check.id]
       results[check.id].id = check.id
-      code = combine(code, CODE[res.status] or 0)
+      code = core.exit_code(code, res.status)
     end
   end
   report.exit_code = code
@@ -494,6 +498,10 @@ function M.describe(file)
   if not desc then error(err, 0) end
   local out = { id = desc.id, title = text(desc.title or desc.id, cfg.lang), anchor = desc.anchor,
                 file = file, checks = array() }
+  local names = {}
+  for name in pairs(desc.params or {}) do names[#names + 1] = name end
+  table.sort(names)
+  out.params = array(names)
   for _, c in ipairs(desc.checks) do
     out.checks[#out.checks + 1] = { id = c.id, title = text(c.title or c.id, cfg.lang),
       severity = c.severity or "medium", fixable = c.fix ~= nil,

@@ -199,11 +199,17 @@ function M.detect_configured(opts)
   ev.fix_start = opts.fix_start
   ev.fix_start_type = want_en
   return mp.finding { evidence = ev, service = info.name, fix_start = opts.fix_start,
-    message = T("The {service} service's start type is " .. now_en .. " (Start={start}); it must be " .. want_en .. " (Start={fix_start}).",
-                "O tipo de inicialização do serviço {service} é " .. now_pt .. " (Start={start}); ele deve ser " .. want_pt .. " (Start={fix_start})."),
+    message = T("The {service} service's start type is " .. now_en .. " (Start={start}): it cannot start. The least change that lets it start is " .. want_en .. " (Start={fix_start}).",
+                "O tipo de inicialização do serviço {service} é " .. now_pt .. " (Start={start}): ele não consegue iniciar. "
+                .. "A menor mudança que permite iniciá-lo é " .. want_pt .. " (Start={fix_start})."),
     recommendations = {
-      T("Set the service's startup type to " .. want_en .. ": services.msc, or sc config {service} start= " .. sc .. ", then start it.",
-        "Defina o tipo de inicialização do serviço como " .. want_pt .. ": services.msc, ou sc config {service} start= " .. sc .. ", e inicie-o."),
+      T("Set the service's startup type to " .. want_en .. " (Automatic also works): services.msc, or sc config {service} start= " .. sc .. ", then start it.",
+        "Defina o tipo de inicialização do serviço como " .. want_pt .. " (Automático também funciona): services.msc, ou sc config {service} start= " .. sc .. ", e inicie-o."),
+    },
+    -- the fix only changes Start: the service still has to be started
+    next_steps = {
+      T("Start the {service} service on the running server: services.msc, or net start {service} in an elevated prompt.",
+        "Inicie o serviço {service} no servidor em execução: services.msc, ou net start {service} em um prompt elevado."),
     } }
 end
 

@@ -15,11 +15,17 @@
 -- Settings/<Enabled> is enabled; without <MultipleInstancesPolicy> the
 -- policy is IgnoreNew.
 --
--- Caveat: the Task Scheduler service also keeps its own copy of each
--- registered task in the registry (...\Schedule\TaskCache).  A changed
--- file is what the Task Scheduler console shows and exports, but the
--- service may keep running the cached definition until the task is
--- saved or imported again; see REREGISTER below.
+-- Task Scheduler runs its own copy of each registered task, kept in the
+-- registry (...\Schedule\TaskCache, with a hash of the XML): editing the
+-- file changes nothing on current Windows and makes older Windows report
+-- "the task image is corrupt or has been tampered with".  So the task
+-- file is never edited.  Offline, a fix is manual: the corrected
+-- definition is written beside the original (<task>.corrected.xml, see
+-- M.corrected_path) and the operator imports it on the running server
+-- (schtasks /Create /XML ... /F, or Task Scheduler > Import Task).  On a
+-- live Windows server the fix belongs to the Task Scheduler API
+-- (ITaskService: RegisterTask / put_Enabled): M.register_live is that
+-- hook; it is not written yet, so a live run gives the same manual steps.
 
 local mp = require "marsplay"
 
@@ -42,15 +48,25 @@ local SYSTEM_NAMES = { ["s-1-5-18"] = true, ["system"] = true, ["nt authority\\s
 local ADMIN_NAMES = { ["s-1-5-32-544"] = true, ["administrators"] = true,
                       ["builtin\\administrators"] = true }
 
-M.REREGISTER = T(
-  [[Task Scheduler keeps its own copy of each registered task (registry TaskCache), which editing the file does not change. After the server starts, open the task ]]
-  .. [[in Task Scheduler (Microsoft > OnlineBackup) and confirm the setting (select OK to save it). If it still shows the old setting, or reports that the task image ]]
-  .. [[is corrupt or has been tampered with, re-import the corrected file, elevated: copy it to C:\Windows\Temp\task.xml, then ]]
-  .. [[schtasks /Create /TN "\Microsoft\OnlineBackup\<task>" /XML C:\Windows\Temp\task.xml /F]],
-  [[O Agendador de Tarefas mantém sua própria cópia de cada tarefa registrada (TaskCache no registro), que a edição do arquivo não altera. Depois que o servidor ]]
-  .. [[iniciar, abra a tarefa no Agendador de Tarefas (Microsoft > OnlineBackup) e confirme a configuração (selecione OK para salvá-la). Se ela ainda mostrar a ]]
-  .. [[configuração antiga, ou informar que a imagem da tarefa está corrompida ou foi adulterada, importe novamente o arquivo corrigido, em modo elevado: copie-o para ]]
-  .. [[C:\Windows\Temp\task.xml e execute schtasks /Create /TN "\Microsoft\OnlineBackup\<tarefa>" /XML C:\Windows\Temp\task.xml /F]])
+-- Beside the task file, never over it; list() does not read it as a task.
+M.CORRECTED_SUFFIX = ".corrected.xml"
+
+function M.corrected_path(path) return path .. M.CORRECTED_SUFFIX end
+
+-- The import, in the guide's words (Task Scheduler) and as a command.
+M.IMPORT = {
+  T([[marsplay does not edit the task file: Task Scheduler runs its own registered copy of the task (TaskCache in the registry), and an edited file is either ignored or, ]]
+    .. [[on older Windows, reported as "The task image is corrupt or has been tampered with". The corrected definition is written beside the original: {corrected}.]],
+    [[O marsplay não edita o arquivo da tarefa: o Agendador de Tarefas executa a sua própria cópia registrada da tarefa (TaskCache no registro), e um arquivo editado ]]
+    .. [[é ignorado ou, em versões mais antigas do Windows, informado como "A imagem da tarefa está corrompida ou foi adulterada". ]]
+    .. [[A definição corrigida é gravada ao lado da original: {corrected}.]]),
+  T([[On the running server, in an elevated prompt, register the corrected task (it replaces the current one, keeping its name): {import}. ]]
+    .. [[Or in Task Scheduler: select the Microsoft > OnlineBackup folder, Action > Import Task..., choose the corrected file, check the settings and select OK, ]]
+    .. [[replacing the existing task. Then delete the .corrected.xml file.]],
+    [[No servidor em execução, em um prompt elevado, registre a tarefa corrigida (ela substitui a atual, com o mesmo nome): {import}. ]]
+    .. [[Ou no Agendador de Tarefas: selecione a pasta Microsoft > OnlineBackup, Ação > Importar Tarefa..., escolha o arquivo corrigido, confira as configurações e selecione OK, ]]
+    .. [[substituindo a tarefa existente. Depois exclua o arquivo .corrected.xml.]]),
+}
 
 -- ---------- small helpers ----------
 
@@ -107,7 +123,8 @@ function M.list(folder)
   table.sort(entries, function(a, b) return a.name < b.name end)
   for _, e in ipairs(entries) do
     -- tasks are files; a leftover of an interrupted atomic write is not
-    if e.type == "file" and not e.name:match("%.marsplay%-tmp$") then
+    if e.type == "file" and not e.name:match("%.marsplay%-tmp$")
+       and e.name:lower():sub(-#M.CORRECTED_SUFFIX) ~= M.CORRECTED_SUFFIX then
       local path = folder .. "\\" .. e.name
       local t, rerr, rcode = M.read(path, e.name)
       if t then
@@ -201,9 +218,70 @@ function M.edit(bytes, path, text, opts)
   return out
 end
 
---- Write a task file back (atomically, through marsplay.fix).
-function M.write(task, bytes, before, after)
-  return fix.write(task.path, bytes, { describe = { before = before, after = after } })
+--- The task as the guide wants it: every trigger that has <Enabled>
+--- enabled, the task enabled, MultipleInstancesPolicy IgnoreNew (only
+--- elements already there are changed: an absent one is the schema's
+--- default, already right).  Returns bytes, {changes...} (empty: nothing
+--- to correct).
+function M.correct(task)
+  local out, changes = task.bytes, {}
+  local off = 0
+  for _, tr in ipairs(M.triggers(task.tree)) do
+    if not tr.enabled then off = off + 1 end
+  end
+  if off > 0 then
+    out = M.edit(out, "/Task/Triggers/*/Enabled", "true", { all = true, create = false })
+    changes[#changes + 1] = "Triggers/*/Enabled true"
+  end
+  if not M.enabled(task.tree) then
+    out = M.edit(out, "/Task/Settings/Enabled", "true", { create = false })
+    changes[#changes + 1] = "Settings/Enabled true"
+  end
+  if M.instances_policy(task.tree) ~= "IgnoreNew" then
+    out = M.edit(out, "/Task/Settings/MultipleInstancesPolicy", "IgnoreNew")
+    changes[#changes + 1] = "MultipleInstancesPolicy IgnoreNew"
+  end
+  return out, changes
+end
+
+-- The elevated command that registers a corrected file as the task.
+local function import_command(task)
+  return ([[schtasks /Create /TN "%s\%s" /XML "%s" /F]]):format(M.LIBRARY, task.name, M.corrected_path(task.path))
+end
+
+--- A manual result for tasks that need correcting: the evidence names
+--- the corrected files and the import commands; the check's fix
+--- (M.fix_corrected) writes them, also when the outcome stays manual
+--- (prepare = true).
+function M.manual_corrected(ev, bad, message, steps)
+  ev.corrected, ev.import = {}, {}
+  local fixes = {}
+  for _, t in ipairs(bad) do
+    ev.corrected[#ev.corrected + 1] = M.corrected_path(t.path)
+    ev.import[#ev.import + 1] = import_command(t)
+    fixes[#fixes + 1] = { path = t.path, name = t.name }
+  end
+  local recs = { table.unpack(steps) }
+  for _, r in ipairs(M.IMPORT) do recs[#recs + 1] = r end
+  return mp.manual { evidence = ev, fixes = fixes, prepare = true, message = message,
+                     recommendations = recs }
+end
+
+--- The one place a corrected task is applied.  Offline it is written
+--- beside the original (never over it) for the operator to import on the
+--- running server.  Hook for a live Windows backend: register the bytes
+--- through the Task Scheduler API here (ITaskFolder::RegisterTask with
+--- TASK_CREATE_OR_UPDATE) instead; until that binding exists a live run
+--- writes the same file and gives the same steps.
+function M.fix_corrected(finding)
+  for _, f in ipairs(finding.fixes) do
+    local t = assert(M.read(f.path, f.name))
+    local out, changes = M.correct(t)
+    if #changes > 0 then
+      fix.write(M.corrected_path(t.path), out,
+                { describe = { before = t.path, after = table.concat(changes, ", ") } })
+    end
+  end
 end
 
 -- ---------- shared check bodies ----------
@@ -271,7 +349,7 @@ function M.detect_triggers()
   local tasks, skip = M.readable()
   if not tasks then return skip end
   local ev = { tasks = names(tasks) }
-  local disabled, fixes, without, enabled = {}, {}, {}, 0
+  local disabled, bad, without, enabled = {}, {}, {}, 0
   for _, t in ipairs(tasks) do
     local trig = M.triggers(t.tree)
     local off = {}
@@ -282,17 +360,17 @@ function M.detect_triggers()
     if #trig == 0 then without[#without + 1] = t.name end
     if #off > 0 then
       disabled[#disabled + 1] = ("%s: %s"):format(t.name, table.concat(off, ", "))
-      fixes[#fixes + 1] = { path = t.path, name = t.name, off = table.concat(off, ", ") }
+      bad[#bad + 1] = t
     end
   end
   ev.enabled_triggers = enabled
   if #without > 0 then ev.without_triggers = without end
   if #disabled > 0 then
     ev.disabled = disabled
-    return mp.finding { evidence = ev, fixes = fixes,
-      message = T("Disabled triggers: {disabled}. The backup never starts on schedule from them.",
-                  "Gatilhos desabilitados: {disabled}. O backup nunca é iniciado pelo agendamento a partir deles."),
-      recommendations = { TRIGGERS_TAB, M.REREGISTER } }
+    return M.manual_corrected(ev, bad,
+      T("Disabled triggers: {disabled}. The backup never starts on schedule from them.",
+        "Gatilhos desabilitados: {disabled}. O backup nunca é iniciado pelo agendamento a partir deles."),
+      { TRIGGERS_TAB })
   end
   if enabled == 0 then
     return mp.manual { evidence = ev, recommendations = M.RECREATE,
@@ -303,51 +381,28 @@ function M.detect_triggers()
                        "{tasks}: todos os gatilhos estão habilitados ({enabled_triggers})."))
 end
 
-function M.fix_triggers(finding)
-  for _, f in ipairs(finding.fixes) do
-    local t = assert(M.read(f.path, f.name))
-    -- only existing <Enabled> elements: an absent one already means
-    -- enabled, and a new element at the end of a trigger would break
-    -- the schema's element order
-    local out = M.edit(t.bytes, "/Task/Triggers/*/Enabled", "true", { all = true, create = false })
-    M.write(t, out, "disabled: " .. f.off, "every trigger Enabled=true")
-  end
-end
-
 -- ---------- schedule: the task itself enabled ----------
 
 function M.detect_task_enabled()
   local tasks, skip = M.readable()
   if not tasks then return skip end
   local ev = { tasks = names(tasks) }
-  local off, fixes = {}, {}
+  local off, bad = {}, {}
   for _, t in ipairs(tasks) do
-    local on, raw = M.enabled(t.tree)
-    if not on then
+    if not M.enabled(t.tree) then
       off[#off + 1] = t.name
-      fixes[#fixes + 1] = { path = t.path, name = t.name, raw = raw }
+      bad[#bad + 1] = t
     end
   end
   if #off == 0 then
     return mp.pass(ev, T("{tasks}: enabled.", "{tasks}: habilitada(s)."))
   end
   ev.disabled = off
-  return mp.finding { evidence = ev, fixes = fixes,
-    message = T("Disabled tasks: {disabled}. Task Scheduler does not run a disabled task.",
-                "Tarefas desabilitadas: {disabled}. O Agendador de Tarefas não executa uma tarefa desabilitada."),
-    recommendations = {
-      T([[In Task Scheduler > Microsoft > OnlineBackup, right-click the task and select Enable.]],
-        [[No Agendador de Tarefas > Microsoft > OnlineBackup, clique com o botão direito na tarefa e selecione Habilitar.]]),
-      M.REREGISTER,
-    } }
-end
-
-function M.fix_task_enabled(finding)
-  for _, f in ipairs(finding.fixes) do
-    local t = assert(M.read(f.path, f.name))
-    local out = M.edit(t.bytes, "/Task/Settings/Enabled", "true", { create = false })
-    M.write(t, out, "Settings/Enabled " .. tostring(f.raw), "Settings/Enabled true")
-  end
+  return M.manual_corrected(ev, bad,
+    T("Disabled tasks: {disabled}. Task Scheduler does not run a disabled task.",
+      "Tarefas desabilitadas: {disabled}. O Agendador de Tarefas não executa uma tarefa desabilitada."),
+    { T([[In Task Scheduler > Microsoft > OnlineBackup, right-click the task and select Enable (this alone is enough; no import is needed then).]],
+        [[No Agendador de Tarefas > Microsoft > OnlineBackup, clique com o botão direito na tarefa e selecione Habilitar (isso basta; a importação não é necessária nesse caso).]]) })
 end
 
 -- ---------- schedule: the account ----------
@@ -502,12 +557,12 @@ function M.detect_instances()
   local tasks, skip = M.readable()
   if not tasks then return skip end
   local ev = { tasks = names(tasks) }
-  local bad, fixes = {}, {}
+  local bad, wrong = {}, {}
   for _, t in ipairs(tasks) do
     local policy, explicit = M.instances_policy(t.tree)
     if policy ~= "IgnoreNew" then
       bad[#bad + 1] = ("%s: %s"):format(t.name, tostring(policy))
-      fixes[#fixes + 1] = { path = t.path, name = t.name, from = policy }
+      wrong[#wrong + 1] = t
     elseif not explicit then
       ev.defaulted = ev.defaulted or {}
       ev.defaulted[#ev.defaulted + 1] = t.name
@@ -518,24 +573,13 @@ function M.detect_instances()
                          [[{tasks}: "Não iniciar uma nova instância" (IgnoreNew).]]))
   end
   ev.policy = bad
-  return mp.finding { evidence = ev, fixes = fixes,
-    message = T([[Tasks that may start a second instance of the backup job: {policy} (should be IgnoreNew, "Do not start a new instance").]],
-                [[Tarefas que podem iniciar uma segunda instância do trabalho de backup: {policy} (deveria ser IgnoreNew, "Não iniciar uma nova instância").]]),
-    recommendations = {
-      T([[For each task in Task Scheduler Library > Microsoft > OnlineBackup: Properties > Settings > "If ]]
+  return M.manual_corrected(ev, wrong,
+    T([[Tasks that may start a second instance of the backup job: {policy} (should be IgnoreNew, "Do not start a new instance").]],
+      [[Tarefas que podem iniciar uma segunda instância do trabalho de backup: {policy} (deveria ser IgnoreNew, "Não iniciar uma nova instância").]]),
+    { T([[For each task in Task Scheduler Library > Microsoft > OnlineBackup: Properties > Settings > "If ]]
         .. [[the task is already running, then the following rule applies" > "Do not start a new instance".]],
         [[Para cada tarefa em Biblioteca do Agendador de Tarefas > Microsoft > OnlineBackup: Propriedades > Configurações ]]
-        .. [[> "Se a tarefa já estiver em execução, a seguinte regra se aplica" > "Não iniciar uma nova instância".]]),
-      M.REREGISTER,
-    } }
-end
-
-function M.fix_instances(finding)
-  for _, f in ipairs(finding.fixes) do
-    local t = assert(M.read(f.path, f.name))
-    local out = M.edit(t.bytes, "/Task/Settings/MultipleInstancesPolicy", "IgnoreNew")
-    M.write(t, out, "MultipleInstancesPolicy " .. tostring(f.from), "MultipleInstancesPolicy IgnoreNew")
-  end
+        .. [[> "Se a tarefa já estiver em execução, a seguinte regra se aplica" > "Não iniciar uma nova instância".]]) })
 end
 
 return M

@@ -15,9 +15,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fsscan.h"
-#include "fswalk.h"
-#include "mp_internal.h"
+#include "formats/fsscan.h"
+#include "formats/fswalk.h"
+#include "core/mp_internal.h"
 
 #define MIB ((size_t)1 << 20)
 

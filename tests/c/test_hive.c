@@ -20,16 +20,18 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "testtmp.h"
+
 #include <lualib.h>
 
-#include "hive.h"
-#include "mp_internal.h"
+#include "formats/hive.h"
+#include "core/mp_internal.h"
 
 #define CONFIG "Windows/System32/config"
 #define MARS "HKLM\\SOFTWARE\\Microsoft\\Windows Azure Backup"
 
 typedef struct fixture {
-  char dir[64];
+  char dir[128];
   mp_runtime *rt;
   lua_State *L;
 } fixture;
@@ -136,7 +138,7 @@ static void lua_eval(fixture *f, const char *code, char *out, size_t outsz) {
 static int setup(void **state) {
   fixture *f = calloc(1, sizeof *f);
   assert_non_null(f);
-  snprintf(f->dir, sizeof f->dir, "/tmp/test_hive.XXXXXX");
+  assert_int_equal(test_tmpname(f->dir, sizeof f->dir, "test_hive"), 0);
   assert_non_null(mkdtemp(f->dir));
   make_hive(f, CONFIG "/SOFTWARE");
   make_hive(f, CONFIG "/SYSTEM");
@@ -313,8 +315,9 @@ static void test_paths(void **state) {
 static void test_file_case_and_fallback(void **state) {
   fixture *f = *state;
   char out[512];
-  /* the profile hive exists only as systemprofile/NTUSER.DAT, lower-case folders */
-  make_hive(f, "Windows/System32/config/systemprofile/ntuser.dat");
+  /* HKU\.DEFAULT is config\DEFAULT only (no systemprofile fallback since
+   * cf6b887): found under another case of its folder and file names */
+  make_hive(f, "Windows/System32/config/default");
   run("mv '%s/Windows/System32/config' '%s/Windows/System32/CONFIG'", f->dir, f->dir);
   set_text(f->rt, "HKU\\.DEFAULT\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings",
            "ProxyEnable", "REG_DWORD", "0");

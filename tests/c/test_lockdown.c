@@ -26,7 +26,7 @@
 #include <lauxlib.h>
 
 #include "marsplay.h"
-#include "value.h"
+#include "core/value.h"
 
 #define SKIP_CODE 77
 

@@ -12,7 +12,7 @@
 
 #include <lualib.h>
 
-#include "mp_internal.h"
+#include "core/mp_internal.h"
 
 static lua_State *new_state(void) {
   lua_State *L = luaL_newstate();

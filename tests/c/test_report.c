@@ -11,11 +11,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+
+#include "testtmp.h"
 #include <libxml/parser.h>
 #include <libxml/xpath.h>
 
-#include "report.h"
-#include "value.h"
+#include "report/report.h"
+#include "core/value.h"
 
 #define FFFD "\xEF\xBF\xBD"
 #define NASTY_TITLE "<&>\"' title"
@@ -367,13 +369,13 @@ static void test_text_en(void **state) {
          "      - would delete C:\\Windows\\Temp\\x.tmp\n");
   has(t, "    Recommendations:\n      1. Run again without --dry-run\n      2. Check free space\n");
   has(t, "\n[FIXED]      Scratch permissions\n    Permissions repaired.\n"
-         "    Actions:\n      - changed permissions of C:\\Scratch: rw -> full\n");
+         "    Actions:\n      - changed permissions of C:\\Scratch from rw to full\n");
   has(t, "\n[MANUAL]     Shadow copy storage (critical)\n");
   has(t, "    Error IDs: 34506, 0x1FC07\n");
   has(t, "      2. Run vssadmin resize shadowstorage.\n");
   has(t, "\n[FIX-FAILED] Cache location (high)\n");
   has(t, "    Reason: fix failed: access denied\n    The fix did not verify.\n");
-  has(t, "      - could not move C:\\a -> D:\\b: access denied\n");
+  has(t, "      - could not move C:\\a to D:\\b: access denied\n");
   has(t, "\n[SKIP]       Antivirus exclusions\n    Reason: depends on cache-acl, which is fail\n[ERROR]");
   has(t, "\n[ERROR]      Cache VHD (high)\n    Reason: cache.lua:12: attempt to index a nil value\n");
   has(t, "\n[WAIVED]     Bitmap\n    Reason: accepted risk\n");
@@ -500,11 +502,12 @@ static const char *source_dir(void) {
 
 /* 0 valid, 1 invalid, 77 no validator available. */
 static int validate(const mp_value *r) {
-  char path[] = "/tmp/mp_report_XXXXXX", cmd[8192];
+  char path[512], cmd[8192];
   const char *src = source_dir();
   FILE *f;
   int fd, rc;
   if (src == NULL || access("/usr/bin/python3", X_OK) != 0) return 77;
+  assert_int_equal(test_tmpname(path, sizeof path, "mp_report"), 0);
   assert_true((fd = mkstemp(path)) >= 0);
   assert_non_null(f = fdopen(fd, "w"));
   assert_int_equal(mp_report_write_json(r, f), 0);

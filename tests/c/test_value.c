@@ -9,8 +9,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "report.h"
-#include "value.h"
+#include "report/report.h"
+#include "core/value.h"
 
 static char *json(const mp_value *v) {
   char *s = mp_value_to_json(v, 0);

@@ -7,7 +7,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "fsscan.h"
+#include "formats/fsscan.h"
 
 static int memfd = -1;
 

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hive.h"
+#include "formats/hive.h"
 
 static mp_runtime *rt;
 static char root[256], hive_path[512];

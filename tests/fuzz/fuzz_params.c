@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "marsplay.h"
-#include "report.h"
+#include "report/report.h"
 
 static char pb[512], dir[256];
 

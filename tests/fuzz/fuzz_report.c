@@ -11,8 +11,8 @@
 
 #include <libxml/parser.h>
 
-#include "report.h"
-#include "value.h"
+#include "report/report.h"
+#include "core/value.h"
 
 typedef struct { const uint8_t *p; size_t n; } src;
 

@@ -10,7 +10,7 @@
 #include <lauxlib.h>
 
 #include "marsplay.h"
-#include "xmlconv.h"
+#include "formats/xmlconv.h"
 
 static const uint8_t *cur;
 static size_t cur_n;

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xmlconv.h"
+#include "formats/xmlconv.h"
 
 static void roundtrip16(const char *in, size_t n, int be) {
   char err[256], *u8 = NULL, *u16 = NULL;

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Action details in the report's language: every English detail the
-# remediation API writes (each D("...") in runtime/bind_fix.c) has a
+# remediation API writes (each D("...") in runtime/bind/bind_fix.c) has a
 # pt-BR translation in stdlib/marsplay/actiontext.lua, English stays
 # English, and a pt-BR run shows them translated.
 . "$(dirname "$0")/lib.sh"
 
-grep -o 'D("[^"]*")' "$SRC/runtime/bind_fix.c" | sed 's/^D("//; s/")$//' | sort -u >"$T/formats"
+grep -o 'D("[^"]*")' "$SRC/runtime/bind/bind_fix.c" | sed 's/^D("//; s/")$//' | sort -u >"$T/formats"
 n=$(wc -l <"$T/formats")
 check "bind_fix.c marks its details with D() ($n found)" test "$n" -ge 20
 

@@ -27,7 +27,7 @@ keys_of() {
 }
 
 # ---- native modules reachable from playbooks: the sandbox's list ----
-natives=$(grep -oE '\{"marsplay\.[a-z_]+", *mp_open_[a-z_]+\}' "$SRC/runtime/sandbox.c" |
+natives=$(grep -oE '\{"marsplay\.[a-z_]+", *mp_open_[a-z_]+\}' "$SRC/runtime/core/sandbox.c" |
           sed -E 's/^\{"marsplay\.([a-z_]+)".*/\1/' | sort -u)
 check "the sandbox's native modules found ($(echo $natives))" test "$(wc -w <<<"$natives")" -ge 6
 for m in $natives; do
@@ -40,7 +40,7 @@ done
 reg_names() {  # reg_names FILE OPENER: names in the luaL_Reg array of OPENER
   sed -n "/$2(lua_State \*L)/,/{NULL, NULL}/p" "$1" | grep -o '{"[A-Za-z_0-9]*"' | tr -d '{"'
 }
-for spec in "core:runtime/sandbox.c:mp_open_core" "labkit:runtime/lab.c:luaopen_labkit" \
+for spec in "core:runtime/core/sandbox.c:mp_open_core" "labkit:runtime/lab/lab.c:luaopen_labkit" \
             "testkit:runtime/cli/testkit.c:mp_open_testkit"; do
   IFS=: read -r m file opener <<<"$spec"
   n=0

@@ -77,7 +77,7 @@ eq "TLS 1.2 Enabled" 1 "$(hget "$H" SYSTEM "$TLS" Enabled)"
 eq "TLS 1.2 DisabledByDefault" 0 "$(hget "$H" SYSTEM "$TLS" DisabledByDefault)"
 # the SYSTEM profile
 IS='Software\Microsoft\Windows\CurrentVersion\Internet Settings'
-eq "NTUSER.DAT ProxyEnable" 0 "$(hivexget "$H/$CFG/systemprofile/NTUSER.DAT" "$IS" ProxyEnable)"
+check "systemprofile NTUSER.DAT is its own hive (no Internet Settings)" bash -c "! hivexget '$H/$CFG/systemprofile/NTUSER.DAT' '$IS' ProxyEnable 2>/dev/null"
 eq "DEFAULT ProxyEnable" 0 "$(hivexget "$H/$CFG/DEFAULT" "$IS" ProxyEnable)"
 
 # the scheduled task: UTF-16LE with a BOM, valid XML, the guide's settings

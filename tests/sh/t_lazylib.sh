@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # libcurl and libxml2 are loaded on first use, not at start-up
-# (runtime/platform_posix_lazylib.c): --version and a run that neither
+# (runtime/platform/posix/platform_posix_lazylib.c): --version and a run that neither
 # probes nor parses XML never load them, and the first use of either
 # loads it and works.  The dynamic loader's own trace (LD_DEBUG=libs)
 # says which libraries were initialised.  No timing is asserted.

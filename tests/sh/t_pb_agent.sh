@@ -13,6 +13,9 @@ command -v jq >/dev/null || { say "skip: jq missing"; exit 77; }
 
 PBD="$SRC/playbooks"
 SET=(--set 'protected=C:\Data')
+# The pairs of SET that playbook $1 declares (unknown --set keys are an error).
+pset() { mapfile -d '' PSET < <(sets_for "$PBD/$1.lua" "${SET[@]}"); }
+pset basic-troubleshooting; BSET=("${PSET[@]+"${PSET[@]}"}")
 AGENT="Program Files/Microsoft Azure Recovery Services Agent"
 MINE=(basic-troubleshooting backup-jobs-completed-with-warning activation-did-not-complete
       encryption-passphrase-not-configured resource-not-provisioned restore-problems common-issues)
@@ -46,13 +49,14 @@ fi
 # ---------- the healthy lab: every playbook passes or is not applicable ----------
 before=$(tree_hash "$T/healthy")
 for pb in "${MINE[@]}"; do
-  run_mp --root "$T/healthy" "$PBD/$pb.lua" "${SET[@]}" --format json
+  pset "$pb"
+  run_mp --root "$T/healthy" "$PBD/$pb.lua" "${PSET[@]+"${PSET[@]}"}" --format json
   eq "healthy: $pb exit 0" 0 "$CODE"
   eq "healthy: $pb loads" null "$(j '.playbooks[0].error')"
   eq "healthy: $pb no check fails" "" \
     "$(j '.playbooks[0].checks[] | select(.status != "pass" and .status != "skipped") | .id + "=" + .status')"
 done
-run_mp --root "$T/healthy" "$PBD/basic-troubleshooting.lua" "${SET[@]}" --format json
+run_mp --root "$T/healthy" "$PBD/basic-troubleshooting.lua" "${BSET[@]}" --format json
 eq "healthy: version from cbengine.exe" "2.0.9506.0 cbengine.exe resource" \
   "$(field agent-up-to-date '.evidence.version + " " + .evidence.source + " " + .evidence.method')"
 eq "healthy: obengine automatic" "pass 2" "$(field mars-service '.status + " " + (.evidence.start|tostring)')"
@@ -61,9 +65,9 @@ contains "healthy: running skip says why" "only known on the running server" "$(
 eq "healthy: .NET 4.8" "pass 528040" "$(field dotnet-version '.status + " " + (.evidence.release|tostring)')"
 eq "healthy: OS updates unknowable offline" skipped "$(field os-updates .status)"
 eq "healthy: protected folders checked" pass "$(field unsupported-items .status)"
-run_mp --root "$T/healthy" "$PBD/basic-troubleshooting.lua" "${SET[@]}" --format json --set offline_backup=true --set reregister=true
+run_mp --root "$T/healthy" "$PBD/basic-troubleshooting.lua" "${BSET[@]}" --format json --set offline_backup=true --set reregister=true
 eq "healthy + offline_backup=true: Azure PowerShell step is manual" manual "$(field offline-backup-powershell .status)"
-eq "healthy + reregister=true: the notes are given" "manual 2" \
+eq "healthy + reregister=true: the notes and their consequences are given" "manual 4" \
   "$(field reregistration '.status + " " + (.recommendations | length | tostring)')"
 eq "healthy + both: exit 3" 3 "$CODE"
 run_mp --root "$T/healthy" "$PBD/resource-not-provisioned.lua" --format json
@@ -76,7 +80,7 @@ eq "healthy: registered_name given and different -> manual" "manual 3" "$(field 
 run_mp --root "$T/healthy" "$PBD/restore-problems.lua" --format json
 eq "healthy: restart step is live-only" skipped "$(field iscsi-service-restart .status)"
 eq "healthy: MSiSCSI manual start" 3 "$(field iscsi-service .evidence.start)"
-for pb in "${MINE[@]}"; do run_mp --root "$T/healthy" "$PBD/$pb.lua" "${SET[@]}"; done
+for pb in "${MINE[@]}"; do pset "$pb"; run_mp --root "$T/healthy" "$PBD/$pb.lua" "${PSET[@]+"${PSET[@]}"}"; done
 eq "healthy: applying every playbook changes nothing" "$before" "$(tree_hash "$T/healthy")"
 
 # ---------- one lab per fault ----------
@@ -88,6 +92,8 @@ CASES=(
   "basic-troubleshooting|agent-not-latest|agent-up-to-date|pass|0|pass|0|.evidence.min_version|2.0.9415.0|--set=min_version=2.0.9415.0"
   "basic-troubleshooting|cbengine-no-version|agent-up-to-date|pass|0|pass|0|.evidence.source|registry|"
   "basic-troubleshooting|obengine-disabled|mars-service|planned|2|fixed|0|.evidence.start|4|"
+  "basic-troubleshooting|obengine-disabled|mars-service|planned|2|fixed|0|.evidence.fix_start|3|"
+  "basic-troubleshooting|obengine-manual|mars-service|pass|0|pass|0|.evidence.start_type|manual|"
   "basic-troubleshooting|obengine-missing|mars-service|manual|3|manual|3|.evidence.installed|false|"
   "basic-troubleshooting|obengine-missing-binary|mars-service|manual|3|manual|3|.evidence.image_exists|false|"
   "basic-troubleshooting|dotnet-old|dotnet-version|manual|3|manual|3|.evidence.release|378389|"
@@ -104,6 +110,11 @@ CASES=(
   "backup-jobs-completed-with-warning|failed-files|failed-other|manual|3|manual|3|.evidence.codes[0]|0x80070020 (1)|"
   "backup-jobs-completed-with-warning|failed-files|exclusion-rules|manual|3|manual|3|.evidence.folders[0]|C:\\Data\\Projects\\build\\obj (3)|"
   "backup-jobs-completed-with-warning|failed-files|failed-corrupt|manual|3|manual|3|.evidence.encoding|utf16le|"
+  "backup-jobs-completed-with-warning|failed-files-paths-only|failed-no-code|manual|3|manual|3|.evidence.count|12|"
+  "backup-jobs-completed-with-warning|failed-files-paths-only|failed-no-code|manual|3|manual|3|.evidence.paths[9]|C:\\Users\\Administrator\\OneDrive - Contoso\\Plans\\roadmap.pptx|"
+  "backup-jobs-completed-with-warning|failed-files-paths-only|exclusion-rules|manual|3|manual|3|.evidence.folders[0]|C:\\Data\\Projects\\build\\obj (3)|"
+  "basic-troubleshooting|failed-files-paths-only|backup-warnings|manual|3|manual|3|.evidence.entries_total|12|"
+  "backup-jobs-completed-with-warning|failed-files|failed-no-code|pass|3|pass|3|.evidence.count|0|"
   "backup-jobs-completed-with-warning|failed-files-utf8|failed-access-denied|manual|3|manual|3|.evidence.paths[2]|C:\\Data\\HR\\reviews\\confidential.docx|"
   "backup-jobs-completed-with-warning|failed-files-utf8|failed-corrupt|manual|3|manual|3|.evidence.encoding|utf8|"
   "backup-jobs-completed-with-warning|critical-inconsistency|critical-inconsistency|manual|3|manual|3|.evidence.folders[0]|C:\\Data\\Projects|"
@@ -121,7 +132,7 @@ CASES=(
   "restore-problems|iscsi-missing|iscsi-service|manual|3|manual|3|.evidence.installed|false|"
   "restore-problems|iscsi-device-unknown|iscsi-initiator-device|manual|3|manual|3|.evidence.device|HKLM\\SYSTEM\\CurrentControlSet\\Enum\\ROOT\\ISCSIPRT\\0000|"
   "restore-problems|agent-outdated|agent-up-to-date|manual|3|manual|3|.evidence.version|2.0.9145.0|"
-  "common-issues|cache-file-held|sal-checksum-store|manual|3|manual|3|.evidence.verifications[\"scratch-not-held\"]|manual|"
+  "common-issues|defender-no-exclusions|sal-checksum-store|manual|3|manual|3|.evidence.verifications[\"scratch-not-held\"]|manual|"
   "common-issues|scratch-readonly|sal-vhd-initialization|planned|2|pass|0|.evidence.verifications[\"scratch-access\"]|fail|"
   "common-issues|scratch-readonly|sal-checksum-store|planned|2|fixed|0|.evidence.verifications[\"scratch-access\"]|fail|"
   "common-issues|scratch-registry-mismatch|sal-checksum-store|planned|2|fixed|0|.evidence.verifications[\"scratch-registry\"]|fail|"
@@ -141,7 +152,8 @@ for c in "${CASES[@]}"; do
   DIR_OF[$what]=$dir
   lab "$dir" "$fault"
   on_exit "lab_cleanup '$dir'"
-  args=(--root "$dir" "$PBD/$pb.lua" "${SET[@]}" --format json)
+  pset "$pb"
+  args=(--root "$dir" "$PBD/$pb.lua" "${PSET[@]+"${PSET[@]}"}" --format json)
   [ -n "$extra" ] && args+=("$extra")
   before=$(tree_hash "$dir")
   run_mp "${args[@]}" --dry-run --log "$T/log$n.jsonl"
@@ -184,7 +196,7 @@ hive_get() {
 }
 OB=${DIR_OF[basic-troubleshooting/obengine-disabled]}
 IS=${DIR_OF[restore-problems/iscsi-disabled]}
-eq "fix: obengine Start=2 (automatic)" 2 "$(hive_get "$OB" 'HKLM\SYSTEM\CurrentControlSet\Services\obengine' Start)"
+eq "fix: obengine Start=3 (manual, the least change from disabled)" 3 "$(hive_get "$OB" 'HKLM\SYSTEM\CurrentControlSet\Services\obengine' Start)"
 eq "fix: MSiSCSI Start=3 (manual, Windows' default)" 3 "$(hive_get "$IS" 'HKLM\SYSTEM\CurrentControlSet\Services\MSiSCSI' Start)"
 eq "fix: only Start changed (ImagePath kept)" '"C:\Program Files\Microsoft Azure Recovery Services Agent\bin\cbengine.exe"' \
   "$(hive_get "$OB" 'HKLM\SYSTEM\CurrentControlSet\Services\obengine' ImagePath)"
@@ -231,10 +243,10 @@ eq "image path: svchost with arguments" 'C:\Windows\system32\svchost.exe' "$(j '
 eq "image path: unquoted with spaces" 'C:\Program Files\Microsoft Azure Recovery Services Agent\bin\cbengine.exe' "$(j '.[1]')"
 eq "image path: driver relative to SystemRoot" 'C:\Windows\System32\drivers\msiscsi.sys' "$(j '.[2]')"
 
-# ---------- live Linux (no --root): no agent, every check skipped, exit 0 ----------
+# ---------- live Linux (no --root): no agent, every check skipped: nothing checked, exit 5 ----------
 for pb in "${MINE[@]}"; do
   run_mp "$PBD/$pb.lua" --format json
-  eq "live Linux: $pb exit 0" 0 "$CODE"
+  eq "live Linux: $pb exit 5 (nothing checked)" 5 "$CODE"
   eq "live Linux: $pb all skipped" skipped "$(j '[.playbooks[0].checks[].status] | unique | join(",")')"
   contains "live Linux: $pb says what was looked for" "MARS agent not found" "$(j '.playbooks[0].checks[0].message')"
 done

@@ -68,12 +68,14 @@ eq "healthy lab: apply exit 0" 0 "$CODE"
 eq "healthy lab: apply changes nothing" "$before" "$(tree_hash "$T/healthy")"
 
 # fault | playbook | check | dry status | dry exit | not passing (dry) | evidence | planned actions | apply status | apply exit
-WRITE_TASK='[{"kind":"write","target":"'"$TASKW"'\\Microsoft-OnlineBackup","state":"planned"}]'
+WRITE_TASK='[{"kind":"write","target":"'"$TASKW"'\\Microsoft-OnlineBackup.corrected.xml","state":"planned"}]'
+CORR='"corrected":["'"$TASKW"'\\Microsoft-OnlineBackup.corrected.xml"]'
+IMPORT='"import":["schtasks /Create /TN \"\\Microsoft\\OnlineBackup\\Microsoft-OnlineBackup\" /XML \"'"$TASKW"'\\Microsoft-OnlineBackup.corrected.xml\" /F"]'
 CASES=(
-  "task-trigger-disabled|backups-dont-run-on-schedule|task-triggers-enabled|planned|2|task-triggers-enabled=planned|"'{"disabled":["Microsoft-OnlineBackup: CalendarTrigger 1"],"enabled_triggers":0,"tasks":["Microsoft-OnlineBackup"]}'"|$WRITE_TASK|fixed|0"
-  "task-disabled|backups-dont-run-on-schedule|task-enabled|planned|2|task-enabled=planned|"'{"disabled":["Microsoft-OnlineBackup"],"tasks":["Microsoft-OnlineBackup"]}'"|$WRITE_TASK|fixed|0"
+  "task-trigger-disabled|backups-dont-run-on-schedule|task-triggers-enabled|manual|3|task-triggers-enabled=manual|"'{'"$CORR"',"disabled":["Microsoft-OnlineBackup: CalendarTrigger 1"],"enabled_triggers":0,'"$IMPORT"',"tasks":["Microsoft-OnlineBackup"]}'"|$WRITE_TASK|manual|3"
+  "task-disabled|backups-dont-run-on-schedule|task-enabled|manual|3|task-enabled=manual|"'{'"$CORR"',"disabled":["Microsoft-OnlineBackup"],'"$IMPORT"',"tasks":["Microsoft-OnlineBackup"]}'"|$WRITE_TASK|manual|3"
   "task-wrong-principal|backups-dont-run-on-schedule|task-account|manual|3|task-account=manual|"'{"tasks":["Microsoft-OnlineBackup"],"wrong":["Microsoft-OnlineBackup: UserId S-1-5-21-3623811015-3361044348-30300820-1013 (LogonType Password)"]}'"|[]|manual|3"
-  "task-multiple-instances|job-could-not-be-started|task-instances|planned|2|task-instances=planned|"'{"policy":["Microsoft-OnlineBackup: Parallel"],"tasks":["Microsoft-OnlineBackup"]}'"|$WRITE_TASK|fixed|0"
+  "task-multiple-instances|job-could-not-be-started|task-instances|manual|3|task-instances=manual|"'{'"$CORR"','"$IMPORT"',"policy":["Microsoft-OnlineBackup: Parallel"],"tasks":["Microsoft-OnlineBackup"]}'"|$WRITE_TASK|manual|3"
   "task-missing|backups-dont-run-on-schedule|task-files|manual|3|task-files=manual task-triggers-enabled=skipped task-enabled=skipped task-account=skipped|"'{"folder":"'"$TASKW"'","found":0}'"|[]|manual|3"
   "task-missing|job-could-not-be-started|task-files|manual|3|task-files=manual task-instances=skipped|"'{"folder":"'"$TASKW"'","found":0}'"|[]|manual|3"
   "wsb-schedule-conflict|backups-dont-run-on-schedule|wsb-schedule|manual|3|wsb-schedule=manual|"'{"conflicts":["Microsoft-OnlineBackup: CalendarTrigger Mon,Tue,Wed,Thu,Fri 21:00"],"gap_minutes":0,"mars_schedule":["Microsoft-OnlineBackup: CalendarTrigger Mon,Tue,Wed,Thu,Fri 21:00"],"window_minutes":120,"wsb_schedule":["CalendarTrigger every day 21:00"],"wsb_task":"C:\\Windows\\System32\\Tasks\\Microsoft\\Windows\\Backup\\Microsoft-Windows-WindowsBackup"}'"|[]|manual|3"
@@ -94,6 +96,7 @@ for c in "${CASES[@]}"; do
   pb=$(pb_file "$pbid")
   args=(--root "$dir" "$pb" --format json)
   before=$(tree_hash "$dir")
+  if [ -f "$dir/$TASK" ]; then cp "$dir/$TASK" "$T/orig$n"; fi
   run_mp "${args[@]}" --dry-run
   eq "$fault: dry-run exit code" "$dcode" "$CODE"
   eq "$fault: dry-run $check status" "$dstatus" "$(status_of "$pbid" "$check")"
@@ -115,6 +118,15 @@ for c in "${CASES[@]}"; do
   if [ "$astatus" = fixed ]; then
     eq "$fault: verified" true "$(field_of "$check" verified)"
     eq "$fault: apply leaves every check passing or fixed" "$check=fixed" "$(not_passing)"
+  elif [ "$plan" = "$WRITE_TASK" ]; then
+    # Task Scheduler runs its registered copy: the task file is never
+    # edited; the corrected definition is written beside it.
+    eq "$fault: apply wrote the corrected file" done "$(printf '%s' "$OUT" | jq -r --arg id "$check" '.playbooks[0].checks[] | select(.id == $id) | .actions[0].state')"
+    check "$fault: the task file is left as it was" cmp -s "$T/orig$n" "$dir/$TASK"
+    check "$fault: the corrected file is UTF-16 LE task XML" utf16_task_ok "$dir/$TASK.corrected.xml"
+    check "$fault: the corrected file is byte-identical to the healthy task" cmp -s "$HEALTHY_TASK" "$dir/$TASK.corrected.xml"
+    contains "$fault: the import command is recommended" 'schtasks /Create /TN "\Microsoft\OnlineBackup\Microsoft-OnlineBackup" /XML' "$recs"
+    contains "$fault: the Task Scheduler import is recommended" "Import Task" "$recs"
   else
     eq "$fault: apply changed nothing" "$before" "$(tree_hash "$dir")"
   fi
@@ -130,6 +142,8 @@ for c in "${CASES[@]}"; do
   if [ "$astatus" = fixed ]; then
     eq "$fault: second apply passes" pass "$(status_of "$pbid" "$check")"
     eq "$fault: second apply exit 0" 0 "$CODE"
+  else
+    eq "$fault: second apply still $astatus" "$astatus" "$(status_of "$pbid" "$check")"
   fi
 done
 
@@ -147,11 +161,15 @@ eq "execution policy fix: RemoteSigned (REG_SZ)" 'RemoteSigned|REG_SZ' "$(j '.[0
 
 # Several faults in one task file: each check edits only its element.
 lab "$T/many" task-trigger-disabled task-disabled task-multiple-instances execution-policy-restricted
+cp "$T/many/$TASK" "$T/many-orig"
 run_mp --root "$T/many" "$SCHED" "$JOB" --format json
-eq "many faults: exit 0" 0 "$CODE"
-eq "many faults: fixed" "task-triggers-enabled=fixed task-enabled=fixed execution-policy=fixed|task-instances=fixed" \
+eq "many faults: exit 3" 3 "$CODE"
+eq "many faults: the registry fix done, the task ones manual" "task-triggers-enabled=manual task-enabled=manual execution-policy=fixed|task-instances=manual" \
    "$(j '[.playbooks[] | [.checks[] | select(.status != "pass") | .id + "=" + .status] | join(" ")] | join("|")')"
-check "many faults: the task file is back to the healthy bytes" cmp -s "$HEALTHY_TASK" "$T/many/$TASK"
+check "many faults: the task file is not edited" cmp -s "$T/many-orig" "$T/many/$TASK"
+check "many faults: one corrected file with every correction (the healthy bytes)" cmp -s "$HEALTHY_TASK" "$T/many/$TASK.corrected.xml"
+eq "many faults: one file written, the others already as desired" "done skipped skipped" \
+   "$(j '[.playbooks[].checks[] | select(.id | test("^task-")) | .actions[].state] | join(" ")')"
 check "conflicting faults are refused" bash -c "! '$MP' lab '$T/conflict' --fault task-missing --fault task-disabled 2>/dev/null"
 
 # A truncated task file: reported by both playbooks, nothing else judged.
@@ -192,21 +210,23 @@ to_utf8 "$T/utf8/$TASK" | sed '1s/encoding="UTF-16"/encoding="UTF-8"/' >"$T/utf8
 mv "$T/utf8/$TASK.new" "$T/utf8/$TASK"
 to_utf8 "$T/healthy/$TASK" | sed 's/IgnoreNew/Queue/' | write_utf16 "$T/utf8/$SSB"
 run_mp --root "$T/utf8" "$JOB" --format json --dry-run
-eq "utf-8 + two tasks: planned" planned "$(status_of job-could-not-be-started task-instances)"
+eq "utf-8 + two tasks: manual" manual "$(status_of job-could-not-be-started task-instances)"
 eq "utf-8 + two tasks: both named" \
-   '{"policy":["Microsoft-OnlineBackup: Parallel","Microsoft-OnlineBackup-SystemStateBackup: Queue"],"tasks":["Microsoft-OnlineBackup","Microsoft-OnlineBackup-SystemStateBackup"]}' \
-   "$(ev_of task-instances)"
+   '["Microsoft-OnlineBackup: Parallel","Microsoft-OnlineBackup-SystemStateBackup: Queue"]|["Microsoft-OnlineBackup","Microsoft-OnlineBackup-SystemStateBackup"]|2' \
+   "$(ev_of task-instances | jq -c '.policy, .tasks, (.corrected | length)' | paste -sd '|')"
 eq "utf-8 + two tasks: two writes planned" 2 "$(plan_of task-instances | jq length)"
 run_mp --root "$T/utf8" "$JOB" --format json
-eq "utf-8 + two tasks: fixed" fixed "$(status_of job-could-not-be-started task-instances)"
-check "utf-8 task: still UTF-8 without BOM" test "$(head -c 5 "$T/utf8/$TASK")" = "<?xml"
-check "utf-8 task: well-formed" xmllint --noout "$T/utf8/$TASK"
-check "utf-8 task: IgnoreNew" grep -q '<MultipleInstancesPolicy>IgnoreNew</MultipleInstancesPolicy>' "$T/utf8/$TASK"
-check "second task: still UTF-16 LE task XML" utf16_task_ok "$T/utf8/$SSB"
-check "second task: IgnoreNew" test "$(to_utf8 "$T/utf8/$SSB" | grep -c '<MultipleInstancesPolicy>IgnoreNew<')" = 1
+eq "utf-8 + two tasks: manual" manual "$(status_of job-could-not-be-started task-instances)"
+check "utf-8 corrected task: UTF-8 without BOM like its original" test "$(head -c 5 "$T/utf8/$TASK.corrected.xml")" = "<?xml"
+check "utf-8 corrected task: well-formed" xmllint --noout "$T/utf8/$TASK.corrected.xml"
+check "utf-8 corrected task: IgnoreNew" grep -q '<MultipleInstancesPolicy>IgnoreNew</MultipleInstancesPolicy>' "$T/utf8/$TASK.corrected.xml"
+check "utf-8 task itself: not edited" grep -q '<MultipleInstancesPolicy>Parallel</MultipleInstancesPolicy>' "$T/utf8/$TASK"
+check "second corrected task: UTF-16 LE task XML" utf16_task_ok "$T/utf8/$SSB.corrected.xml"
+check "second corrected task: IgnoreNew" test "$(to_utf8 "$T/utf8/$SSB.corrected.xml" | grep -c '<MultipleInstancesPolicy>IgnoreNew<')" = 1
+eq "corrected files are not read as tasks" '["Microsoft-OnlineBackup","Microsoft-OnlineBackup-SystemStateBackup"]' "$(ev_of task-instances | jq -c .tasks)"
 h=$(tree_hash "$T/utf8")
 run_mp --root "$T/utf8" "$JOB" --format json
-eq "utf-8 + two tasks: second apply passes" pass "$(status_of job-could-not-be-started task-instances)"
+eq "utf-8 + two tasks: second apply still manual" manual "$(status_of job-could-not-be-started task-instances)"
 eq "utf-8 + two tasks: second apply changes nothing" "$h" "$(tree_hash "$T/utf8")"
 
 # Windows Server Backup: 02:00 is five hours away from 21:00; disabled
@@ -284,7 +304,7 @@ eq "module: DLL without MZ: named" '["Microsoft.Internal.CloudBackup.Commands.dl
 # Live Linux (no --root): no MARS agent, every check skipped, exit 0.
 for pb in "$SCHED" "$JOB"; do
   run_mp "$pb" --format json
-  eq "live Linux: $(basename "$pb") exit 0" 0 "$CODE"
+  eq "live Linux: $(basename "$pb") exit 5 (nothing checked)" 5 "$CODE"
   eq "live Linux: $(basename "$pb") all skipped" skipped "$(j '[.playbooks[0].checks[].status] | unique | join(",")')"
 done
 

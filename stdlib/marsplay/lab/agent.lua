@@ -210,6 +210,13 @@ local FAULTS = {
     apply = function(lab) lab:set("SYSTEM", SVC .. "obengine", "Start", 4) end,
   },
   {
+    name = "obengine-manual",
+    description = "healthy state, not a fault: obengine starts manually (Start=3), as Microsoft's xASR DSC resource sets it",
+    guide = "basic-troubleshooting",
+    conflicts = { "obengine-disabled", "obengine-missing" },
+    apply = function(lab) lab:set("SYSTEM", SVC .. "obengine", "Start", 3) end,
+  },
+  {
     name = "obengine-missing",
     description = "the obengine service is not registered (no Services\\obengine key)",
     guide = "basic-troubleshooting",
@@ -270,7 +277,7 @@ local FAULTS = {
     name = "failed-files",
     description = "Temp\\LastBackupFailedFiles*.txt (UTF-16LE) lists 12 skipped files with six error codes",
     guide = GUIDE,
-    conflicts = { "failed-files-utf8" },
+    conflicts = { "failed-files-utf8", "failed-files-paths-only" },
     apply = function(lab)
       local lines = {}
       for _, e in ipairs(FAILED) do lines[#lines + 1] = e[1] .. "\t" .. e[2] end
@@ -280,10 +287,23 @@ local FAULTS = {
     end,
   },
   {
+    name = "failed-files-paths-only",
+    description = "the failed-files list holds only paths (no error codes) and the trailer line, as the public reader of the list expects",
+    guide = GUIDE,
+    conflicts = { "failed-files", "failed-files-utf8" },
+    apply = function(lab)
+      local lines = {}
+      for _, e in ipairs(FAILED) do lines[#lines + 1] = e[1] end
+      lines[#lines + 1] = TRAILER[2] .. ("-"):rep(40)
+      lab:write_utf16(TEMP .. "/LastBackupFailedFiles3e7f0b19_3_13_2025.txt",
+                      table.concat(lines, "\r\n") .. "\r\n")
+    end,
+  },
+  {
     name = "failed-files-utf8",
     description = "the failed-files list in UTF-8 with another line layout (code first, then the path)",
     guide = GUIDE,
-    conflicts = { "failed-files" },
+    conflicts = { "failed-files", "failed-files-paths-only" },
     apply = function(lab)
       local lines = {}
       for _, e in ipairs(FAILED) do
@@ -326,6 +346,12 @@ local FAULTS = {
       lab:set("SYSTEM", CS .. [[\Control\ComputerName\ComputerName]], "ComputerName", new)
       lab:set("SYSTEM", CS .. [[\Services\Tcpip\Parameters]], { Hostname = new, ["NV Hostname"] = new })
     end,
+  },
+  {
+    name = "machinename-absent",
+    description = "a real state: no Config\\MachineName (no public source confirms MARS writes it), so the rename check cannot decide",
+    guide = "resource-not-provisioned-in-service-stamp",
+    apply = function(lab) lab:unset("SOFTWARE", MARS .. [[\Config]], "MachineName") end,
   },
   {
     name = "iscsi-disabled",

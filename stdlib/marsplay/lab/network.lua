@@ -129,6 +129,18 @@ return {
     end,
   },
   {
+    name = "default-hive-missing",
+    description = "config\\DEFAULT (HKU\\S-1-5-18, the SYSTEM account's hive) is missing; "
+                  .. "systemprofile\\NTUSER.DAT, another hive, holds a proxy that must never be read or written in its place",
+    guide = PROXY_GUIDE,
+    conflicts = { "proxy-enabled-no-server", "proxy-set", "proxy-malformed", "proxy-disabled-with-server",
+                  "proxy-autoconfig-set", "ie-file-download-disabled" },
+    apply = function(lab)
+      lab:set("SYSPROFILE", INET, { ProxyEnable = 1, ProxyServer = "10.99.0.1:8080" })
+      lab:at_end(function(l) l:remove("Windows/System32/config/DEFAULT") end)
+    end,
+  },
+  {
     name = "timezone-missing",
     description = "no time zone: TimeZoneKeyName removed from the SYSTEM hive",
     guide = "basic-troubleshooting",

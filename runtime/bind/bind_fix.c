@@ -1,0 +1,839 @@
+/* bind_fix.c - marsplay.fix, the remediation API: the only way a playbook
+ * changes a system.
+ *
+ * Every call records an action {kind, target, before, after, state,
+ * detail}.  In dry-run nothing is changed and the state is "planned".
+ * Calls are refused outside a check's fix function.  Changes work on
+ * directory file descriptors inside the target, never follow a link in
+ * the last component, and replace files atomically (temp file + fsync +
+ * rename), so a run killed midway leaves the old or the new state.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/mp_internal.h"
+#include "formats/fswalk.h"
+#include "formats/hive.h"
+
+#define ACTIONS_KEY "marsplay.actions"
+#define MAX_SAMPLES 10
+
+int mp_fix_allowed(lua_State *L) {
+  if (mp_rt(L)->phase != MP_PHASE_FIX)
+    return luaL_error(L, "the remediation API (marsplay.fix) may only be used "
+                      "in a check's fix function");
+  return 0;
+}
+
+/* An action detail in English: stdlib/marsplay/actiontext.lua translates
+ * it (tests/sh/t_actiontext.sh checks each one has a translation). */
+#define D(s) s
+
+static int dry(lua_State *L) { return mp_rt(L)->cfg.dry_run; }
+
+/* Start an action table on the stack: kind, target (display form).
+ * Without rel (the path could not be resolved) the target is the path as
+ * the playbook gave it (argument 1): every action names its target. */
+static void action_begin(lua_State *L, const char *kind, const char *rel) {
+  char disp[MP_PATH_MAX], host[MP_PATH_MAX];
+  lua_createtable(L, 0, 8);
+  lua_pushstring(L, kind);
+  lua_setfield(L, -2, "kind");
+  if (rel == NULL) {
+    lua_pushstring(L, lua_type(L, 1) == LUA_TSTRING ? lua_tostring(L, 1) : "?");
+    lua_setfield(L, -2, "target");
+  } else {
+    mp_target_display(rel, disp, sizeof disp);
+    lua_pushstring(L, mp_rt(L)->offline ? disp : rel);
+    lua_setfield(L, -2, "target");
+    if (mp_target_host(mp_rt(L), rel, host, sizeof host) == 0) {
+      lua_pushstring(L, host);
+      lua_setfield(L, -2, "host_path");
+    }
+  }
+}
+
+/* Finish the action on top: set state/detail, append to the list, emit
+ * an event; leaves the action on the stack (the call's result). */
+static int action_end(lua_State *L, const char *state, const char *detail) {
+  mp_runtime *rt = mp_rt(L);
+  lua_pushstring(L, state);
+  lua_setfield(L, -2, "state");
+  if (detail) {
+    lua_pushstring(L, detail);
+    lua_setfield(L, -2, "detail");
+  }
+  if (lua_getfield(L, LUA_REGISTRYINDEX, ACTIONS_KEY) != LUA_TTABLE) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, ACTIONS_KEY);
+  }
+  lua_pushvalue(L, -2);
+  lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+  lua_pop(L, 1);
+  {
+    mp_value *ev = mp_from_lua(L, -1, 0);
+    if (ev) {
+      mpv_set(ev, "event", mpv_cstr(strcmp(state, "planned") == 0 ? "plan" : "action"));
+      mpv_set(ev, "mode", mpv_cstr(rt->cfg.dry_run ? "dry-run" : "apply"));
+      mp_emit_event(rt, ev);
+    }
+  }
+  return 1;
+}
+
+static int action_fail(lua_State *L, int err, const char *what) {
+  char buf[512];
+  snprintf(buf, sizeof buf, "%s: %s", what, strerror(err < 0 ? -err : err));
+  action_end(L, "failed", buf);
+  return luaL_error(L, "%s", buf);
+}
+
+/* Resolve path into its parent directory fd and last name. */
+static int open_parent(lua_State *L, const char *path, char *rel, size_t relsz,
+                       const char **name) {
+  mp_runtime *rt = mp_rt(L);
+  char parent[MP_PATH_MAX];
+  char *slash;
+  int r = mp_target_rel(rt, path, rel, relsz);
+  if (r < 0) return r;
+  if (rel[0] == '\0') return -EINVAL;            /* the root itself */
+  snprintf(parent, sizeof parent, "%s", rel);
+  slash = strrchr(parent, '/');
+  if (slash) { *slash = '\0'; *name = rel + (slash - parent) + 1; }
+  else { parent[0] = '\0'; *name = rel; }
+  return plat_open_in(rt->rootfd, parent, PLAT_OPEN_DIR);
+}
+
+static const char *type_name(mode_t m) {
+  if (S_ISREG(m)) return "file";
+  if (S_ISDIR(m)) return "dir";
+  if (S_ISLNK(m)) return "link";
+  if (S_ISFIFO(m)) return "fifo";
+  if (S_ISSOCK(m)) return "socket";
+  return "other";
+}
+
+static void push_statinfo(lua_State *L, const struct stat *st) {
+  char mode[16];                    /* lua_pushfstring has no %o */
+  snprintf(mode, sizeof mode, "%o", (unsigned)(st->st_mode & 07777));
+  lua_createtable(L, 0, 4);
+  lua_pushstring(L, type_name(st->st_mode));
+  lua_setfield(L, -2, "type");
+  lua_pushinteger(L, (lua_Integer)st->st_size);
+  lua_setfield(L, -2, "size");
+  lua_pushstring(L, mode);
+  lua_setfield(L, -2, "mode");
+}
+
+/* What a deletion of one matched file came to, as an action. */
+static int del_outcome(lua_State *L, int r, const char *aside, const char *path) {
+  char detail[MP_PATH_MAX + 128];
+  switch (r) {
+    case PLAT_DEL_DONE: return action_end(L, "done", NULL);
+    case PLAT_DEL_CHANGED:
+      return action_end(L, "skipped", D("changed while the fix ran: left alone"));
+    case PLAT_DEL_KEPT:
+      snprintf(detail, sizeof detail,
+               D("changed while the fix ran, and its name was taken again meanwhile: kept as %s"), aside);
+      return action_end(L, "failed", detail);
+    case -ENOENT: return action_end(L, "skipped", D("already absent"));
+    default: return action_fail(L, r, path);
+  }
+}
+
+/* name is absent: finish a deletion of it that a killed run left aside. */
+static int del_leftover(lua_State *L, int dirfd, const char *name) {
+  char aside[MP_PATH_MAX];
+  struct stat st;
+  int r;
+  if (plat_del_aside_name(name, aside, sizeof aside) < 0 ||
+      fstatat(dirfd, aside, &st, AT_SYMLINK_NOFOLLOW) != 0)
+    return action_end(L, "skipped", D("already absent"));
+  push_statinfo(L, &st);
+  lua_setfield(L, -2, "before");
+  if (dry(L))
+    return action_end(L, "planned", S_ISREG(st.st_mode)
+                      ? D("finish a deletion interrupted by an earlier run")
+                      : D("put back an entry an interrupted run had set aside"));
+  r = plat_del_leftover(dirfd, aside, name);
+  if (r == PLAT_DEL_DONE) return action_end(L, "done", D("finished a deletion interrupted by an earlier run"));
+  if (r == PLAT_DEL_CHANGED) return action_end(L, "skipped", D("put back an entry an interrupted run had set aside"));
+  return del_outcome(L, r, aside, name);
+}
+
+/* fix.delete(path): remove one regular file (never a link's target, never
+ * a folder). Absent: nothing to do (skipped). */
+static int f_delete(lua_State *L) {
+  const char *path = mp_checkpath(L, 1), *name;
+  char rel[MP_PATH_MAX], aside[MP_PATH_MAX];
+  struct stat st;
+  int dirfd, r;
+  mp_fix_allowed(L);
+  dirfd = open_parent(L, path, rel, sizeof rel, &name);
+  action_begin(L, "delete", dirfd >= 0 || dirfd == -ENOENT ? rel : NULL);
+  if (dirfd == -ENOENT) return action_end(L, "skipped", D("already absent"));
+  if (dirfd < 0) return action_fail(L, dirfd, path);
+  if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    int e = errno;
+    if (e == ENOENT) { r = del_leftover(L, dirfd, name); close(dirfd); return r; }
+    close(dirfd);
+    return action_fail(L, -e, path);
+  }
+  push_statinfo(L, &st);
+  lua_setfield(L, -2, "before");
+  lua_pushboolean(L, 0);
+  lua_setfield(L, -2, "after");
+  if (!S_ISREG(st.st_mode)) {
+    close(dirfd);
+    return action_end(L, "skipped", D("not a regular file: left alone"));
+  }
+  if (dry(L)) { close(dirfd); return action_end(L, "planned", NULL); }
+  /* Moved aside, checked to be this inode, then unlinked: a name swapped
+   * meanwhile is put back, never deleted. */
+  r = plat_del_same(dirfd, name, (uint64_t)st.st_dev, (uint64_t)st.st_ino, aside, sizeof aside);
+  close(dirfd);
+  return del_outcome(L, r, aside, path);
+}
+
+/* What one reader of delete_matching saw and did.  A large ext4 folder is
+ * read as two halves at once (fsw_list_halves), one of these each. */
+typedef struct dm_half {
+  plat_fd dirfd;
+  const fsw_glob *g;      /* the one wildcard matcher of detect and fix (fs.glob's) */
+  int dry;
+  lua_Integer regular, removed, left, changed, failed, kept;
+  lua_Number bytes;
+  char **aside;           /* leftovers of a killed run, finished afterwards */
+  size_t naside, capaside;
+  char *samples[MAX_SAMPLES];
+  size_t nsamples;
+  lua_Integer nwhy;       /* left-alone entries (the samples are the first) */
+  int oom;
+} dm_half;
+
+static void dm_sample(dm_half *h, const char *name, const char *why) {
+  size_t n;
+  if (h->nwhy++ >= MAX_SAMPLES) return;
+  n = strlen(name) + strlen(why) + 4;
+  if ((h->samples[h->nsamples] = malloc(n)) == NULL) { h->oom = 1; return; }
+  snprintf(h->samples[h->nsamples++], n, "%s (%s)", name, why);
+}
+
+static const char *ftype_name(plat_ftype t) {
+  switch (t) {
+    case PLAT_T_FILE: return "file";
+    case PLAT_T_DIR: return "dir";
+    case PLAT_T_LINK: return "link";
+    case PLAT_T_FIFO: return "fifo";
+    case PLAT_T_SOCKET: return "socket";
+    default: return "other";
+  }
+}
+
+static int dm_entry(void *ud, const char *name, size_t len, plat_ftype type) {
+  dm_half *h = ud;
+  plat_stat st;
+  char aside[MP_PATH_MAX];
+  int r;
+  (void)type;
+  if (plat_del_is_aside(name)) {   /* set aside by a killed run: later */
+    if (h->naside == h->capaside) {
+      size_t nc = h->capaside ? h->capaside * 2 : 16;
+      char **q = realloc(h->aside, nc * sizeof *q);
+      if (q == NULL) { h->oom = 1; return 0; }
+      h->aside = q;
+      h->capaside = nc;
+    }
+    if ((h->aside[h->naside] = strdup(name)) == NULL) h->oom = 1;
+    else h->naside++;
+    return 0;
+  }
+  if (!fsw_glob_match(h->g, name, len)) return 0;
+  if (plat_statat(h->dirfd, name, &st) != 0) return 0;
+  if (st.type != PLAT_T_FILE) {
+    h->left++;
+    dm_sample(h, name, ftype_name(st.type));
+    return 0;
+  }
+  h->regular++;
+  h->bytes += (lua_Number)st.size;
+  if (h->dry) return 0;
+  r = plat_del_same(h->dirfd, name, st.dev, st.ino, aside, sizeof aside);
+  if (r == PLAT_DEL_DONE) { h->removed++; return 0; }
+  if (r == -ENOENT) return 0;
+  if (r < 0) { h->failed++; return 0; }
+  if (r == PLAT_DEL_KEPT) h->kept++;
+  h->changed++;
+  dm_sample(h, name, "changed while the fix ran");
+  return 0;
+}
+
+/* fix.delete_matching(dir, pattern): delete the regular files directly in
+ * dir whose name matches pattern (case-insensitive Windows wildcard, as
+ * fs.glob: what detect lists is what the fix deletes).  Folders, links,
+ * FIFOs and anything else are left alone and counted.  A large ext4
+ * folder is read (and its files deleted) as two halves at once. */
+static int f_delete_matching(lua_State *L) {
+  const char *path = mp_checkpath(L, 1);
+  size_t plen;
+  const char *pattern = luaL_checklstring(L, 2, &plen);
+  mp_runtime *rt = mp_rt(L);
+  char rel[MP_PATH_MAX], shown[MP_PATH_MAX + 256];
+  lua_Integer regular, removed, left, changed, failed, kept;
+  lua_Integer resumed = 0, restored = 0, samples = 0;
+  lua_Number bytes;
+  dm_half h[2];
+  fsw_glob g;
+  fsw_list_result lr;
+  plat_fd fd, keep;
+  size_t i, k;
+  int r, oom;
+  mp_fix_allowed(L);
+  r = mp_target_rel(rt, path, rel, sizeof rel);
+  if (r < 0) { action_begin(L, "delete", NULL); return action_fail(L, r, path); }
+  snprintf(shown, sizeof shown, "%s%s%s", rel, rel[0] ? "/" : "", pattern);
+  action_begin(L, "delete", shown);
+  fd = plat_open_in(rt->rootfd, rel, PLAT_OPEN_DIR);
+  if (fd < 0) return action_fail(L, fd, path);
+  /* fsw_list_halves takes fd over: a second handle, checked to be the
+   * same folder, to stat and delete through */
+  keep = plat_open_in(rt->rootfd, rel, PLAT_OPEN_DIR);
+  if (keep < 0) { plat_close(fd); return action_fail(L, (int)keep, path); }
+  {
+    plat_stat a, b;
+    if (plat_fstat(fd, &a) != 0 || plat_fstat(keep, &b) != 0 || a.dev != b.dev || a.ino != b.ino) {
+      plat_close(fd);
+      plat_close(keep);
+      return action_fail(L, -EAGAIN, path);
+    }
+  }
+  memset(h, 0, sizeof h);
+  h[0].dirfd = keep;
+  fsw_glob_init(&g, pattern, plen, 1);
+  h[0].g = &g;
+  h[0].dry = dry(L);
+  h[1] = h[0];
+  r = fsw_list_halves(fd, NULL, 1 << 16, dm_entry, &h[0], &h[1], &lr);
+  regular = h[0].regular + h[1].regular;
+  removed = h[0].removed + h[1].removed;
+  left = h[0].left + h[1].left;
+  changed = h[0].changed + h[1].changed;
+  failed = h[0].failed + h[1].failed + (r < 0);
+  kept = h[0].kept + h[1].kept;
+  bytes = h[0].bytes + h[1].bytes;
+  oom = h[0].oom || h[1].oom;
+  /* Leftovers of a killed run, one at a time now that both halves are
+   * done (none while this run had to keep one: it may be ours). */
+  for (k = 0; k < 2; k++)
+    for (i = 0; i < h[k].naside; i++) {
+      const char *orig = plat_del_is_aside(h[k].aside[i]);
+      if (!kept && h[0].dry) resumed++;
+      else if (!kept) {
+        int x = plat_del_leftover(keep, h[k].aside[i], orig);
+        if (x == PLAT_DEL_DONE) resumed++;
+        else if (x == PLAT_DEL_CHANGED) restored++;
+        else if (x == PLAT_DEL_KEPT) kept++;
+        else if (x != -ENOENT) failed++;
+      }
+      free(h[k].aside[i]);
+    }
+  plat_close(keep);
+  lua_newtable(L);                                  /* samples of left-alone */
+  for (k = 0; k < 2; k++) {
+    for (i = 0; i < h[k].nsamples; i++) {
+      if (samples < MAX_SAMPLES) {
+        lua_pushstring(L, h[k].samples[i]);
+        lua_rawseti(L, -2, ++samples);
+      }
+      free(h[k].samples[i]);
+    }
+    free(h[k].aside);
+  }
+  if (oom) failed++;
+  lua_setfield(L, -2, "left_alone");
+  lua_createtable(L, 0, 2);
+  lua_pushinteger(L, regular);
+  lua_setfield(L, -2, "files");
+  lua_pushnumber(L, bytes);
+  lua_setfield(L, -2, "bytes");
+  lua_setfield(L, -2, "before");
+  lua_createtable(L, 0, 1);
+  lua_pushinteger(L, dry(L) ? regular : regular - removed);
+  lua_setfield(L, -2, "files");
+  lua_setfield(L, -2, "after");
+  lua_pushinteger(L, removed);
+  lua_setfield(L, -2, "count");
+  {
+    char detail[512];
+    size_t n = 0;
+#define ADD(...) (n += (size_t)snprintf(detail + n, n < sizeof detail ? sizeof detail - n : 0, __VA_ARGS__))
+    ADD(D("%lld regular files matching %s"), (long long)regular, pattern);
+    if (left) ADD(D("; %lld other entries left alone"), (long long)left);
+    if (changed) ADD(D("; %lld changed while the fix ran, left alone"), (long long)changed);
+    if (kept)
+      ADD(D("; %lld kept under a .marsplay-deleting. name (their names were taken meanwhile)"), (long long)kept);
+    if (resumed) ADD(dry(L) ? D("; %lld set aside by an interrupted run, to finish")
+                            : D("; finished %lld deletions interrupted by an earlier run"), (long long)resumed);
+    if (restored) ADD(D("; put back %lld entries an interrupted run had set aside"), (long long)restored);
+    if (failed) ADD(D("; some could not be deleted"));
+#undef ADD
+    if (dry(L)) return action_end(L, "planned", detail);
+    if (failed || kept) return action_end(L, "failed", detail);
+    return action_end(L, removed + resumed + restored == 0 ? "skipped" : "done", detail);
+  }
+}
+
+/* Write data to name in dirfd atomically. */
+static int write_atomic(int dirfd, const char *name, const char *data, size_t len, mode_t mode) {
+  char tmp[300];
+  size_t off = 0;
+  int fd, e;
+  if (snprintf(tmp, sizeof tmp, ".%s.marsplay-tmp", name) >= (int)sizeof tmp)
+    return -ENAMETOOLONG;
+  unlinkat(dirfd, tmp, 0);                  /* a leftover of a killed run */
+  fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+  if (fd < 0) return -errno;
+  while (off < len) {
+    ssize_t w = write(fd, data + off, len - off);
+    if (w < 0) { if (errno == EINTR) continue; goto fail; }
+    off += (size_t)w;
+  }
+  if (fchmod(fd, mode) != 0 || fsync(fd) != 0) goto fail;
+  if (close(fd) != 0) { fd = -1; goto fail; }
+  fd = -1;
+  if (renameat(dirfd, tmp, dirfd, name) != 0) goto fail;
+  fsync(dirfd);
+  return 0;
+fail:
+  e = errno;
+  if (fd >= 0) close(fd);
+  unlinkat(dirfd, tmp, 0);
+  return -e;
+}
+
+/* Read a small file (for before/after comparison). */
+static char *slurp_at(int dirfd, const char *name, size_t max, size_t *len, int *err) {
+  int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  char *buf;
+  ssize_t n;
+  size_t got = 0;
+  if (fd < 0) { *err = -errno; return NULL; }
+  buf = malloc(max + 1);
+  if (buf == NULL) { close(fd); *err = -ENOMEM; return NULL; }
+  while ((n = read(fd, buf + got, max + 1 - got)) > 0) got += (size_t)n;
+  close(fd);
+  if (n < 0 || got > max) { free(buf); *err = n < 0 ? -EIO : -EFBIG; return NULL; }
+  *len = got;
+  return buf;
+}
+
+/* fix.write(path, data [, {mode=, describe=}]) */
+static int f_write(lua_State *L) {
+  size_t len, oldlen = 0;
+  const char *path = mp_checkpath(L, 1), *name;
+  const char *data = luaL_checklstring(L, 2, &len);
+  char rel[MP_PATH_MAX];
+  mode_t mode = 0644;
+  struct stat st;
+  int dirfd, exists, r, err = 0;
+  char *old;
+  mp_fix_allowed(L);
+  if (lua_istable(L, 3)) {
+    lua_getfield(L, 3, "mode");
+    if (lua_isinteger(L, -1)) mode = (mode_t)lua_tointeger(L, -1) & 07777;
+    lua_pop(L, 1);
+  }
+  dirfd = open_parent(L, path, rel, sizeof rel, &name);
+  action_begin(L, "write", dirfd >= 0 ? rel : NULL);
+  if (dirfd < 0) return action_fail(L, dirfd, path);
+  exists = fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+  if (exists && !S_ISREG(st.st_mode)) {
+    close(dirfd);
+    return action_end(L, "skipped", D("target exists and is not a regular file: left alone"));
+  }
+  if (exists) mode = st.st_mode & 07777;
+  lua_createtable(L, 0, 2);
+  lua_pushboolean(L, exists);
+  lua_setfield(L, -2, "exists");
+  if (exists) { lua_pushinteger(L, (lua_Integer)st.st_size); lua_setfield(L, -2, "size"); }
+  lua_setfield(L, -2, "before");
+  lua_createtable(L, 0, 1);
+  lua_pushinteger(L, (lua_Integer)len);
+  lua_setfield(L, -2, "size");
+  lua_setfield(L, -2, "after");
+  if (lua_istable(L, 3)) {                     /* describe = {before=, after=} */
+    lua_getfield(L, 3, "describe");
+    if (lua_istable(L, -1)) {
+      lua_getfield(L, -1, "before"); lua_setfield(L, -3, "before");
+      lua_getfield(L, -1, "after"); lua_setfield(L, -3, "after");
+    }
+    lua_pop(L, 1);
+  }
+  old = exists ? slurp_at(dirfd, name, (size_t)64 << 20, &oldlen, &err) : NULL;
+  if (old && oldlen == len && memcmp(old, data, len) == 0) {
+    free(old);
+    close(dirfd);
+    return action_end(L, "skipped", D("already as desired"));
+  }
+  free(old);
+  if (dry(L)) { close(dirfd); return action_end(L, "planned", NULL); }
+  r = write_atomic(dirfd, name, data, len, mode);
+  close(dirfd);
+  if (r < 0) return action_fail(L, r, path);
+  return action_end(L, "done", NULL);
+}
+
+/* fix.mkdir(path [, mode]) */
+static int f_mkdir(lua_State *L) {
+  const char *path = mp_checkpath(L, 1), *name;
+  mode_t mode = (mode_t)luaL_optinteger(L, 2, 0755) & 07777;
+  char rel[MP_PATH_MAX];
+  struct stat st;
+  int dirfd;
+  mp_fix_allowed(L);
+  dirfd = open_parent(L, path, rel, sizeof rel, &name);
+  action_begin(L, "mkdir", dirfd >= 0 ? rel : NULL);
+  if (dirfd < 0) return action_fail(L, dirfd, path);
+  if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    close(dirfd);
+    return action_end(L, "skipped", S_ISDIR(st.st_mode) ? D("already exists")
+                                    : D("a non-folder is in the way: left alone"));
+  }
+  if (dry(L)) { close(dirfd); return action_end(L, "planned", NULL); }
+  if (mkdirat(dirfd, name, mode) != 0 && errno != EEXIST) {
+    int e = errno;
+    close(dirfd);
+    return action_fail(L, -e, path);
+  }
+  fsync(dirfd);
+  close(dirfd);
+  return action_end(L, "done", NULL);
+}
+
+/* chmod the very inode the O_PATH descriptor fd holds (st is its stat):
+ * through its /proc/self/fd link, which names that inode and not a path
+ * that could be swapped; without /proc, by reopening name and checking
+ * it is still that inode.  0 or -errno. */
+static int chmod_fd(int dirfd, const char *name, int fd, const struct stat *st, mode_t mode) {
+  char proc[64];
+  struct stat st2;
+  int rfd, r = 0;
+  snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+  if (chmod(proc, mode) == 0) return 0;
+  if (errno != ENOENT) return -errno;
+  rfd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (rfd < 0) return -errno;
+  if (fstat(rfd, &st2) != 0) r = -errno;
+  else if (st2.st_dev != st->st_dev || st2.st_ino != st->st_ino) r = -ESTALE;
+  else if (fchmod(rfd, mode) != 0) r = -errno;
+  close(rfd);
+  return r;
+}
+
+/* fix.chmod(path, mode): permissions of a file or folder (no links). */
+static int f_chmod(lua_State *L) {
+  const char *path = mp_checkpath(L, 1), *name;
+  mode_t mode = (mode_t)luaL_checkinteger(L, 2) & 07777;
+  char rel[MP_PATH_MAX], buf[16];
+  struct stat st;
+  int dirfd, fd, r;
+  mp_fix_allowed(L);
+  dirfd = open_parent(L, path, rel, sizeof rel, &name);
+  action_begin(L, "chmod", dirfd >= 0 ? rel : NULL);
+  if (dirfd < 0) return action_fail(L, dirfd, path);
+  /* O_PATH: a device or FIFO is looked at, never opened. */
+  fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) { int e = errno; close(dirfd); return action_fail(L, -e, path); }
+  r = fstat(fd, &st) != 0 ? -errno : S_ISLNK(st.st_mode) ? -ELOOP : 0;  /* as O_NOFOLLOW */
+  if (r < 0) {
+    close(fd);
+    close(dirfd);
+    return action_fail(L, r, path);
+  }
+  if (!(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
+    close(fd);
+    close(dirfd);
+    return action_end(L, "skipped", D("not a file or folder: left alone"));
+  }
+  if (S_ISREG(st.st_mode) && st.st_nlink > 1) {   /* the inode has names elsewhere */
+    close(fd);
+    close(dirfd);
+    return action_end(L, "skipped", D("a file with other names (hard links): left alone"));
+  }
+  snprintf(buf, sizeof buf, "%o", (unsigned)(st.st_mode & 07777));
+  lua_pushstring(L, buf); lua_setfield(L, -2, "before");
+  snprintf(buf, sizeof buf, "%o", (unsigned)mode);
+  lua_pushstring(L, buf); lua_setfield(L, -2, "after");
+  if ((st.st_mode & 07777) == mode) r = 1;
+  else if (!dry(L)) r = chmod_fd(dirfd, name, fd, &st, mode);
+  close(fd);
+  close(dirfd);
+  if (r == 1) return action_end(L, "skipped", D("already as desired"));
+  if (dry(L)) return action_end(L, "planned", NULL);
+  if (r < 0) return action_fail(L, r, path);
+  return action_end(L, "done", NULL);
+}
+
+/* fix.rename(src, dst): move within the target volume; refuses to
+ * replace an existing dst. */
+static int f_rename(lua_State *L) {
+  const char *src = mp_checkpath(L, 1), *dst = mp_checkpath(L, 2);
+  const char *sname, *dname;
+  char srel[MP_PATH_MAX], drel[MP_PATH_MAX], disp[MP_PATH_MAX];
+  struct stat st;
+  int sfd, dfd;
+  mp_fix_allowed(L);
+  sfd = open_parent(L, src, srel, sizeof srel, &sname);
+  action_begin(L, "move", sfd >= 0 ? srel : NULL);
+  if (sfd < 0) return action_fail(L, sfd, src);
+  dfd = open_parent(L, dst, drel, sizeof drel, &dname);
+  if (dfd < 0) { close(sfd); return action_fail(L, dfd, dst); }
+  mp_target_display(drel, disp, sizeof disp);
+  lua_pushstring(L, disp);
+  lua_setfield(L, -2, "after");
+  if (fstatat(dfd, dname, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    close(sfd); close(dfd);
+    return action_end(L, "skipped", D("destination exists: left alone"));
+  }
+  if (fstatat(sfd, sname, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    int e = errno;
+    close(sfd); close(dfd);
+    return action_fail(L, -e, src);
+  }
+  push_statinfo(L, &st);
+  lua_setfield(L, -2, "before");
+  if (dry(L)) { close(sfd); close(dfd); return action_end(L, "planned", NULL); }
+  if (renameat2(sfd, sname, dfd, dname, RENAME_NOREPLACE) != 0) {
+    int e = errno;
+    close(sfd); close(dfd);
+    return action_fail(L, -e, src);
+  }
+  fsync(dfd);
+  close(sfd); close(dfd);
+  return action_end(L, "done", NULL);
+}
+
+/* ---------- copying a folder (the documented cache move) ---------- */
+
+typedef struct copy_stats {
+  lua_Integer files, dirs, skipped;
+  lua_Number bytes;
+  char skipped_sample[512];
+} copy_stats;
+
+/* Remove a tree we created (the partial copy of a killed run). */
+static int rm_tree(int parent, const char *name, int depth) {
+  struct dirent *e;
+  DIR *d;
+  int fd, r = 0;
+  if (depth > 256) return -ELOOP;
+  fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return errno == ENOTDIR ? (unlinkat(parent, name, 0) == 0 ? 0 : -errno) : -errno;
+  d = fdopendir(fd);
+  if (d == NULL) { r = -errno; close(fd); return r; }
+  while ((e = readdir(d)) != NULL && r == 0) {
+    struct stat st;
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+    if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    if (S_ISDIR(st.st_mode)) r = rm_tree(dirfd(d), e->d_name, depth + 1);
+    else if (unlinkat(dirfd(d), e->d_name, 0) != 0) r = -errno;
+  }
+  closedir(d);
+  if (r == 0 && unlinkat(parent, name, AT_REMOVEDIR) != 0) r = -errno;
+  return r;
+}
+
+static int copy_file(int sdir, const char *name, int ddir, const struct stat *st,
+                     copy_stats *cs) {
+  char buf[1 << 16];
+  ssize_t n;
+  int in, out, e = 0;
+  in = openat(sdir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (in < 0) return -errno;
+  out = openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+               st->st_mode & 07777);
+  if (out < 0) { e = -errno; close(in); return e; }
+  while ((n = read(in, buf, sizeof buf)) != 0) {
+    ssize_t off = 0;
+    if (n < 0) { if (errno == EINTR) continue; e = -errno; break; }
+    while (off < n) {
+      ssize_t w = write(out, buf + off, (size_t)(n - off));
+      if (w < 0) { if (errno == EINTR) continue; e = -errno; break; }
+      off += w;
+    }
+    if (e) break;
+    cs->bytes += (lua_Number)n;
+  }
+  if (e == 0 && fsync(out) != 0) e = -errno;
+  if (close(out) != 0 && e == 0) e = -errno;
+  close(in);
+  if (e == 0) cs->files++;
+  return e;
+}
+
+static int copy_tree(int sdir, int ddir, copy_stats *cs, int depth) {
+  struct dirent *e;
+  DIR *d;
+  int fd, r = 0;
+  if (depth > 256) return -ELOOP;
+  fd = dup(sdir);
+  if (fd < 0) return -errno;
+  d = fdopendir(fd);
+  if (d == NULL) { r = -errno; close(fd); return r; }
+  while ((e = readdir(d)) != NULL && r == 0) {
+    struct stat st;
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+    if (fstatat(sdir, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) { r = -errno; break; }
+    if (S_ISREG(st.st_mode)) {
+      r = copy_file(sdir, e->d_name, ddir, &st, cs);
+    } else if (S_ISDIR(st.st_mode)) {
+      int s2, d2;
+      if (mkdirat(ddir, e->d_name, st.st_mode & 07777) != 0) { r = -errno; break; }
+      s2 = openat(sdir, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      d2 = openat(ddir, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (s2 < 0 || d2 < 0) r = -errno;
+      else { cs->dirs++; r = copy_tree(s2, d2, cs, depth + 1); }
+      if (r == 0 && d2 >= 0) fsync(d2);
+      if (s2 >= 0) close(s2);
+      if (d2 >= 0) close(d2);
+    } else {                               /* links, FIFOs...: never followed */
+      size_t used = strlen(cs->skipped_sample);
+      cs->skipped++;
+      if (used + strlen(e->d_name) + 3 < sizeof cs->skipped_sample)
+        snprintf(cs->skipped_sample + used, sizeof cs->skipped_sample - used, "%s%s",
+                 used ? ", " : "", e->d_name);
+    }
+  }
+  closedir(d);
+  return r;
+}
+
+/* fix.copy_tree(src, dst): copy a folder (files and folders; links and
+ * special files are not followed and are reported) to dst, which must not
+ * exist.  The copy is built in "<dst>.marsplay-partial" and renamed into
+ * place only when complete, so a killed run never leaves a half copy at
+ * dst; a rerun discards the partial copy and starts again.  The source is
+ * never changed. */
+static int f_copy_tree(lua_State *L) {
+  const char *src = mp_checkpath(L, 1), *dst = mp_checkpath(L, 2);
+  mp_runtime *rt = mp_rt(L);
+  const char *dname;
+  char srel[MP_PATH_MAX], drel[MP_PATH_MAX], disp[MP_PATH_MAX], partial[300];
+  copy_stats cs;
+  struct stat st;
+  int sfd, pdir, tfd, r;
+  mp_fix_allowed(L);
+  memset(&cs, 0, sizeof cs);
+  r = mp_target_rel(rt, src, srel, sizeof srel);
+  action_begin(L, "copy", r == 0 ? srel : NULL);
+  if (r < 0) return action_fail(L, r, src);
+  sfd = plat_open_in(rt->rootfd, srel, PLAT_OPEN_DIR);
+  if (sfd < 0) return action_fail(L, sfd, src);
+  pdir = open_parent(L, dst, drel, sizeof drel, &dname);
+  if (pdir < 0) { close(sfd); return action_fail(L, pdir, dst); }
+  mp_target_display(drel, disp, sizeof disp);
+  lua_pushstring(L, disp);
+  lua_setfield(L, -2, "after");
+  if (fstatat(pdir, dname, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    close(sfd); close(pdir);
+    return action_end(L, "skipped", D("destination exists: left alone"));
+  }
+  if (dry(L)) { close(sfd); close(pdir); return action_end(L, "planned", D("copy, verify, then switch")); }
+  snprintf(partial, sizeof partial, "%s.marsplay-partial", dname);
+  if (fstatat(pdir, partial, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+      (r = rm_tree(pdir, partial, 0)) < 0) {
+    close(sfd); close(pdir);
+    return action_fail(L, r, "removing the partial copy of an earlier run");
+  }
+  if (fstat(sfd, &st) != 0 || mkdirat(pdir, partial, st.st_mode & 07777) != 0 ||
+      (tfd = openat(pdir, partial, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+    r = -errno;
+    close(sfd); close(pdir);
+    return action_fail(L, r, dst);
+  }
+  r = copy_tree(sfd, tfd, &cs, 0);
+  if (r == 0 && fsync(tfd) != 0) r = -errno;
+  close(tfd);
+  close(sfd);
+  if (r == 0 && renameat2(pdir, partial, pdir, dname, RENAME_NOREPLACE) != 0) r = -errno;
+  if (r == 0) fsync(pdir);
+  close(pdir);
+  lua_createtable(L, 0, 4);
+  lua_pushinteger(L, cs.files); lua_setfield(L, -2, "files");
+  lua_pushinteger(L, cs.dirs); lua_setfield(L, -2, "dirs");
+  lua_pushnumber(L, cs.bytes); lua_setfield(L, -2, "bytes");
+  lua_pushinteger(L, cs.skipped); lua_setfield(L, -2, "not_copied");
+  lua_setfield(L, -2, "copied");
+  if (r < 0) return action_fail(L, r, dst);
+  if (cs.skipped) {
+    char detail[640];
+    snprintf(detail, sizeof detail, D("links and special files not copied: %s"), cs.skipped_sample);
+    return action_end(L, "done", detail);
+  }
+  return action_end(L, "done", NULL);
+}
+
+/* fix.set_value(keypath, name, type, value): a registry value. */
+static int f_set_value(lua_State *L) {
+  const char *key = mp_checkpath(L, 1);
+  const char *name = mp_checkpath(L, 2);
+  const char *type = luaL_checkstring(L, 3);
+  mp_runtime *rt = mp_rt(L);
+  char target[1024], err[512];
+  int r;
+  mp_fix_allowed(L);
+  luaL_checkany(L, 4);
+  snprintf(target, sizeof target, "%s\\%s", key, name);
+  action_begin(L, "set-value", NULL);
+  lua_pushstring(L, target);
+  lua_setfield(L, -2, "target");
+  r = hive_get_lua(L, rt, key, name);        /* pushes old value or nil */
+  (void)r;
+  lua_setfield(L, -2, "before");
+  lua_pushvalue(L, 4);
+  lua_setfield(L, -2, "after");
+  lua_getfield(L, -1, "before");
+  if (lua_rawequal(L, -1, 4)) { lua_pop(L, 1); return action_end(L, "skipped", D("already as desired")); }
+  lua_pop(L, 1);
+  if (dry(L)) return action_end(L, "planned", NULL);
+  if (hive_set_lua(L, rt, key, name, type, 4, err, sizeof err) != 0) {
+    action_end(L, "failed", err);
+    return luaL_error(L, "%s: %s", target, err);
+  }
+  return action_end(L, "done", NULL);
+}
+
+/* fix.service(name, "start"|"stop"|"restart"): live Windows only. */
+static int f_service(lua_State *L) {
+  const char *name = mp_checkpath(L, 1);
+  static const char *const ops[] = {"start", "stop", "restart", NULL};
+  int op = luaL_checkoption(L, 2, NULL, ops);
+  mp_fix_allowed(L);
+  action_begin(L, "service", NULL);
+  lua_pushfstring(L, "service %s", name);
+  lua_setfield(L, -2, "target");
+  lua_pushstring(L, ops[op]);
+  lua_setfield(L, -2, "after");
+  if (mp_rt(L)->offline)
+    return action_end(L, "skipped", D("offline volume: no service runs there"));
+  if (dry(L)) return action_end(L, "planned", NULL);
+  return action_end(L, "skipped", D("service control is not available on this platform"));
+}
+
+int mp_open_fix(lua_State *L) {
+  static const luaL_Reg fns[] = {
+    {"delete", f_delete}, {"delete_matching", f_delete_matching},
+    {"write", f_write}, {"mkdir", f_mkdir}, {"chmod", f_chmod},
+    {"rename", f_rename}, {"copy_tree", f_copy_tree}, {"set_value", f_set_value}, {"service", f_service},
+    {NULL, NULL}};
+  luaL_newlib(L, fns);
+  return 1;
+}

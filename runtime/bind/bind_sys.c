@@ -1,0 +1,163 @@
+/* bind_sys.c - marsplay.sys: facts about the host running marsplay.
+ *
+ *   sys.now()           -> epoch seconds (float)
+ *   sys.platform()      -> "linux", "windows", ...
+ *   sys.live()          -> true unless --root names an offline volume
+ *   sys.root()          -> the target root (host path) offline, else nil
+ *   sys.hostname()      -> host name                    (live only)
+ *   sys.env(name)       -> value, or nil when unset     (live only)
+ *   sys.processes()     -> { {pid=, name=, cmdline=}, ... } by pid (live only)
+ *   sys.utc_offset([t]) -> seconds east of UTC of the host's zone at t (now)
+ *   sys.timezone()      -> zone name ("Europe/Lisbon")  (live only)
+ *
+ * Inspection only.  Offline, the live-only functions return nil,
+ * "<fn>: not available offline (...)", "EOPNOTSUPP"; other failures
+ * nil, message, code.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "core/mp_internal.h"
+
+#define PROCS_MT "marsplay.sys.procs"
+
+static int offline(lua_State *L, const char *what) {
+  if (!mp_rt(L)->offline) return 0;
+  lua_pushnil(L);
+  lua_pushfstring(L, "%s: not available offline (it describes the running host, "
+                     "not the target volume)", what);
+  lua_pushliteral(L, "EOPNOTSUPP");
+  return 3;
+}
+
+static int l_now(lua_State *L) {
+  lua_pushnumber(L, (lua_Number)plat_now());
+  return 1;
+}
+
+static int l_platform(lua_State *L) {
+  lua_pushstring(L, plat_name());
+  return 1;
+}
+
+static int l_live(lua_State *L) {
+  lua_pushboolean(L, !mp_rt(L)->offline);
+  return 1;
+}
+
+static int l_root(lua_State *L) {
+  mp_runtime *rt = mp_rt(L);
+  if (rt->offline && rt->root != NULL) lua_pushstring(L, rt->root);
+  else lua_pushnil(L);
+  return 1;
+}
+
+static int l_hostname(lua_State *L) {
+  char name[256];
+  int r;
+  if (offline(L, "sys.hostname")) return 3;
+  r = plat_hostname(name, sizeof name);
+  if (r != 0) return mp_push_errno(L, r, "sys.hostname");
+  lua_pushstring(L, name);
+  return 1;
+}
+
+static int l_env(lua_State *L) {
+  const char *name = mp_checkpath(L, 1), *v;
+  if (offline(L, "sys.env")) return 3;
+  v = getenv(name);
+  if (v == NULL) lua_pushnil(L);
+  else lua_pushstring(L, v);
+  return 1;
+}
+
+/* The process list, freed by __gc if building the Lua table raises. */
+typedef struct procs { plat_proc *v; size_t n; } procs;
+
+static int procs_gc(lua_State *L) {
+  procs *p = luaL_checkudata(L, 1, PROCS_MT);
+  plat_proc_free(p->v, p->n);
+  p->v = NULL;
+  p->n = 0;
+  return 0;
+}
+
+static int l_processes(lua_State *L) {
+  procs *p;
+  int r;
+  if (offline(L, "sys.processes")) return 3;
+  p = lua_newuserdatauv(L, sizeof *p, 0);
+  p->v = NULL;
+  p->n = 0;
+  luaL_setmetatable(L, PROCS_MT);
+  r = plat_process_list(&p->v, &p->n);
+  if (r != 0) return mp_push_errno(L, r, "sys.processes");
+  lua_createtable(L, (int)(p->n < 1000000 ? p->n : 1000000), 0);
+  for (size_t i = 0; i < p->n; i++) {
+    lua_createtable(L, 0, 3);
+    lua_pushinteger(L, (lua_Integer)p->v[i].pid);
+    lua_setfield(L, -2, "pid");
+    lua_pushstring(L, p->v[i].name);
+    lua_setfield(L, -2, "name");
+    if (p->v[i].cmdline != NULL) {
+      lua_pushstring(L, p->v[i].cmdline);
+      lua_setfield(L, -2, "cmdline");
+    }
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  plat_proc_free(p->v, p->n);
+  p->v = NULL;
+  p->n = 0;
+  return 1;
+}
+
+static int l_utc_offset(lua_State *L) {
+  double t = luaL_optnumber(L, 1, plat_now());
+  long off;
+  int r = plat_utc_offset(t, &off);
+  if (r != 0) return mp_push_errno(L, r, "sys.utc_offset");
+  lua_pushinteger(L, (lua_Integer)off);
+  return 1;
+}
+
+static int l_timezone(lua_State *L) {
+  char name[256];
+  int r;
+  if (offline(L, "sys.timezone")) return 3;
+  r = plat_timezone(name, sizeof name);
+  if (r == -ENOENT) {
+    lua_pushnil(L);
+    lua_pushliteral(L, "sys.timezone: cannot tell the time zone "
+                       "(no TZ, no /etc/localtime link, no /etc/timezone)");
+    lua_pushliteral(L, "ENOENT");
+    return 3;
+  }
+  if (r != 0) return mp_push_errno(L, r, "sys.timezone");
+  lua_pushstring(L, name);
+  return 1;
+}
+
+static const luaL_Reg sys_funcs[] = {
+  {"now", l_now},
+  {"platform", l_platform},
+  {"live", l_live},
+  {"root", l_root},
+  {"hostname", l_hostname},
+  {"env", l_env},
+  {"processes", l_processes},
+  {"utc_offset", l_utc_offset},
+  {"timezone", l_timezone},
+  {NULL, NULL}
+};
+
+int mp_open_sys(lua_State *L) {
+  if (luaL_newmetatable(L, PROCS_MT)) {
+    lua_pushcfunction(L, procs_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_pushliteral(L, "private");
+    lua_setfield(L, -2, "__metatable");
+  }
+  lua_pop(L, 1);
+  luaL_newlib(L, sys_funcs);
+  return 1;
+}

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "core/mp_internal.h"
-#include "formats/hive.h"
+#include "core/registry.h"
 
 #define ACTIONS_KEY "marsplay.actions"
 #define MAX_SAMPLES 10
@@ -700,7 +700,7 @@ static int f_set_value(lua_State *L) {
   action_begin(L, "set-value", NULL);
   lua_pushstring(L, target);
   lua_setfield(L, -2, "target");
-  r = hive_get_lua(L, rt, key, name);        /* pushes old value or nil */
+  r = reg_get_lua(L, rt, key, name);        /* pushes old value or nil */
   (void)r;
   lua_setfield(L, -2, "before");
   lua_pushvalue(L, 4);
@@ -709,7 +709,7 @@ static int f_set_value(lua_State *L) {
   if (lua_rawequal(L, -1, 4)) { lua_pop(L, 1); return action_end(L, "skipped", D("already as desired")); }
   lua_pop(L, 1);
   if (dry(L)) return action_end(L, "planned", NULL);
-  if (hive_set_lua(L, rt, key, name, type, 4, err, sizeof err) != 0) {
+  if (reg_set_lua(L, rt, key, name, type, 4, err, sizeof err) != 0) {
     action_end(L, "failed", err);
     return luaL_error(L, "%s: %s", target, err);
   }

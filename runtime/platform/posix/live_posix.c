@@ -44,13 +44,6 @@ int live_reg_delete_tree(live_root root, const char *key) {
   return -ENOSYS;
 }
 
-const char *live_svc_state_name(int state) {
-  static const char *const NAMES[] = {
-    "unknown", "stopped", "start pending", "stop pending", "running",
-    "continue pending", "pause pending", "paused"};
-  return state >= 1 && state <= 7 ? NAMES[state] : NAMES[0];
-}
-
 int live_svc_query(const char *name, live_service *out) {
   (void)name; (void)out;
   return -ENOSYS;

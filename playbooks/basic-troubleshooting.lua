@@ -13,6 +13,7 @@ local scratch = require "marsplay.scratch"
 local agentv = require "marsplay.agent"
 local services = require "marsplay.services"
 local failedfiles = require "marsplay.failedfiles"
+local warn = require "marsplay.consequences"
 
 local fs, reg = mp.fs, mp.reg
 local T = mp.text
@@ -152,6 +153,8 @@ local function detect_reregister(agent, ctx)
         "Verifique se o agente foi desinstalado do servidor e se o servidor foi excluído do cofre no portal do Azure."),
       T("Use the same passphrase that was used when the server was first registered.",
         "Use a mesma senha que foi usada no registro inicial do servidor."),
+      warn.UNREGISTER,
+      warn.NEW_PASSPHRASE,
     } }
 end
 

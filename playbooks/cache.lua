@@ -27,7 +27,7 @@ return mp.playbook {
     protected_bytes = { type = "number", default = 0, min = 0,
                         doc = "size of the protected data in bytes, instead of sizing folders" },
     move_cache_to = { type = "string", default = "",
-                      doc = "new cache folder for the documented move (empty: the move stays manual)" },
+                      doc = "new cache folder for the documented move of a cache with unsupported attributes (empty: manual); a move for space goes to another volume and stays manual" },
   },
   checks = {
     mp.check {

@@ -24,6 +24,8 @@ for k, v in pairs(vaultcreds.PARAMS) do params[k] = v end
 
 local with_agent = mars.with_agent
 
+local warn = require "marsplay.consequences"
+
 local REREGISTER = {
   T("Unregister the server from the vault: in the Azure portal, open the Recovery Services vault, Backup Infrastructure > Protected Servers, and delete this server.",
     "Cancele o registro do servidor no cofre: no portal do Azure, abra o cofre dos Serviços de Recuperação, Infraestrutura de Backup > Servidores Protegidos, e exclua este servidor."),
@@ -31,6 +33,8 @@ local REREGISTER = {
     "Baixe novas credenciais do cofre que o servidor deve usar."),
   T("Register the server again (Register Server in the agent's MMC console) with a new passphrase, and keep the passphrase file in a safe place off this server.",
     "Registre o servidor novamente (Registrar servidor no console MMC do agente) com uma nova senha e guarde o arquivo da senha em local seguro, fora deste servidor."),
+  warn.UNREGISTER,
+  warn.NEW_PASSPHRASE,
 }
 
 -- The key file check is the activation playbooks' (marsplay.activation);

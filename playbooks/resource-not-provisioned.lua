@@ -15,6 +15,7 @@
 
 local mp = require "marsplay"
 local mars = require "marsplay.mars"
+local warn = require "marsplay.consequences"
 
 local reg = mp.reg
 local T = mp.text
@@ -47,10 +48,13 @@ local function detect_name(ctx)
   end
   ev.registered_source = source
   if not registered or registered == "" then
-    return mp.skip(T("The name the server was registered with is not recorded at {registered_source} (that location is unconfirmed): pass --set registered_name=<name shown for this " ..
-      "server in the vault> to compare it with {computer_name}.",
-                     "O nome com que o servidor foi registrado não está em {registered_source} (esse local não é confirmado): informe --set registered_name=<nome mostrado para este " ..
-                       "servidor no cofre> para compará-lo com {computer_name}."), ev)
+    ev.decided = false
+    return mp.skip(T("Cannot decide whether the server was renamed: the name it was registered with is not recorded at {registered_source} (a location no Microsoft "
+      .. "source confirms; a real server may not have it). Compare {computer_name} with the name the vault shows for this server (Backup Infrastructure > "
+      .. "Protected Servers), or pass --set registered_name=<that name>.",
+      "Não é possível decidir se o servidor foi renomeado: o nome com que ele foi registrado não está em {registered_source} (um local que nenhuma fonte da "
+      .. "Microsoft confirma; um servidor real pode não tê-lo). Compare {computer_name} com o nome que o cofre mostra para este servidor (Infraestrutura de "
+      .. "Backup > Servidores Protegidos), ou informe --set registered_name=<esse nome>."), ev)
   end
   ev.registered_name = registered
   -- a registered FQDN matches its first label
@@ -69,6 +73,7 @@ local function detect_name(ctx)
         "Renomeie o servidor de volta para o nome original, {registered_name}, conforme registrado no cofre (Propriedades do Sistema > Nome do Computador, ou Rename-Computer), e reinicie-o."),
       T("Or register the server again to the vault with its new name, {computer_name}.",
         "Ou registre o servidor novamente no cofre com o novo nome, {computer_name}."),
+      warn.RENAMED,
     } }
 end
 

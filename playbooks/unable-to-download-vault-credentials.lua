@@ -112,6 +112,7 @@ return mp.playbook {
             "No cofre abra Infraestrutura de Backup > Servidores Protegidos (Agente de Backup do Azure) e conte os servidores registrados."),
           T("If the vault holds {vault_machine_limit} machines, unregister servers no longer used or use another vault.",
             "Se o cofre tiver {vault_machine_limit} máquinas, cancele o registro de servidores que não são mais usados ou use outro cofre."),
+          require("marsplay.consequences").UNREGISTER,
         }),
     },
     mp.check {

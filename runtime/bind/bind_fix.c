@@ -105,7 +105,7 @@ static int open_parent(lua_State *L, const char *path, char *rel, size_t relsz,
   slash = strrchr(parent, '/');
   if (slash) { *slash = '\0'; *name = rel + (slash - parent) + 1; }
   else { parent[0] = '\0'; *name = rel; }
-  return plat_open_in(rt->rootfd, parent, O_RDONLY | O_DIRECTORY, 0);
+  return plat_open_in(rt->rootfd, parent, PLAT_OPEN_DIR);
 }
 
 static const char *type_name(mode_t m) {
@@ -225,7 +225,7 @@ static int f_delete_matching(lua_State *L) {
   if (r < 0) { action_begin(L, "delete", NULL); return action_fail(L, r, path); }
   snprintf(shown, sizeof shown, "%s%s%s", rel, rel[0] ? "/" : "", pattern);
   action_begin(L, "delete", shown);
-  fd = plat_open_in(rt->rootfd, rel, O_RDONLY | O_DIRECTORY, 0);
+  fd = plat_open_in(rt->rootfd, rel, PLAT_OPEN_DIR);
   if (fd < 0) return action_fail(L, fd, path);
   d = fdopendir(fd);
   if (d == NULL) { int err = -errno; close(fd); return action_fail(L, err, path); }
@@ -641,7 +641,7 @@ static int f_copy_tree(lua_State *L) {
   r = mp_target_rel(rt, src, srel, sizeof srel);
   action_begin(L, "copy", r == 0 ? srel : NULL);
   if (r < 0) return action_fail(L, r, src);
-  sfd = plat_open_in(rt->rootfd, srel, O_RDONLY | O_DIRECTORY, 0);
+  sfd = plat_open_in(rt->rootfd, srel, PLAT_OPEN_DIR);
   if (sfd < 0) return action_fail(L, sfd, src);
   pdir = open_parent(L, dst, drel, sizeof drel, &dname);
   if (pdir < 0) { close(sfd); return action_fail(L, pdir, dst); }

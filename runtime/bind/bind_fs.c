@@ -23,11 +23,9 @@
  *    ntfs-3g shows the Windows attributes and reparse tag.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "formats/fsscan.h"
 #include "formats/fswalk.h"
@@ -45,36 +43,9 @@
 
 /* ---------- helpers ---------- */
 
-static const char *extra_errname(int e) {
-  switch (e) {
-    case EMFILE: return "EMFILE";
-    case ENFILE: return "ENFILE";
-    case ESTALE: return "ESTALE";
-    case ENXIO: return "ENXIO";
-    case ENODEV: return "ENODEV";
-    case EOVERFLOW: return "EOVERFLOW";
-    case EAGAIN: return "EAGAIN";
-    case EINTR: return "EINTR";
-    default: return NULL;
-  }
-}
-
-static const char *errname(int err) {
-  int e = err < 0 ? -err : err;
-  const char *x = extra_errname(e);
-  return x ? x : mp_errno_name(e);
-}
-
 /* nil, "what: reason", "ECODE" */
 static int fail(lua_State *L, int err, const char *what) {
-  int e = err < 0 ? -err : err;
-  int n = mp_push_errno(L, e, what);
-  const char *x = extra_errname(e);
-  if (x) {
-    lua_pop(L, 1);
-    lua_pushstring(L, x);
-  }
-  return n;
+  return mp_push_errno(L, err, what);
 }
 
 static const char *type_name(plat_ftype t) {
@@ -94,7 +65,7 @@ static const char *type_name(plat_ftype t) {
 static int fail_why(lua_State *L, int err, const char *what, const char *why) {
   lua_pushnil(L);
   lua_pushfstring(L, "%s: %s", what, why);
-  lua_pushstring(L, errname(err));
+  lua_pushstring(L, plat_err_name(err));
   return 3;
 }
 
@@ -189,8 +160,8 @@ static int rel_of(lua_State *L, const char *path, char *rel, size_t relsz) {
   return mp_target_rel(mp_rt(L), path, rel, relsz);
 }
 
-static int open_rel(lua_State *L, const char *rel, int flags) {
-  return plat_open_in(mp_rt(L)->rootfd, rel, flags | O_CLOEXEC, 0);
+static int open_rel(lua_State *L, const char *rel, unsigned how) {
+  return (int)plat_open_in(mp_rt(L)->rootfd, rel, how);
 }
 
 /* The folder at path, open for reading, never through a final link:
@@ -198,10 +169,10 @@ static int open_rel(lua_State *L, const char *rel, int flags) {
 static int open_dir(lua_State *L, const char *path, char *rel, size_t relsz) {
   int fd = rel_of(L, path, rel, relsz);
   if (fd < 0) { fail(L, fd, path); return -1; }
-  fd = open_rel(L, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+  fd = open_rel(L, rel, PLAT_OPEN_DIR | PLAT_OPEN_NOFOLLOW);
   if (fd == -ENOTDIR || fd == -ELOOP) {   /* say so when it is a link */
     plat_stat st;
-    int p = open_rel(L, rel, O_PATH | O_NOFOLLOW);
+    int p = open_rel(L, rel, PLAT_OPEN_LOOK | PLAT_OPEN_NOFOLLOW);
     if (p >= 0) {
       if (plat_fstat(p, &st) == 0 && st.type == PLAT_T_LINK) fd = -ELOOP;
       plat_close(p);
@@ -219,13 +190,13 @@ static int open_file(lua_State *L, const char *path, int *fd, plat_stat *st) {
   plat_stat again;
   int p, r = rel_of(L, path, rel, sizeof rel);
   if (r < 0) { fail(L, r, path); return -1; }
-  if ((p = open_rel(L, rel, O_PATH | O_NOFOLLOW)) < 0) { fail(L, p, path); return -1; }
+  if ((p = open_rel(L, rel, PLAT_OPEN_LOOK | PLAT_OPEN_NOFOLLOW)) < 0) { fail(L, p, path); return -1; }
   r = plat_fstat(p, st);
   plat_close(p);
   if (r < 0) { fail(L, r, path); return -1; }
   if (st->type == PLAT_T_LINK) { fail_open(L, -ELOOP, path); return -1; }
   if (st->type != PLAT_T_FILE) { fail_type(L, st->type, path); return -1; }
-  *fd = open_rel(L, rel, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+  *fd = open_rel(L, rel, PLAT_OPEN_READ | PLAT_OPEN_NOFOLLOW);
   if (*fd < 0) { fail_open(L, *fd, path); return -1; }
   r = plat_fstat(*fd, &again);
   if (r < 0 || again.ino != st->ino || again.dev != st->dev) {
@@ -276,7 +247,7 @@ static int fs_stat(lua_State *L) {
   char target[MP_PATH_MAX];
   int fd, r, have_target = 0;
   plat_stat st;
-  fd = mp_target_open(mp_rt(L), path, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
+  fd = mp_target_open(mp_rt(L), path, PLAT_OPEN_LOOK | PLAT_OPEN_NOFOLLOW);
   if (fd < 0) return fail(L, fd, path);
   r = plat_fstat(fd, &st);
   if (r == 0 && st.type == PLAT_T_LINK)
@@ -305,7 +276,7 @@ static int fs_stat(lua_State *L) {
 static int probe(lua_State *L, int want_dir) {
   const char *path = luaL_checkstring(L, 1);
   plat_stat st;
-  int fd = mp_target_open(mp_rt(L), path, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0), r;
+  int fd = mp_target_open(mp_rt(L), path, PLAT_OPEN_LOOK | PLAT_OPEN_NOFOLLOW), r;
   if (fd == -ENOENT || fd == -ENOTDIR) {
     lua_pushboolean(L, 0);
     return 1;
@@ -631,7 +602,7 @@ static int fs_du(lua_State *L) {
     lua_createtable(L, 0, 2);
     push_display(L, rel, r->samples[i].path);
     lua_setfield(L, -2, "path");
-    set_str(L, "code", errname(r->samples[i].err));
+    set_str(L, "code", plat_err_name(r->samples[i].err));
     lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
   set_array(L);
@@ -795,14 +766,14 @@ static int fs_attrs(lua_State *L) {
   int pfd, dfd = -1, r, i, nk = 0, nu = 0;
   luaL_Buffer note;
   if ((r = rel_of(L, path, rel, sizeof rel)) < 0) return fail(L, r, path);
-  pfd = open_rel(L, rel, O_PATH | O_NOFOLLOW);
+  pfd = open_rel(L, rel, PLAT_OPEN_LOOK | PLAT_OPEN_NOFOLLOW);
   if (pfd < 0) return fail(L, pfd, path);
   if ((r = plat_fstat(pfd, &st)) < 0) { plat_close(pfd); return fail(L, r, path); }
   if (st.type == PLAT_T_FILE || st.type == PLAT_T_DIR) {
     /* a real open for the inode flags; only files and folders (opening a
      * device could act on it) and only if it is still the same object */
-    dfd = open_rel(L, rel, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-                              (st.type == PLAT_T_DIR ? O_DIRECTORY : 0));
+    dfd = open_rel(L, rel, (st.type == PLAT_T_DIR ? PLAT_OPEN_DIR : PLAT_OPEN_READ) |
+                             PLAT_OPEN_NOFOLLOW);
     if (dfd >= 0 && (plat_fstat(dfd, &st2) < 0 || st2.ino != st.ino || st2.dev != st.dev)) {
       plat_close(dfd);
       dfd = -1;
@@ -860,7 +831,7 @@ static int fs_attrs(lua_State *L) {
 static int fs_volume(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
   plat_volume v;
-  int fd = mp_target_open(mp_rt(L), path, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0), r;
+  int fd = mp_target_open(mp_rt(L), path, PLAT_OPEN_LOOK | PLAT_OPEN_NOFOLLOW), r;
   if (fd < 0) return fail(L, fd, path);
   r = plat_volume_of(fd, &v);
   plat_close(fd);
@@ -940,7 +911,7 @@ static int fs_holders(lua_State *L) {
   }
   lua_setmetatable(L, -2);
   if ((r = rel_of(L, path, rel, sizeof rel)) < 0) return fail(L, r, path);
-  fd = open_rel(L, rel, O_PATH | O_NOFOLLOW);
+  fd = open_rel(L, rel, PLAT_OPEN_LOOK | PLAT_OPEN_NOFOLLOW);
   if (fd < 0) return fail(L, fd, path);
   r = plat_fd_path(fd, host, sizeof host);   /* the kernel's spelling */
   plat_close(fd);

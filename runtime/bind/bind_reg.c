@@ -23,7 +23,7 @@
 static int fail(lua_State *L, int r, const char *msg) {
   lua_pushnil(L);
   lua_pushstring(L, msg);
-  lua_pushstring(L, mp_errno_name(r));
+  lua_pushstring(L, plat_err_name(r));
   return 3;
 }
 

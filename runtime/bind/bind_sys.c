@@ -151,7 +151,7 @@ static int live_fail(lua_State *L, int r, const char *what) {
   lua_pushnil(L);
   if (r == -ENOSYS) lua_pushfstring(L, "%s: " LIVE_NOT_HERE, what);
   else lua_pushfstring(L, "%s: %s", what, strerror(-r));
-  lua_pushstring(L, mp_errno_name(r));
+  lua_pushstring(L, plat_err_name(r));
   return 3;
 }
 

@@ -65,16 +65,7 @@ static box *box_new(lua_State *L) {
 }
 
 static const char *code_name(int r) {
-  switch (r) {
-    case -EFBIG: return "EFBIG";
-    case -EILSEQ: return "EILSEQ";
-    case -ENOMEM: return "ENOMEM";
-    case -ENOENT: return "ENOENT";
-    case -EINVAL: return "EINVAL";
-    case -ENOTEMPTY: return "ENOTEMPTY";
-    case MP_XML_ESYNTAX: return "EXML";
-    default: return "EIO";
-  }
+  return r == MP_XML_ESYNTAX ? "EXML" : plat_err_name(r);
 }
 
 static int push_fail(lua_State *L, const char *name, int r, const char *msg) {

@@ -7,7 +7,7 @@
 
 #define PROG "marsplay"
 
-/* Print "marsplay: message" on stderr. */
+/* Print "marsplay: message" on stderr (msgs.c). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -20,6 +20,11 @@ int cmd_new(int argc, char **argv);     /* new NAME [--dir DIR] (cmd_new.c) */
 int cmd_check(int argc, char **argv);   /* check PLAYBOOK... (cmd_check.c) */
 int cmd_test(int argc, char **argv);    /* test [PATH...] (cmd_test.c) */
 int cmd_report(int argc, char **argv);  /* report merge FILE... (cmd_report.c) */
+
+/* The playbooks in DIR (full paths, sorted, NULL-terminated; no *_test.lua),
+ * or NULL when DIR cannot be read (cmd_list.c).  Free with cli_catalogue_free. */
+char **cli_catalogue(const char *dir, size_t *count);
+void cli_catalogue_free(char **names);
 
 /* Output sinks shared by subcommands. */
 typedef struct cli_sink {

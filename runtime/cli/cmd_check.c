@@ -10,18 +10,13 @@
  * installed.  Every problem is printed as "file:line: message".
  * Exit 0: no problem; 1: problems (or a playbook not found).
  */
-#include <errno.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/value.h"
-
-extern char **environ;
+#include "platform/platform.h"
 
 #define PATH_MAX_ 4096
 
@@ -37,14 +32,14 @@ static const char USAGE[] =
 /* Nearest .luacheckrc from dir upwards, into out; 0 if found. */
 static int find_config(const char *dir, char *out, size_t outsz) {
   char cur[PATH_MAX_];
-  char *real = realpath(dir, NULL);
+  char *real = plat_abs_path(dir);
   if (real == NULL) return -1;
   snprintf(cur, sizeof cur, "%s", real);
   free(real);
   for (;;) {
     char *slash;
     int n = snprintf(out, outsz, "%s/.luacheckrc", strcmp(cur, "/") == 0 ? "" : cur);
-    if (n > 0 && (size_t)n < outsz && access(out, R_OK) == 0) return 0;
+    if (n > 0 && (size_t)n < outsz && plat_readable(out)) return 0;
     slash = strrchr(cur, '/');
     if (slash == NULL || strcmp(cur, "/") == 0) return -1;
     if (slash == cur) slash[1] = '\0'; else *slash = '\0';
@@ -57,11 +52,10 @@ static int lint(const char *path, const char *shown) {
   const char *cmd = getenv("MARSPLAY_LUACHECK");
   char dir[PATH_MAX_], cfg[PATH_MAX_], line[4096];
   char *args[12];
-  posix_spawn_file_actions_t fa;
-  int fds[2], n = 0, status, r, problems = 0, found;
+  int n = 0, status, r, problems = 0, found;
   const char *slash = strrchr(path, '/');
-  pid_t pid;
-  FILE *in;
+  plat_child *child = NULL;
+  FILE *in = NULL;
   if (cmd == NULL || *cmd == '\0') cmd = "luacheck";
   snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
   found = find_config(dir, cfg, sizeof cfg) == 0 || find_config(".", cfg, sizeof cfg) == 0;
@@ -80,24 +74,9 @@ static int lint(const char *path, const char *shown) {
   }
   args[n++] = (char *)path;
   args[n] = NULL;
-  if (pipe(fds) != 0) { cli_error("check: pipe: %s", strerror(errno)); return 1; }
-  if (posix_spawn_file_actions_init(&fa) != 0) {
-    close(fds[0]); close(fds[1]);
-    return 1;
-  }
-  posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-  posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
-  posix_spawn_file_actions_addclose(&fa, fds[0]);
-  posix_spawn_file_actions_addclose(&fa, fds[1]);
-  r = posix_spawnp(&pid, cmd, &fa, NULL, args, environ);
-  posix_spawn_file_actions_destroy(&fa);
-  close(fds[1]);
-  if (r != 0) {
-    close(fds[0]);
-    return r == ENOENT ? -1 : (cli_error("check: %s: %s", cmd, strerror(r)), 1);
-  }
-  in = fdopen(fds[0], "r");
-  if (in == NULL) { close(fds[0]); waitpid(pid, &status, 0); return 1; }
+  r = plat_spawn_reading(cmd, args, &in, &child);
+  if (r == -PLAT_ENOENT) return -1;
+  if (r < 0) { cli_error("check: %s: %s", cmd, plat_err_text(r)); return 1; }
   while (fgets(line, sizeof line, in)) {
     char *p, *q, *end;
     long ln, col;
@@ -120,10 +99,10 @@ static int lint(const char *path, const char *shown) {
     if (len) fprintf(stderr, PROG ": luacheck: %s\n", line);
   }
   fclose(in);
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-  if (!WIFEXITED(status) || WEXITSTATUS(status) > 2) {
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && problems == 0) return -1;
-    printf("%s:1: luacheck failed (exit %d)\n", shown, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+  status = plat_child_wait(child);
+  if (status < 0 || status > 2) {
+    if (status == 127 && problems == 0) return -1;
+    printf("%s:1: luacheck failed (exit %d)\n", shown, status);
     problems++;
   }
   return problems;
@@ -143,7 +122,7 @@ static int check_one(mp_runtime *rt, const char *arg, int do_lint, int *lint_mis
     return 1;
   }
   file = mpv_getstr(r, "file");
-  shown = access(arg, R_OK) == 0 ? arg : (file ? file : arg);
+  shown = plat_readable(arg) ? arg : (file ? file : arg);
   probs = mp_value_get(r, "problems");
   for (i = 0; probs && i < mp_value_len(probs); i++) {
     const mp_value *p = mp_value_at(probs, i);

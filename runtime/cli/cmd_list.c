@@ -44,17 +44,18 @@ static void print_one(mp_runtime *rt, const char *path, const char *origin, int 
   mpv_free(d);
 }
 
-static void list_dir(mp_runtime *rt, const char *dir, const char *origin, int *bad) {
+char **cli_catalogue(const char *dir, size_t *count) {
   DIR *d = opendir(dir);
   struct dirent *e;
   char **names = NULL;
-  size_t n = 0, cap = 0, i;
-  if (d == NULL) { cli_warn("%s: cannot read the folder", dir); return; }
+  size_t n = 0, cap = 0;
+  *count = 0;
+  if (d == NULL) return NULL;
   while ((e = readdir(d)) != NULL) {
     size_t len = strlen(e->d_name);
     if (len < 5 || strcmp(e->d_name + len - 4, ".lua") != 0 || e->d_name[0] == '.') continue;
     if (len > 9 && strcmp(e->d_name + len - 9, "_test.lua") == 0) continue;  /* marsplay test */
-    if (n == cap) {
+    if (n + 1 >= cap) {
       char **nn = realloc(names, (cap = cap ? cap * 2 : 32) * sizeof *names);
       if (nn == NULL) break;
       names = nn;
@@ -64,12 +65,26 @@ static void list_dir(mp_runtime *rt, const char *dir, const char *origin, int *b
     n++;
   }
   closedir(d);
+  if (names == NULL) names = calloc(1, sizeof *names);
+  if (names == NULL) return NULL;
   if (n) qsort(names, n, sizeof *names, cmp);
-  for (i = 0; i < n; i++) {
-    print_one(rt, names[i], origin, bad);
-    free(names[i]);
-  }
+  names[n] = NULL;
+  *count = n;
+  return names;
+}
+
+void cli_catalogue_free(char **names) {
+  size_t i;
+  for (i = 0; names && names[i]; i++) free(names[i]);
   free(names);
+}
+
+static void list_dir(mp_runtime *rt, const char *dir, const char *origin, int *bad) {
+  size_t n, i;
+  char **names = cli_catalogue(dir, &n);
+  if (names == NULL) { cli_warn("%s: cannot read the folder", dir); return; }
+  for (i = 0; i < n; i++) print_one(rt, names[i], origin, bad);
+  cli_catalogue_free(names);
 }
 
 int cmd_list(int argc, char **argv) {

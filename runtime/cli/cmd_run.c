@@ -4,9 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/value.h"
+#include "platform/platform.h"
 #include "report/report.h"
 
 static const char USAGE[] =
@@ -15,16 +16,20 @@ static const char USAGE[] =
   "       marsplay lab DIR [--fault NAME]...  |  marsplay lab --list-faults\n"
   "       marsplay new NAME [--dir DIR]  |  check PLAYBOOK...  |  test [PATH...]\n"
   "       marsplay report merge [--format text|json|junit] [--output FILE] REPORT.json...\n"
+  "       marsplay eval [--root DIR] 'LUA CODE'   run Lua in the playbook sandbox and\n"
+  "                                              print what it returns as JSON\n"
   "\n"
-  "Run remediation playbooks (files, or names of shipped playbooks) against\n"
-  "this system or an offline Windows volume.\n"
+  "Run remediation playbooks (files, or names of shipped playbooks; 'all', or\n"
+  "none with --root, runs every shipped playbook) against this system or an\n"
+  "offline Windows volume.\n"
   "\n"
   "Options:\n"
   "  --dry-run              detect and plan fixes, change nothing\n"
   "  --no-fix               detect only: fixable problems are reported as fail\n"
   "  --root DIR             target: DIR is the system volume (C:\\ maps to DIR);\n"
   "                         default: the live system\n"
-  "  --set KEY=VALUE        playbook parameter (repeatable)\n"
+  "  --set KEY=VALUE        playbook parameter (repeatable); KEY must be declared\n"
+  "                         by a selected playbook\n"
   "  --only ID[,ID...]      run only these checks\n"
   "  --skip ID[,ID...]      do not run these checks\n"
   "  --format text|json     report on stdout (default text)\n"
@@ -42,7 +47,9 @@ static const char USAGE[] =
   "  -h, --help             print this help and exit\n"
   "\n"
   "Exit codes: 0 healthy or all fixed; 1 error; 2 fixable problems remain;\n"
-  "3 problems need manual action; 4 a fix failed or did not verify.\n";
+  "3 problems need manual action; 4 a fix failed or did not verify;\n"
+  "5 nothing was checked (every check was skipped: not a Windows server with\n"
+  "the MARS agent, or --root is needed).\n";
 
 enum { O_DRY = 256, O_NOFIX, O_ROOT, O_SET, O_ONLY, O_SKIP, O_FORMAT, O_JUNIT,
        O_LOG, O_TIMEOUT, O_LANG, O_PBPATH, O_COLOR, O_LOCKTO, O_WAIVERS };
@@ -87,6 +94,25 @@ static int parse_timeout(const char *s, double *out) {
   return 0;
 }
 
+/* Say which option lacks its value, or that an option is unknown. */
+static void missing_or_unknown(const char *arg, int opt) {
+  const struct option *o;
+  size_t n = strcspn(arg + 2, "=");
+  if (strncmp(arg, "--", 2) == 0) {
+    for (o = LONGOPTS; o->name; o++)
+      if (o->has_arg == required_argument && strlen(o->name) == n &&
+          strncmp(o->name, arg + 2, n) == 0 && arg[2 + n] == '\0') {
+        cli_error("option --%s needs a value (see --help)", o->name);
+        return;
+      }
+    cli_error("%s: unknown option (see --help)", arg);
+  } else if (opt) {
+    cli_error("option -%c: unknown (see --help)", opt);
+  } else {
+    cli_error("%s: unknown option (see --help)", arg);
+  }
+}
+
 /* Parse the options shared by run-like commands; returns -1 on a usage
  * error (already reported), 1 if the command is done (help/version). */
 static int parse(int argc, char **argv, run_opts *o) {
@@ -100,7 +126,14 @@ static int parse(int argc, char **argv, run_opts *o) {
   if (o->sets == NULL) { cli_error("out of memory"); return -1; }
   opterr = 0;
   optind = 1;
-  while ((c = getopt_long(argc, argv, "Vh", LONGOPTS, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, ":Vh", LONGOPTS, NULL)) != -1) {
+    if (c >= O_DRY && optarg && strncmp(optarg, "--", 2) == 0 && strlen(optarg) > 2) {
+      const struct option *lo = LONGOPTS;   /* "--root --dry-run": the value is missing */
+      while (lo->name && lo->val != c) lo++;
+      cli_error("option --%s needs a value (got the option %s; see --help)",
+                lo->name ? lo->name : "?", optarg);
+      return -1;
+    }
     switch (c) {
       case O_DRY: o->cfg.dry_run = 1; break;
       case O_NOFIX: o->cfg.no_fix = 1; break;
@@ -153,9 +186,8 @@ static int parse(int argc, char **argv, run_opts *o) {
       case O_WAIVERS: o->waivers = optarg; break;
       case 'V': printf("marsplay %s\n", MARSPLAY_VERSION); return 1;
       case 'h': fputs(USAGE, stdout); return 1;
-      default:
-        if (optopt) cli_error("option -%c: unknown or missing its value", optopt);
-        else cli_error("%s: unknown option or missing value (see --help)", argv[optind - 1]);
+      case ':': case '?': default:
+        missing_or_unknown(argv[optind - 1], optopt);
         return -1;
     }
   }
@@ -167,7 +199,7 @@ static int use_colour(const char *mode) {
   if (strcmp(mode, "always") == 0) return 1;
   if (strcmp(mode, "never") == 0) return 0;
   if (nc && *nc) return 0;
-  return isatty(STDOUT_FILENO);
+  return plat_is_terminal(stdout);
 }
 
 static int write_junit(const mp_value *report, FILE *f, const char *path) {
@@ -186,7 +218,7 @@ static mp_runtime *make_runtime(run_opts *o, cli_sink *sink) {
     sink->log = fopen(o->log, "a");
     if (sink->log == NULL) { cli_error("--log %s: %s", o->log, strerror(errno)); return NULL; }
   }
-  sink->progress = isatty(STDERR_FILENO) && strcmp(o->format, "text") == 0;
+  sink->progress = plat_is_terminal(stderr) && strcmp(o->format, "text") == 0;
   cli_install_callbacks(&o->cfg, sink);
   rt = mp_new(&o->cfg, &err);
   if (rt == NULL) {
@@ -231,18 +263,180 @@ static void warn_expired(const mp_value *report) {
   }
 }
 
+/* The playbooks to run: the arguments, with "all" (or no argument with
+ * --root) standing for every shipped playbook.  NULL-terminated; the
+ * strings belong to argv or to *owned. */
+static const char **playbook_list(mp_runtime *rt, int argc, char **argv, int first, int root,
+                                  char ***owned, size_t *count) {
+  size_t n = 0, ncat = 0, i;
+  const char **list;
+  int k, want_all = first >= argc && root;
+  *owned = NULL;
+  for (k = first; k < argc; k++) want_all |= strcmp(argv[k], "all") == 0;
+  if (want_all && mp_playbook_dir(rt)) *owned = cli_catalogue(mp_playbook_dir(rt), &ncat);
+  list = calloc((size_t)argc + ncat + 1, sizeof *list);
+  if (list == NULL) return NULL;
+  if (first >= argc)
+    for (i = 0; i < ncat; i++) list[n++] = (*owned)[i];
+  for (k = first; k < argc; k++) {
+    if (strcmp(argv[k], "all") != 0) list[n++] = argv[k];
+    else
+      for (i = 0; i < ncat; i++) list[n++] = (*owned)[i];
+  }
+  *count = n;
+  return list;
+}
+
+/* Edit distance of two short strings (for "did you mean"). */
+static size_t distance(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b), i, j, row[65];
+  if (la > 64 || lb > 64) return (size_t)-1;
+  for (j = 0; j <= lb; j++) row[j] = j;
+  for (i = 1; i <= la; i++) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (j = 1; j <= lb; j++) {
+      size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+      if (up + 1 < best) best = up + 1;
+      if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+      diag = up;
+      row[j] = best;
+    }
+  }
+  return row[lb];
+}
+
+/* Add name to the array set if it is not there yet. */
+static void add_name(mp_value *set, const char *name) {
+  size_t m;
+  for (m = 0; name && m < mp_value_len(set); m++)
+    if (strcmp(mp_value_string(mp_value_at(set, m), NULL), name) == 0) return;
+  if (name) mpv_push(set, mpv_cstr(name));
+}
+
+/* The parameters and check ids ("pb/check" and "check") of the playbooks;
+ * -1 when one of them does not load (the run reports it). */
+static int collect(mp_runtime *rt, const char *const *pbs, size_t npb, mp_value *params,
+                   mp_value *checks) {
+  size_t i, j;
+  for (i = 0; i < npb; i++) {
+    char *err = NULL, id[256];
+    mp_value *d = mp_describe(rt, pbs[i], &err);
+    const mp_value *ps = mp_value_get(d, "params"), *cs = mp_value_get(d, "checks");
+    free(err);
+    if (d == NULL) return -1;
+    for (j = 0; params && j < mp_value_len(ps); j++)
+      add_name(params, mp_value_string(mp_value_at(ps, j), NULL));
+    for (j = 0; checks && j < mp_value_len(cs); j++) {
+      const char *c = mpv_getstr(mp_value_at(cs, j), "id");
+      if (c == NULL) continue;
+      add_name(checks, c);
+      snprintf(id, sizeof id, "%s/%s", mpv_getstr(d, "id") ? mpv_getstr(d, "id") : "", c);
+      add_name(checks, id);
+    }
+    mpv_free(d);
+  }
+  return 0;
+}
+
+/* "a, b, c" of the names in set (into buf). */
+static const char *joined(const mp_value *set, char *buf, size_t size) {
+  size_t i, used = 0;
+  buf[0] = '\0';
+  for (i = 0; i < mp_value_len(set) && used + 1 < size; i++) {
+    int w = snprintf(buf + used, size - used, "%s%s", i ? ", " : "",
+                     mp_value_string(mp_value_at(set, i), NULL));
+    if (w < 0) break;
+    used += (size_t)w < size - used ? (size_t)w : size - used - 1;
+  }
+  return used ? buf : "none";
+}
+
+/* Every --set KEY must be a parameter of a selected playbook: else exit 1
+ * naming the nearest and the known keys.  When a playbook does not load,
+ * the run reports that and keys are not judged. */
+static int check_sets(mp_runtime *rt, const run_opts *o, const char **pbs, size_t npb) {
+  mp_value *known = mpv_arr();
+  size_t j;
+  int k, rc = 0;
+  char list[2048];
+  if (known == NULL) return -1;
+  if (collect(rt, pbs, npb, known, NULL) != 0) { mpv_free(known); return 0; }
+  for (k = 0; k < o->nsets; k++) {
+    const char *key = o->sets[k], *best = NULL;
+    size_t klen = strcspn(key, "="), bestd = (size_t)-1;
+    char name[128];
+    snprintf(name, sizeof name, "%.*s", (int)(klen < sizeof name ? klen : sizeof name - 1), key);
+    for (j = 0; j < mp_value_len(known); j++) {
+      const char *cand = mp_value_string(mp_value_at(known, j), NULL);
+      size_t d = distance(name, cand);
+      if (d == 0) break;
+      if (d < bestd) { bestd = d; best = cand; }
+    }
+    if (j < mp_value_len(known)) continue;
+    if (best && bestd <= 3)
+      cli_error("--set %s: no selected playbook has this parameter; did you mean %s? "
+                "(known: %s)", name, best, joined(known, list, sizeof list));
+    else
+      cli_error("--set %s: no selected playbook has this parameter (known: %s)", name,
+                joined(known, list, sizeof list));
+    rc = -1;
+  }
+  mpv_free(known);
+  return rc;
+}
+
+/* Say on stderr which waivers name no check of the selected or shipped
+ * playbooks (a typo waives nothing).  The file was validated already. */
+static void warn_unmatched_waivers(mp_runtime *rt, const char *file, const char **pbs,
+                                   size_t npb) {
+  mp_value *known = mpv_arr();
+  char **cat = NULL, line[1024];
+  size_t ncat = 0;
+  FILE *f;
+  int ln = 0;
+  if (known == NULL) return;
+  if (mp_playbook_dir(rt)) cat = cli_catalogue(mp_playbook_dir(rt), &ncat);
+  if (collect(rt, pbs, npb, NULL, known) == 0 &&
+      (cat == NULL || collect(rt, (const char *const *)cat, ncat, NULL, known) == 0) &&
+      (f = fopen(file, "r")) != NULL) {
+    while (fgets(line, sizeof line, f)) {
+      char *id = line, *end;
+      size_t j;
+      ln++;
+      id += strspn(id, " \t\r\n");
+      if (ln == 1 && strncmp(id, "\xef\xbb\xbf", 3) == 0) id += 3;
+      if (*id == '#' || *id == '\0' || (end = strchr(id, '|')) == NULL) continue;
+      while (end > id && (end[-1] == ' ' || end[-1] == '\t')) end--;
+      *end = '\0';
+      for (j = 0; j < mp_value_len(known); j++)
+        if (strcmp(mp_value_string(mp_value_at(known, j), NULL), id) == 0) break;
+      if (j == mp_value_len(known))
+        cli_warn("%s:%d: the waiver %s matches no check of the selected or shipped playbooks "
+                 "(see 'marsplay list')", file, ln, id);
+    }
+    fclose(f);
+  }
+  cli_catalogue_free(cat);
+  mpv_free(known);
+}
+
 int cmd_run(int argc, char **argv) {
   run_opts o;
   cli_sink sink;
   mp_runtime *rt;
   const mp_value *report;
   FILE *junit = NULL;
-  int r, i, code;
+  const char *why;
+  const char **pbs;
+  char **owned;
+  size_t npb, n;
+  int r, code;
   memset(&o, 0, sizeof o);
   r = parse(argc, argv, &o);
   if (r != 0) { free(o.sets); return r > 0 ? 0 : MP_EXIT_ERROR; }
-  if (optind >= argc) {
-    cli_error("no playbook given (try 'marsplay list' or --help)");
+  if (optind >= argc && o.cfg.root == NULL) {
+    cli_error("no playbook given (a file, a name from 'marsplay list', or all; see --help)");
     free(o.sets);
     return MP_EXIT_ERROR;
   }
@@ -252,6 +446,18 @@ int cmd_run(int argc, char **argv) {
     if (sink.log) fclose(sink.log);
     return MP_EXIT_ERROR;
   }
+  pbs = playbook_list(rt, argc, argv, optind, o.cfg.root != NULL, &owned, &npb);
+  if (pbs == NULL || npb == 0 || (o.nsets && check_sets(rt, &o, pbs, npb) != 0)) {
+    if (pbs && npb == 0) cli_error("no playbook found (see 'marsplay list')");
+    else if (pbs == NULL) cli_error("out of memory");
+    free(pbs);
+    cli_catalogue_free(owned);
+    mp_free(rt);
+    free(o.sets);
+    if (sink.log) fclose(sink.log);
+    return MP_EXIT_ERROR;
+  }
+  if (o.waivers) warn_unmatched_waivers(rt, o.waivers, pbs, npb);
   /* One run at a time per target (before any output is truncated). */
   if (mp_lock(rt, o.lock_timeout) != 0 ||
       (o.junit && (junit = fopen(o.junit, "w")) == NULL)) {
@@ -259,19 +465,36 @@ int cmd_run(int argc, char **argv) {
       cli_error("--junit %s: %s", o.junit, strerror(errno));
     else
       cli_error("%s", mp_last_error(rt));
+    free(pbs);
+    cli_catalogue_free(owned);
     mp_free(rt);
     free(o.sets);
     if (sink.log) fclose(sink.log);
     return MP_EXIT_ERROR;
   }
+  if (o.cfg.root && (why = mp_target_problem(rt)) != NULL) {
+    cli_error("%s does not look like a Windows system volume: %s; give --root the folder "
+              "where the Windows system volume is mounted (the one holding Windows, "
+              "Program Files, Users)", o.cfg.root, why);
+    free(pbs);
+    cli_catalogue_free(owned);
+    mp_free(rt);
+    free(o.sets);
+    if (sink.log) fclose(sink.log);
+    if (junit) fclose(junit);
+    return MP_EXIT_ERROR;
+  }
   /* Every output is open: in a dry-run, forbid any other write. */
   if (o.cfg.dry_run) mp_lockdown(rt);
-  for (i = optind; i < argc; i++) mp_run(rt, argv[i]);
+  for (n = 0; n < npb; n++) mp_run(rt, pbs[n]);
+  free(pbs);
+  cli_catalogue_free(owned);
   cli_progress_clear(&sink);
   report = mp_report(rt);
   code = mp_exit_code(rt);
   if (o.waivers) warn_expired(report);
   if (strcmp(o.format, "json") == 0) {
+    if (code == MP_EXIT_NOTHING) cli_error("%s", mpr_nothing_checked(report, "en"));
     if (mp_report_write_json(report, stdout) != 0) code = MP_EXIT_ERROR;
   } else {
     if (mp_report_write_text(report, stdout, use_colour(o.color), NULL) != 0) code = MP_EXIT_ERROR;

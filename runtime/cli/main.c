@@ -2,31 +2,12 @@
  *
  * The command is a thin host over libmarsplay: it parses options, wires
  * the callbacks to the log and the terminal, and writes the reports.
+ * This file only dispatches to the subcommands (cmd_*.c); messages are
+ * msgs.c's.
  */
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
-
-void cli_error(const char *fmt, ...) {
-  va_list ap;
-  fprintf(stderr, PROG ": ");
-  va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fputc('\n', stderr);
-}
-
-void cli_warn(const char *fmt, ...) {
-  va_list ap;
-  fprintf(stderr, PROG ": warning: ");
-  va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fputc('\n', stderr);
-}
 
 int main(int argc, char **argv) {
   if (argc >= 2) {

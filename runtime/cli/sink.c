@@ -7,12 +7,9 @@
 
 #include "cli/cli.h"
 #include "core/value.h"
+#include "platform/platform.h"
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
+static double now_s(void) { return plat_monotonic(); }
 
 static void on_event(void *ud, const mp_value *ev) {
   cli_sink *s = ud;

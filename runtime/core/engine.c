@@ -10,13 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <lualib.h>
 
 #include "core/mp_internal.h"
+#include "core/status.h"
 #include "core/sandbox.h"
 
 #define DEFAULT_MEM_LIMIT ((size_t)256 << 20)
@@ -95,9 +94,7 @@ void mp_emit_event(mp_runtime *rt, mp_value *event) {
   mp_redact_value(rt, event);
   if (rt->cfg.cb.on_event) {
     char ts[40];
-    time_t now = time(NULL);
-    struct tm tm;
-    if (gmtime_r(&now, &tm) && strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm))
+    if (plat_utc_stamp((double)time(NULL), ts, sizeof ts) == 0)
       mpv_set(event, "time", mpv_cstr(ts));
     rt->cfg.cb.on_event(rt->cfg.cb.ud, event);
   }
@@ -108,32 +105,14 @@ void mp_progress(mp_runtime *rt, const char *what, double done, double total) {
   if (rt->cfg.cb.on_progress) rt->cfg.cb.on_progress(rt->cfg.cb.ud, what, done, total);
 }
 
-const char *mp_errno_name(int err) {
-  switch (err < 0 ? -err : err) {
-    case ENOENT: return "ENOENT";   case EACCES: return "EACCES";
-    case EPERM: return "EPERM";     case ENOTDIR: return "ENOTDIR";
-    case EISDIR: return "EISDIR";   case ELOOP: return "ELOOP";
-    case EXDEV: return "EXDEV";     case EEXIST: return "EEXIST";
-    case ENAMETOOLONG: return "ENAMETOOLONG";
-    case EINVAL: return "EINVAL";   case EFBIG: return "EFBIG";
-    case ENOMEM: return "ENOMEM";   case EROFS: return "EROFS";
-    case ENOSPC: return "ENOSPC";   case EIO: return "EIO";
-    case EBUSY: return "EBUSY";     case ENOTEMPTY: return "ENOTEMPTY";
-    case ENOSYS: return "ENOSYS";   case ETIMEDOUT: return "ETIMEDOUT";
-    case EILSEQ: return "EILSEQ";   case ENODATA: return "ENODATA";
-    case EOPNOTSUPP: return "EOPNOTSUPP";
-    default: return "EIO";
-  }
-}
-
 int mp_push_errno(lua_State *L, int neg_errno, const char *what) {
   int e = neg_errno < 0 ? -neg_errno : neg_errno;
   lua_pushnil(L);
   if (e == EXDEV)
     lua_pushfstring(L, "%s: not on the target volume (only C: maps to the target)", what);
   else
-    lua_pushfstring(L, "%s: %s", what, strerror(e));
-  lua_pushstring(L, mp_errno_name(e));
+    lua_pushfstring(L, "%s: %s", what, plat_err_text(e));
+  lua_pushstring(L, plat_err_name(e));
   return 3;
 }
 
@@ -238,18 +217,13 @@ void mp_to_lua(lua_State *L, const mp_value *v) {
 
 /* ---------- locating files ---------- */
 
-static int is_dir(const char *p) {
-  struct stat st;
-  return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 static char *try_stdlib(const char *base, const char *suffix) {
   char buf[MP_PATH_MAX], probe[MP_PATH_MAX + 32];
   int n = snprintf(buf, sizeof buf, "%s%s", base, suffix);
   if (n < 0 || (size_t)n >= sizeof buf) return NULL;
   snprintf(probe, sizeof probe, "%s/marsplay/init.lua", buf);
-  if (access(probe, R_OK) != 0) return NULL;
-  return realpath(buf, NULL);
+  if (!plat_readable(probe)) return NULL;
+  return plat_abs_path(buf);
 }
 
 char *mp_find_stdlib(void) {
@@ -267,8 +241,8 @@ char *mp_find_stdlib(void) {
 static char *sibling_dir(const char *stdlib, const char *name) {
   char buf[MP_PATH_MAX];
   int n = snprintf(buf, sizeof buf, "%s/../%s", stdlib, name);
-  if (n < 0 || (size_t)n >= sizeof buf || !is_dir(buf)) return NULL;
-  return realpath(buf, NULL);
+  if (n < 0 || (size_t)n >= sizeof buf || !plat_is_dir(buf)) return NULL;
+  return plat_abs_path(buf);
 }
 
 static char *xstrdup(const char *s) { return s ? strdup(s) : NULL; }
@@ -321,19 +295,15 @@ static int init_report(mp_runtime *rt) {
   mpv_set(r, "lang", mpv_cstr(rt->lang));
   {
     char ts[40];
-    time_t now = time(NULL);
-    struct tm tm;
-    if (gmtime_r(&now, &tm) && strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm))
+    if (plat_utc_stamp((double)time(NULL), ts, sizeof ts) == 0)
       mpv_set(r, "started", mpv_cstr(ts));
   }
   mpv_set(r, "duration_ms", mpv_num(0));
   mpv_set(r, "exit_code", mpv_num(0));
   {
-    static const char *const st[] = {"pass", "fail", "planned", "fixed", "manual",
-                                      "fix-failed", "skipped", "error", "waived"};
     mp_value *sum = mpv_obj();
-    size_t i;
-    for (i = 0; sum && i < sizeof st / sizeof st[0]; i++) mpv_set(sum, st[i], mpv_num(0));
+    int i;
+    for (i = 0; sum && i < MPR_NSTATUS; i++) mpv_set(sum, mpr_status_names[i], mpv_num(0));
     mpv_set(r, "summary", sum);
   }
   mpv_set(r, "playbooks", pb);
@@ -363,10 +333,9 @@ mp_runtime *mp_new(const mp_config *cfg, char **err) {
     goto fail;
   }
   if (cfg->root) {
-    struct stat st;
     rt->offline = 1;
-    rt->root = realpath(cfg->root, NULL);
-    if (rt->root == NULL || stat(rt->root, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    rt->root = plat_abs_path(cfg->root);
+    if (rt->root == NULL || !plat_is_dir(rt->root)) {
       fail(err, "--root %s: not an existing folder", cfg->root);
       goto fail;
     }
@@ -377,7 +346,7 @@ mp_runtime *mp_new(const mp_config *cfg, char **err) {
     fail(err, "cannot open the target root %s", rt->root);
     goto fail;
   }
-  rt->stdlib_dir = cfg->stdlib_dir ? realpath(cfg->stdlib_dir, NULL) : mp_find_stdlib();
+  rt->stdlib_dir = cfg->stdlib_dir ? plat_abs_path(cfg->stdlib_dir) : mp_find_stdlib();
   if (rt->stdlib_dir == NULL) {
     fail(err, "cannot find the marsplay stdlib (set MARSPLAY_STDLIB)");
     goto fail;
@@ -446,7 +415,28 @@ int mp_register(mp_runtime *rt, const char *name, int (*fn)(struct lua_State *))
   return 0;
 }
 
-int mp_exit_code(const mp_runtime *rt) { return rt->exit_code; }
+/* The run's code: the combined one, or 5 when it would be 0 but no check
+ * ran to a verdict (every check skipped, or none selected). */
+static int run_code(const mp_runtime *rt) {
+  static const char *const verdicts[] = {"pass", "fail", "planned", "fixed", "manual",
+                                         "fix-failed", "error", "waived"};
+  const mp_value *sum = mp_value_get(rt->report, "summary");
+  double checked = 0;
+  size_t i;
+  if (rt->exit_code != MP_EXIT_OK) return rt->exit_code;
+  for (i = 0; i < sizeof verdicts / sizeof *verdicts; i++)
+    checked += mp_value_number(mp_value_get(sum, verdicts[i]));
+  return checked > 0 ? MP_EXIT_OK : MP_EXIT_NOTHING;
+}
+
+int mp_exit_code(const mp_runtime *rt) { return run_code(rt); }
+
+const char *mp_target_problem(mp_runtime *rt) {
+  int fd = mp_target_open(rt, "C:\\Windows", PLAT_OPEN_DIR);
+  if (fd < 0) return "it has no Windows folder (C:\\Windows)";
+  plat_close(fd);
+  return NULL;
+}
 const mp_value *mp_report(mp_runtime *rt) {
   mpv_set(rt->report, "duration_ms", mpv_num((plat_monotonic() - rt->started) * 1000.0));
   return rt->report;
@@ -463,14 +453,14 @@ static int has_suffix(const char *s, const char *suf) {
 static char *try_file(const char *dir, const char *name) {
   char buf[MP_PATH_MAX];
   int n = snprintf(buf, sizeof buf, "%s/%s%s", dir, name, has_suffix(name, ".lua") ? "" : ".lua");
-  if (n < 0 || (size_t)n >= sizeof buf || access(buf, R_OK) != 0) return NULL;
-  return realpath(buf, NULL);
+  if (n < 0 || (size_t)n >= sizeof buf || !plat_readable(buf)) return NULL;
+  return plat_abs_path(buf);
 }
 
 char *mp_find_playbook(const mp_runtime *rt, const char *name) {
   char *r;
   if (strchr(name, '/') || has_suffix(name, ".lua")) {
-    if (access(name, R_OK) == 0) return realpath(name, NULL);
+    if (plat_readable(name)) return plat_abs_path(name);
     if (strchr(name, '/')) return NULL;
   }
   if (rt->playbook_path) {
@@ -486,10 +476,6 @@ char *mp_find_playbook(const mp_runtime *rt, const char *name) {
 }
 
 /* ---------- running ---------- */
-
-static int rank(int code) {  /* 1 always wins, then the highest */
-  return code == MP_EXIT_ERROR ? 100 : code;
-}
 
 static void summarise(mp_runtime *rt, mp_value *pb) {
   mp_value *summary = mpv_getm(rt->report, "summary");
@@ -529,8 +515,8 @@ int mp_run(mp_runtime *rt, const char *playbook) {
     summarise(rt, pb);
     mpv_push(rt->playbooks, pb);
   }
-  if (rank(code) > rank(rt->exit_code)) rt->exit_code = code;
-  mpv_set(rt->report, "exit_code", mpv_num(rt->exit_code));
+  rt->exit_code = mpr_exit_worse(rt->exit_code, code);
+  mpv_set(rt->report, "exit_code", mpv_num(run_code(rt)));
   lua_gc(L, LUA_GCCOLLECT);
   return code;
 }
@@ -573,8 +559,8 @@ int mp_lock(mp_runtime *rt, double timeout) {
   if (rt->lockfd >= 0) return 0;
   fd = plat_lock_dir(rt->root, timeout, &holder);
   if (fd >= 0) { rt->lockfd = fd; return 0; }
-  if (fd != -EWOULDBLOCK) {
-    mp_set_error(rt, "cannot lock the target %s: %s", rt->root, strerror(-fd));
+  if (fd != -PLAT_EAGAIN) {
+    mp_set_error(rt, "cannot lock the target %s: %s", rt->root, plat_err_text(fd));
     return -1;
   }
   if (holder > 0) {

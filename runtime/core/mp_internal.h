@@ -72,7 +72,6 @@ void mp_to_lua(lua_State *L, const mp_value *v);
 /* Raise a Lua error "name: message" for -errno (inspection bindings
  * return nil, message, code instead: see mp_push_errno). */
 int mp_push_errno(lua_State *L, int neg_errno, const char *what);
-const char *mp_errno_name(int err);
 
 /* ---- the target (target.c) ---- */
 /* Map a playbook path (C:\x\y, C:/x/y, /x/y, or relative x/y) to a path
@@ -80,8 +79,9 @@ const char *mp_errno_name(int err);
  * escaping, case resolved NTFS-style when the exact case is absent.
  * Returns 0 or -errno (-EXDEV: another drive than the target volume). */
 int mp_target_rel(mp_runtime *rt, const char *path, char *rel, size_t relsz);
-/* Open a playbook path inside the target (never escaping it). */
-int mp_target_open(mp_runtime *rt, const char *path, int flags, int mode);
+/* Open a playbook path inside the target (never escaping it) for intent
+ * how (PLAT_OPEN_*): a handle or -PLAT_E*. */
+int mp_target_open(mp_runtime *rt, const char *path, unsigned how);
 /* Host path for messages and for process matching. */
 int mp_target_host(mp_runtime *rt, const char *rel, char *out, size_t outsz);
 /* Windows-style display form of a root-relative path: C:\x\y. */

@@ -177,7 +177,7 @@ int reg_delete_value(mp_runtime *rt, const char *path, const char *name,
 static int push_fail(lua_State *L, int r, const char *msg) {
   lua_pushnil(L);
   lua_pushstring(L, msg);
-  lua_pushstring(L, mp_errno_name(r));
+  lua_pushstring(L, plat_err_name(r));
   return 3;
 }
 

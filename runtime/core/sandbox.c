@@ -11,14 +11,12 @@
  * marsplay.core, which no playbook can require.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "core/sandbox.h"
+#include "core/status.h"
 
 #include <lfs.h>
 #include <lualib.h>
@@ -31,7 +29,7 @@ static const char *const PRIVATE_KEY = "marsplay.private";
 static void chunk_name(char *out, size_t outsz, const char *path) {
   char cwd[MP_PATH_MAX];
   size_t n;
-  if (getcwd(cwd, sizeof cwd) && (n = strlen(cwd)) > 1 &&
+  if (plat_cwd(cwd, sizeof cwd) == 0 && (n = strlen(cwd)) > 1 &&
       strncmp(path, cwd, n) == 0 && path[n] == '/')
     snprintf(out, outsz, "@%s", path + n + 1);
   else
@@ -132,13 +130,13 @@ static int sb_io_open(lua_State *L) {
   if (strcmp(mode, "r") != 0 && strcmp(mode, "rb") != 0)
     return luaL_error(L, "io.open: playbooks may only read (mode '%s' refused); "
                       "use the remediation API (marsplay.fix) to change files", mode);
-  fd = mp_target_open(mp_rt(L), path, O_RDONLY | O_NONBLOCK, 0); /* FIFOs: no hang */
+  fd = mp_target_open(mp_rt(L), path, PLAT_OPEN_READ); /* FIFOs: no hang */
   if (fd < 0) return mp_push_errno(L, fd, path);
   p = lua_newuserdatauv(L, sizeof *p, 0);
   p->closef = NULL;
   luaL_setmetatable(L, LUA_FILEHANDLE);
-  p->f = fdopen(fd, "rb");
-  if (p->f == NULL) { close(fd); return mp_push_errno(L, -errno, path); }
+  p->f = plat_fd_stream(fd, "rb");
+  if (p->f == NULL) { int e = errno; plat_close(fd); return mp_push_errno(L, -e, path); }
   p->closef = sb_file_close;
   return 1;
 }
@@ -157,7 +155,8 @@ static int sb_io_lines(lua_State *L) {
 }
 
 /* lfs through the target: the real lfs function (upvalue 1) is called on
- * /proc/self/fd/N of a contained open, so no path escapes the root. */
+ * the alias path of a contained open (plat_fd_alias), so no path escapes
+ * the root. */
 static int sb_lfs_call(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
   int nofollow = (int)lua_toboolean(L, lua_upvalueindex(2));
@@ -174,15 +173,15 @@ static int sb_lfs_call(lua_State *L) {
     if (slash) *slash = '\0'; else rel[0] = '\0';
     base = name[0] ? name : ".";
   }
-  fd = plat_open_in(rt->rootfd, rel, (nofollow || !dir) ? O_PATH : O_RDONLY | O_DIRECTORY, 0);
+  fd = plat_open_in(rt->rootfd, rel, (nofollow || !dir) ? PLAT_OPEN_LOOK : PLAT_OPEN_DIR);
   if (fd < 0) return mp_push_errno(L, fd, path);
-  snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+  if ((r = plat_fd_alias(fd, proc, sizeof proc)) < 0) { plat_close(fd); return mp_push_errno(L, r, path); }
   lua_pushvalue(L, lua_upvalueindex(1));
   if (base) lua_pushfstring(L, "%s/%s", proc, base);
   else lua_pushstring(L, proc);
   for (r = 2; r <= n; r++) lua_pushvalue(L, r);
   r = lua_pcall(L, n, LUA_MULTRET, 0);
-  close(fd);
+  plat_close(fd);
   if (r != LUA_OK) return lua_error(L);
   return lua_gettop(L) - n;
 }
@@ -304,10 +303,10 @@ static int find_module(const char *dir, const char *name, char *out, size_t outs
   out[n] = '\0';
   if (n + 5 >= outsz) return 0;
   memcpy(out + n, ".lua", 5);
-  if (access(out, R_OK) == 0) return 1;
+  if (plat_readable(out)) return 1;
   if (n + 10 >= outsz) return 0;
   memcpy(out + n, "/init.lua", 10);
-  return access(out, R_OK) == 0;
+  return plat_readable(out);
 }
 
 /* Push the opener of native module name, if there is one. */
@@ -477,12 +476,21 @@ static int core_now(lua_State *L) {
   return 1;
 }
 
+/* core.exit_code(code, status): code combined with what status implies
+ * (core/status.c is the one home of that rule). */
+static int core_exit_code(lua_State *L) {
+  int code = (int)luaL_checkinteger(L, 1);
+  int st = mpr_status_index(luaL_optstring(L, 2, NULL));
+  lua_pushinteger(L, st < 0 ? code : mpr_exit_worse(code, mpr_status_exit(st)));
+  return 1;
+}
+
 int mp_open_core(lua_State *L) {
   static const luaL_Reg fns[] = {
     {"new_env", core_new_env}, {"load", core_load}, {"call", core_call},
     {"set_phase", core_set_phase}, {"take_actions", core_take_actions},
     {"event", core_event}, {"config", core_config}, {"monotonic", core_now},
-    {NULL, NULL}};
+    {"exit_code", core_exit_code}, {NULL, NULL}};
   luaL_newlib(L, fns);
   lua_pushstring(L, mp_rt(L)->stdlib_dir);
   lua_setfield(L, -2, "stdlib");

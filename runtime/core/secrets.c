@@ -51,7 +51,7 @@ int mp_secret_refused(const char *s, size_t len) {
   const char *const *w;
   if (s == NULL || len < MP_SECRET_MIN) return 1;
   for (w = VOCABULARY; *w; w++)
-    if (strlen(*w) >= len && memmem(*w, strlen(*w), s, len)) return 1;
+    if (strlen(*w) >= len && plat_memmem(*w, strlen(*w), s, len)) return 1;
   return 0;
 }
 
@@ -202,7 +202,7 @@ static char *redact(const secret_set *ss, const char *s, size_t len, size_t *out
 
 /* Quick test: could s hold anything to redact at all? */
 static int maybe(const secret_set *ss, const char *s, size_t len) {
-  return (ss && ss->n && len >= ss->shortest) || (len > 3 && memmem(s, len, "://", 3));
+  return (ss && ss->n && len >= ss->shortest) || (len > 3 && plat_memmem(s, len, "://", 3));
 }
 
 mp_value *mp_redacted_str(const mp_runtime *rt, const char *s, size_t len) {

@@ -70,7 +70,7 @@ static int ieq(const char *a, size_t alen, const char *b) {
 /* Find name (any case) in the directory rel; copy the real name. */
 static int find_ci(mp_runtime *rt, const char *rel, const comp_t *c,
                    char *out, size_t outsz) {
-  int fd = plat_open_in(rt->rootfd, rel, O_RDONLY | O_DIRECTORY, 0);
+  int fd = plat_open_in(rt->rootfd, rel, PLAT_OPEN_DIR);
   DIR *d;
   struct dirent *e;
   int found = -ENOENT;
@@ -109,7 +109,7 @@ int mp_target_rel(mp_runtime *rt, const char *path, char *rel, size_t relsz) {
   for (i = 0; i < n; i++)
     if ((r = append(rel, relsz, &len, comps[i].p, comps[i].len)) < 0) return r;
   /* Fast path: the exact spelling exists. */
-  r = plat_open_in(rt->rootfd, rel, O_PATH | O_NOFOLLOW, 0);
+  r = plat_open_in(rt->rootfd, rel, PLAT_OPEN_LOOK | PLAT_OPEN_NOFOLLOW);
   if (r >= 0) { close(r); return 0; }
   /* Walk component by component, fixing case where needed. */
   rel[0] = '\0';
@@ -121,7 +121,7 @@ int mp_target_rel(mp_runtime *rt, const char *path, char *rel, size_t relsz) {
     if (exact) {
       size_t save = len;
       if ((r = append(rel, relsz, &len, name, nlen)) < 0) return r;
-      r = plat_open_in(rt->rootfd, rel, O_PATH | O_NOFOLLOW, 0);
+      r = plat_open_in(rt->rootfd, rel, PLAT_OPEN_LOOK | PLAT_OPEN_NOFOLLOW);
       if (r >= 0) { close(r); continue; }
       rel[save] = '\0';
       len = save;
@@ -137,11 +137,11 @@ int mp_target_rel(mp_runtime *rt, const char *path, char *rel, size_t relsz) {
   return 0;
 }
 
-int mp_target_open(mp_runtime *rt, const char *path, int flags, int mode) {
+int mp_target_open(mp_runtime *rt, const char *path, unsigned how) {
   char rel[MP_PATH_MAX];
   int r = mp_target_rel(rt, path, rel, sizeof rel);
   if (r < 0) return r;
-  return plat_open_in(rt->rootfd, rel, flags, mode);
+  return (int)plat_open_in(rt->rootfd, rel, how);
 }
 
 int mp_target_host(mp_runtime *rt, const char *rel, char *out, size_t outsz) {

@@ -5,7 +5,7 @@
  * longer than a block is scanned in pieces that overlap by a few bytes,
  * and remembered by its id (its offset in the text, plus one) so that it
  * still counts once.  Codes are found by looking for the 'x' of "0x" with
- * a vector compare, patterns with memmem; newlines are counted a vector
+ * a vector compare, patterns with plat_memmem; newlines are counted a vector
  * (or a word) at a time.
  */
 #include <errno.h>
@@ -14,6 +14,7 @@
 #include <string.h>
 #include <threads.h>
 
+#include "platform/platform.h"
 #include "formats/fsscan.h"
 
 #define BLOCK ((size_t)1 << 20)
@@ -172,7 +173,7 @@ static void find_line(const scanner *sc, size_t p, size_t region_end, line_ref *
     if (p >= ln->start && p <= ln->end) return;
     from = ln->end;
   }
-  nl = p > from ? memrchr(sc->buf + from, '\n', p - from) : NULL;
+  nl = p > from ? plat_memrchr(sc->buf + from, '\n', p - from) : NULL;
   ln->start = nl ? (size_t)(nl - sc->buf) + 1 : 0;
   nl = memchr(sc->buf + p, '\n', region_end - p);
   ln->end = nl ? (size_t)(nl - sc->buf) : region_end;
@@ -289,7 +290,7 @@ static void scan_patterns(scanner *sc, size_t end) {
     line_ref ln;
     ln.valid = 0;
     while (p + plen <= end) {
-      const char *hit = memmem(sc->buf + p, end - p, pat, plen);
+      const char *hit = plat_memmem(sc->buf + p, end - p, pat, plen);
       if (hit == NULL) break;
       find_line(sc, (size_t)(hit - sc->buf), end, &ln);
       count_hit(sc, &sc->r->pats[k], &ln);
@@ -309,7 +310,7 @@ static void process(scanner *sc, int final) {
   if (final) {
     end = sc->len;
   } else {
-    const char *nl = memrchr(sc->buf, '\n', sc->len);
+    const char *nl = plat_memrchr(sc->buf, '\n', sc->len);
     end = nl ? (size_t)(nl - sc->buf) + 1 : 0;
   }
   if (end > 0) {

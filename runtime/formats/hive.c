@@ -2,7 +2,8 @@
  * libhivex (see hive.h for paths, types and the write protocol).
  *
  * Hive files are opened through the target (plat_open_in, so no link
- * leads outside the root) and handed to hivex as /proc/self/fd/N, never
+ * leads outside the root) and handed to hivex by its alias path
+ * (plat_fd_alias: /proc/self/fd/N on Linux), never
  * as a host path that could be swapped underneath.  Read handles are
  * cached per runtime in rt->hive_cache until a write or mp_free.
  */
@@ -47,10 +48,6 @@ typedef reg_path keypath;
 
 /* ---------- opening hive files ---------- */
 
-static void proc_path(int fd, char *buf, size_t bufsz) {
-  snprintf(buf, bufsz, "/proc/self/fd/%d", fd);
-}
-
 /* First candidate file of f that exists: its root-relative path in rel. */
 static int resolve_file(mp_runtime *rt, int f, char *rel, size_t relsz,
                         char *err, size_t errsz) {
@@ -58,7 +55,7 @@ static int resolve_file(mp_runtime *rt, int f, char *rel, size_t relsz,
   for (i = 0; FILES[f].paths[i]; i++) {
     r = mp_target_rel(rt, FILES[f].paths[i], rel, relsz);
     if (r < 0) break;
-    fd = plat_open_in(rt->rootfd, rel, O_PATH, 0);
+    fd = plat_open_in(rt->rootfd, rel, PLAT_OPEN_LOOK);
     if (fd >= 0) { close(fd); return 0; }
     r = fd;
     if (r != -ENOENT && r != -ENOTDIR) break;
@@ -96,7 +93,7 @@ static int open_hive(mp_runtime *rt, int f, hive_h **out, char *err, size_t errs
   if (c->h[f]) { *out = c->h[f]; return 0; }
   if ((r = resolve_file(rt, f, rel, sizeof rel, err, errsz)) < 0) return r;
   mp_target_display(rel, disp, sizeof disp);
-  fd = plat_open_in(rt->rootfd, rel, O_RDONLY | O_NONBLOCK, 0); /* a FIFO must not block */
+  fd = plat_open_in(rt->rootfd, rel, PLAT_OPEN_READ); /* a FIFO must not block */
   if (fd < 0) {
     snprintf(err, errsz, "%s: %s: %s", FILES[f].label, disp, strerror(-fd));
     return fd;
@@ -125,7 +122,7 @@ static int open_hive(mp_runtime *rt, int f, hive_h **out, char *err, size_t errs
       return -EIO;
     }
   }
-  proc_path(fd, pp, sizeof pp);
+  if (plat_fd_alias(fd, pp, sizeof pp) < 0) pp[0] = '\0';  /* hivex then fails: ENOENT */
   errno = 0;
   h = hivex_open(pp, 0);
   r = errno;
@@ -416,7 +413,7 @@ static int commit_replace(hive_h *h, int dirfd, const char *base, const struct s
     snprintf(err, errsz, "cannot create a temporary hive file: %s", strerror(-r));
     return r;
   }
-  proc_path(tfd, pp, sizeof pp);
+  if (plat_fd_alias(tfd, pp, sizeof pp) < 0) pp[0] = '\0';  /* hivex then fails: ENOENT */
   errno = 0;
   if (hivex_commit(h, pp, 0) != 0) {
     r = errno ? -errno : -EIO;
@@ -516,7 +513,7 @@ static int modify(mp_runtime *rt, const char *path, const char *name, int op,
   mp_target_display(rel, disp, sizeof disp);
   slash = strrchr(rel, '/');
   if (slash) { *slash = '\0'; base = slash + 1; } else { base = rel; }
-  dirfd = plat_open_in(rt->rootfd, slash ? rel : "", O_RDONLY | O_DIRECTORY, 0);
+  dirfd = plat_open_in(rt->rootfd, slash ? rel : "", PLAT_OPEN_DIR);
   if (dirfd < 0) {
     r = dirfd;
     snprintf(err, errsz, "%s: folder of %s: %s", FILES[kp.hive].label, disp, strerror(-r));
@@ -549,7 +546,7 @@ static int modify(mp_runtime *rt, const char *path, const char *name, int op,
              FILES[kp.hive].label, disp);
     goto out;
   }
-  proc_path(fd, pp, sizeof pp);
+  if (plat_fd_alias(fd, pp, sizeof pp) < 0) pp[0] = '\0';  /* hivex then fails: ENOENT */
   errno = 0;
   h = hivex_open(pp, HIVEX_OPEN_WRITE);
   if (h == NULL) {

@@ -19,6 +19,7 @@
 #include <libxml/xmlerror.h>
 #include <libxml/xmlsave.h>
 
+#include "platform/platform.h"
 #include "formats/xmlconv.h"
 
 #define PARSE_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOERROR | \
@@ -233,9 +234,9 @@ static int decl_encoding(const char *s, size_t n, char *out, size_t outsz) {
   const char *end, *p;
   size_t len;
   if (n < 6 || memcmp(s, "<?xml", 5) != 0) return 0;
-  end = memmem(s, n < 512 ? n : 512, "?>", 2);
+  end = plat_memmem(s, n < 512 ? n : 512, "?>", 2);
   if (end == NULL) return 0;
-  p = memmem(s, (size_t)(end - s), "encoding", 8);
+  p = plat_memmem(s, (size_t)(end - s), "encoding", 8);
   if (p == NULL) return 0;
   p += 8;
   while (p < end && strchr(" \t\r\n", *p)) p++;
@@ -535,7 +536,7 @@ typedef struct span { size_t sb, se, eb, ee; int empty; } span;
 static size_t seek(const char *u, size_t n, size_t from, const char *pat) {
   const char *p;
   if (from >= n) return n;
-  p = memmem(u + from, n - from, pat, strlen(pat));
+  p = plat_memmem(u + from, n - from, pat, strlen(pat));
   return p != NULL ? (size_t)(p - u) : n;
 }
 

@@ -32,7 +32,8 @@ enum {
   MP_EXIT_ERROR = 1,    /* usage, playbook or runtime error */
   MP_EXIT_FIXABLE = 2,  /* problems remain that marsplay can fix */
   MP_EXIT_MANUAL = 3,   /* problems remain that need manual action */
-  MP_EXIT_FIXFAIL = 4   /* a fix was attempted and failed or did not verify */
+  MP_EXIT_FIXFAIL = 4,  /* a fix was attempted and failed or did not verify */
+  MP_EXIT_NOTHING = 5   /* nothing was checked: every check was skipped */
 };
 
 /* ---- report values: a small JSON-like tree ---- */
@@ -105,6 +106,9 @@ int mp_run(mp_runtime *rt, const char *playbook);
 
 /* The combined exit code of every mp_run so far. */
 int mp_exit_code(const mp_runtime *rt);
+/* NULL when the target looks like a Windows system volume (it has a
+ * Windows folder), else why not (a static English string). */
+const char *mp_target_problem(mp_runtime *rt);
 
 /* The whole report so far (tool, target, mode, playbooks, summary). */
 const mp_value *mp_report(mp_runtime *rt);

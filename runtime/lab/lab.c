@@ -139,7 +139,7 @@ static int kit_hive_create(lua_State *L) {
   r = hive_write_empty(fd, luaL_optstring(L, -1, ""));
   lua_pop(L, 1);
   if (r != 0) { close(fd); return kit_fail(L, "write", path, r); }
-  snprintf(pp, sizeof pp, "/proc/self/fd/%d", fd);
+  if ((r = plat_fd_alias(fd, pp, sizeof pp)) < 0) { close(fd); return kit_fail(L, "open", path, r); }
   h = hivex_open(pp, HIVEX_OPEN_WRITE);
   r = errno;
   close(fd);
@@ -332,7 +332,8 @@ int mp_lab_build(const char *dir, const char *const *faults, size_t nfaults,
     const char *m = lua_tostring(L, -1);
     const char *tb = m ? strstr(m, "\nstack traceback:") : NULL;
     if (m && tb && getenv("MARSPLAY_LAB_TRACE") == NULL) {
-      *err = strndup(m, (size_t)(tb - m));
+      size_t k = (size_t)(tb - m);
+      if ((*err = malloc(k + 1)) != NULL) { memcpy(*err, m, k); (*err)[k] = '\0'; }
     } else {
       *err = xstrdup_msg(m);
     }

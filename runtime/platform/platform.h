@@ -1,16 +1,106 @@
-/* platform.h - the one narrow interface to the operating system.
+/* platform.h - the one interface to the operating system.
  *
- * Everything the bindings need from the OS that is not plain C goes
- * through here, so bindings carry no #ifdefs.  platform_posix.c is the
- * Linux/POSIX backend; platform_win32.c (planned) the Windows one.
- * Functions return 0 on success and -errno (POSIX error numbers, also on
- * Windows) on failure unless documented otherwise.
+ * Nothing outside runtime/platform/ calls the operating system: every
+ * file, folder, process, clock, lock or sandbox operation goes through
+ * here, in the project's own terms (scripts/boundary.py checks it; see
+ * README "Layout").  One backend per system implements it:
+ * platform/posix/ (Linux) and platform/win32/ (Windows); plat_err.c is
+ * shared by both.
+ *
+ * Conventions:
+ *  - Handles (plat_fd) are integers wide enough for a Windows HANDLE; a
+ *    valid one is >= 0, PLAT_FD_NONE (-1) is no handle.  Functions that
+ *    open return the handle, or a negative error kind.
+ *  - Errors: 0 (or a count / a handle) on success, -PLAT_E* on failure.
+ *    The kinds are the enum below, with one name ("ENOENT", what the
+ *    Lua API returns as its code) and one message each (plat_err_name,
+ *    plat_err_text).
+ *  - Paths inside the target are relative to an open root, '/'-separated,
+ *    UTF-8; they never escape the root.
  */
 #ifndef MP_PLATFORM_H
 #define MP_PLATFORM_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+
+/* ---- error kinds ----
+ * Where the host C library has the POSIX error number of that name the
+ * kind has the same value (so -errno from a C library call is a kind);
+ * the others get numbers of their own.  A backend maps every system
+ * error to one of these (the Windows one from GetLastError). */
+#ifdef ESTALE
+#define PLAT_ESTALE_ ESTALE
+#else
+#define PLAT_ESTALE_ 10001
+#endif
+#ifdef ENODATA
+#define PLAT_ENODATA_ ENODATA
+#else
+#define PLAT_ENODATA_ 10002
+#endif
+#ifdef ENXIO
+#define PLAT_ENXIO_ ENXIO
+#else
+#define PLAT_ENXIO_ 10003
+#endif
+typedef enum plat_err {
+  PLAT_ENOENT = ENOENT,             /* no such file or folder */
+  PLAT_EACCES = EACCES,             /* permission denied */
+  PLAT_EPERM = EPERM,               /* operation not permitted */
+  PLAT_ENOTDIR = ENOTDIR,           /* a path component is not a folder */
+  PLAT_EISDIR = EISDIR,             /* is a folder */
+  PLAT_ELOOP = ELOOP,               /* a link where none may be followed */
+  PLAT_EXDEV = EXDEV,               /* not on the target volume */
+  PLAT_EEXIST = EEXIST,             /* already exists */
+  PLAT_ENAMETOOLONG = ENAMETOOLONG, /* name or path too long */
+  PLAT_EINVAL = EINVAL,             /* invalid argument */
+  PLAT_EFBIG = EFBIG,               /* too large */
+  PLAT_ENOMEM = ENOMEM,             /* out of memory */
+  PLAT_EROFS = EROFS,               /* read-only file system */
+  PLAT_ENOSPC = ENOSPC,             /* no space left */
+  PLAT_EIO = EIO,                   /* input/output error (the fallback) */
+  PLAT_EBUSY = EBUSY,               /* in use */
+  PLAT_ENOTEMPTY = ENOTEMPTY,       /* folder not empty */
+  PLAT_ENOSYS = ENOSYS,             /* not available on this system */
+  PLAT_ETIMEDOUT = ETIMEDOUT,       /* timed out */
+  PLAT_EILSEQ = EILSEQ,             /* bad encoding */
+  PLAT_EOPNOTSUPP = EOPNOTSUPP,     /* not supported here */
+  PLAT_EMFILE = EMFILE,             /* too many open files (process) */
+  PLAT_ENFILE = ENFILE,             /* too many open files (system) */
+  PLAT_ENODEV = ENODEV,             /* no such device */
+  PLAT_EOVERFLOW = EOVERFLOW,       /* value too large for its type */
+  PLAT_EAGAIN = EAGAIN,             /* try again / would block */
+  PLAT_EINTR = EINTR,               /* interrupted */
+  PLAT_ERANGE = ERANGE,             /* result out of range */
+  PLAT_ESTALE = PLAT_ESTALE_,       /* stale network file handle */
+  PLAT_ENODATA = PLAT_ENODATA_,     /* no data (no such attribute) */
+  PLAT_ENXIO = PLAT_ENXIO_          /* no such device or address */
+} plat_err;
+/* Name of error kind err (either sign): "ENOENT"; unknown kinds: "EIO". */
+const char *plat_err_name(int err);
+/* Message for error kind err (either sign): "no such file or directory". */
+const char *plat_err_text(int err);
+
+/* ---- handles ---- */
+typedef intptr_t plat_fd;
+#define PLAT_FD_NONE ((plat_fd)-1)
+
+/* ---- open intents (plat_open_in, mp_target_open) ----
+ * One of the first three, optionally with PLAT_OPEN_NOFOLLOW.  Every
+ * handle is closed on exec / not inherited by child processes. */
+enum {
+  PLAT_OPEN_READ = 1,   /* read the bytes; the open never waits (a FIFO
+                           with no writer reads as empty, never blocks) */
+  PLAT_OPEN_DIR = 2,    /* a folder: list it, open names relative to it */
+  PLAT_OPEN_LOOK = 3,   /* look only (stat, attributes, link text, path):
+                           no data access, works on any kind of entry */
+  PLAT_OPEN_NOFOLLOW = 0x100 /* flag: a link as the last component is not
+                           followed (LOOK opens the link itself; the others
+                           fail with PLAT_ELOOP) */
+};
 
 typedef enum {
   PLAT_T_UNKNOWN, PLAT_T_FILE, PLAT_T_DIR, PLAT_T_LINK, PLAT_T_FIFO,
@@ -38,13 +128,6 @@ enum {
   PLAT_A_COMPRESSED = 1, PLAT_A_ENCRYPTED = 2, PLAT_A_SPARSE = 4,
   PLAT_A_REPARSE = 8, PLAT_A_IMMUTABLE = 16, PLAT_A_DEDUP = 32
 };
-typedef struct plat_attrs {
-  unsigned set;       /* attributes present */
-  unsigned known;     /* attributes this platform/filesystem can report */
-} plat_attrs;
-
-/* Directory handle under the target; opaque. */
-typedef int plat_fd;
 
 const char *plat_name(void);               /* "linux", "windows", ... */
 double plat_now(void);                     /* wall clock, seconds since epoch */
@@ -52,32 +135,53 @@ double plat_monotonic(void);               /* seconds */
 int plat_exe_dir(char *out, size_t outsz); /* folder of the running binary */
 int plat_hostname(char *out, size_t outsz);
 
+/* ---- what C11 lacks and the C libraries have in different forms ---- */
+/* The first n2 bytes of needle in the first n1 bytes of hay, or NULL
+ * (the C library's fast search where it has one: the scanners use it). */
+void *plat_memmem(const void *hay, size_t n1, const void *needle, size_t n2);
+/* The last byte c in the first n bytes of s, or NULL. */
+void *plat_memrchr(const void *s, int c, size_t n);
+
+/* ---- paths on the machine marsplay runs on (not the target) ---- */
+/* The absolute form of path, links resolved: malloc'd, or NULL. */
+char *plat_abs_path(const char *path);
+/* Is path (links followed) an existing folder / a file this process
+ * may read?  1 or 0. */
+int plat_is_dir(const char *path);
+int plat_readable(const char *path);
+/* Is the stream a terminal?  1 or 0. */
+int plat_is_terminal(FILE *f);
+/* The current folder. 0 or -PLAT_E*. */
+int plat_cwd(char *out, size_t outsz);
+/* t (epoch seconds) as UTC "YYYY-MM-DDTHH:MM:SSZ".  0 or -PLAT_EINVAL. */
+int plat_utc_stamp(double t, char *out, size_t outsz);
+/* A path that names the very object handle fd is open on, for a library
+ * that only takes paths (hivex, lfs): no other file can be swapped in
+ * under it (Linux: /proc/self/fd/N).  0 or -PLAT_E* (-PLAT_ENOSYS: this
+ * system has no such path). */
+int plat_fd_alias(plat_fd fd, char *out, size_t outsz);
+/* A C stream over handle fd (mode as fopen's; the stream owns fd from
+ * then on), or NULL (fd is then still the caller's). */
+FILE *plat_fd_stream(plat_fd fd, const char *mode);
+
 /* Open root (a directory) for use as a containment root. */
 int plat_root_open(const char *path, plat_fd *out);
-/* Open rel (relative, '/'-separated) inside root; symlinks and '..' are
- * resolved as if root were '/', so nothing escapes it.  flags are
- * O_* open flags (O_PATH allowed).  Returns fd >= 0 or -errno. */
-int plat_open_in(plat_fd root, const char *rel, int flags, int mode);
-/* Same, but refuse any symlink in any component. */
-int plat_open_beneath_nofollow(plat_fd root, const char *rel, int flags, int mode);
+/* Open rel (relative, '/'-separated, "" for root itself) inside root
+ * for intent how (PLAT_OPEN_*); links and '..' are resolved as if root
+ * were '/', so nothing escapes it.  Returns the handle or -PLAT_E*. */
+plat_fd plat_open_in(plat_fd root, const char *rel, unsigned how);
 int plat_close(plat_fd fd);
 
 int plat_fstat(plat_fd fd, plat_stat *st);
 /* lstat of name in dirfd (no follow). */
 int plat_statat(plat_fd dirfd, const char *name, plat_stat *st);
 int plat_volume_of(plat_fd fd, plat_volume *vol);
-int plat_attrs_of(plat_fd fd, plat_attrs *a);
-
-/* Running processes that hold a file under the host path prefix open.
- * Calls fn for each (pid, command name, open path); returns count or -errno. */
-typedef void (*plat_holder_fn)(void *ud, long pid, const char *comm, const char *path);
-int plat_open_holders(const char *host_prefix, plat_holder_fn fn, void *ud);
 
 /* ---- network (platform_posix_net.c, used by bind_net.c) ---- */
 /* 1 if sa, a struct sockaddr of len bytes, is a loopback address
  * (127.0.0.0/8, ::1, or IPv4-mapped 127.0.0.0/8), else 0. */
 int plat_sockaddr_loopback(const void *sa, size_t len);
-/* socket(2): a new socket descriptor, or -errno. */
+/* socket(2): a new socket descriptor, or -PLAT_E*. */
 intptr_t plat_socket(int family, int type, int protocol);
 
 /* ---- filesystem inspection (platform_posix_fs.c, for marsplay.fs) ----
@@ -94,7 +198,7 @@ typedef struct plat_dir plat_dir;
 /* Read the directory open as fd (owned from now on: closed by
  * plat_dir_close, or here on failure) through a bufsize-byte buffer. */
 int plat_dir_open(plat_fd fd, size_t bufsize, plat_dir **out);
-/* Next entry ("." and ".." skipped): 1, 0 at the end, or -errno. */
+/* Next entry ("." and ".." skipped): 1, 0 at the end, or -PLAT_E*. */
 int plat_dir_next(plat_dir *d, plat_dirent *e);
 plat_fd plat_dir_fd(const plat_dir *d);
 void plat_dir_close(plat_dir *d);
@@ -102,7 +206,7 @@ void plat_dir_close(plat_dir *d);
  * the filesystem's directory positions are hash values spread evenly over
  * their range (ext4's indexed folders), opens a second handle of fd's
  * folder positioned at the middle, sets *mid to that position and returns
- * the handle.  -ENOTSUP where that is not so, or not worth it (a small
+ * the handle.  -PLAT_EOPNOTSUPP where that is not so, or not worth it (a small
  * folder, one CPU): read the folder whole. */
 plat_fd plat_dir_split(plat_fd fd, uint64_t *mid);
 /* Make d end before the entry at position limit (the first half of a
@@ -121,7 +225,7 @@ enum {
                         stays under the aside name (reported) */
 };
 /* Delete the regular file name in dirfd only if it is still (dev, ino).
- * aside receives the aside name.  PLAT_DEL_* or -errno (-ENOENT: gone). */
+ * aside receives the aside name.  PLAT_DEL_* or -PLAT_E* (-PLAT_ENOENT: gone). */
 int plat_del_same(plat_fd dirfd, const char *name, uint64_t dev, uint64_t ino,
                   char *aside, size_t asidesz);
 /* If name is an aside name: the original name ("" when not known), else NULL. */
@@ -129,17 +233,17 @@ const char *plat_del_is_aside(const char *name);
 int plat_del_aside_name(const char *name, char *out, size_t outsz);
 /* Finish what a killed run left under the aside name: a regular file is
  * deleted (PLAT_DEL_DONE), anything else renamed back to orig when known
- * and free (PLAT_DEL_CHANGED), else kept (PLAT_DEL_KEPT); or -errno. */
+ * and free (PLAT_DEL_CHANGED), else kept (PLAT_DEL_KEPT); or -PLAT_E*. */
 int plat_del_leftover(plat_fd dirfd, const char *aside, const char *orig);
 
 /* Open the directory name inside dirfd for reading, not following a
- * link in name.  Returns fd >= 0 or -errno. */
+ * link in name.  Returns fd >= 0 or -PLAT_E*. */
 int plat_open_dir_at(plat_fd dirfd, const char *name);
-/* read/pread retrying on interrupts: bytes, 0 at the end, or -errno. */
+/* read/pread retrying on interrupts: bytes, 0 at the end, or -PLAT_E*. */
 long plat_read(plat_fd fd, void *buf, size_t n);
 long plat_pread(plat_fd fd, void *buf, size_t n, uint64_t off);
 /* Text of the link that fd (opened without following it) is: its
- * length (NUL-terminated in out) or -errno (-ENAMETOOLONG if cut). */
+ * length (NUL-terminated in out) or -PLAT_E* (-PLAT_ENAMETOOLONG if cut). */
 int plat_readlink_fd(plat_fd fd, char *out, size_t outsz);
 /* The host path the OS knows for fd (symlinks resolved). */
 int plat_fd_path(plat_fd fd, char *out, size_t outsz);
@@ -165,7 +269,7 @@ int plat_attrs_detail(plat_fd pathfd, plat_fd datafd, plat_attrs_ex *a);
 
 /* Processes holding an open file descriptor on host_path or anything
  * under it.  fn returns nonzero to stop.  *denied counts processes whose
- * descriptors could not be read.  Returns the number of holders or -errno. */
+ * descriptors could not be read.  Returns the number of holders or -PLAT_E*. */
 typedef struct plat_holder {
   long pid;
   int fd;
@@ -176,14 +280,14 @@ typedef int (*plat_holder_cb)(void *ud, const plat_holder *h);
 int plat_holders_scan(const char *host_path, plat_holder_cb fn, void *ud, long *denied);
 /* Record the holders under host_prefix now; from then on scans answer
  * from this snapshot (for a process about to lose access to /proc by
- * restricting itself).  Returns the number recorded or -errno. */
+ * restricting itself).  Returns the number recorded or -PLAT_E*. */
 int plat_holders_snapshot(const char *host_prefix);
 int plat_holders_from_snapshot(void);   /* 1 once a snapshot was taken */
 
 /* ---- lab builder (platform_posix_lab.c; used by lab.c only) ---- */
 /* Set the apparent size of path (created 0644 if absent) without
  * allocating blocks.  When the filesystem refuses size (EFBIG/EINVAL),
- * halves it until it fits; *got receives the size set.  0 or -errno. */
+ * halves it until it fits; *got receives the size set.  0 or -PLAT_E*. */
 int plat_lab_sparse(const char *path, uint64_t size, uint64_t *got);
 /* Bytes total / available to unprivileged users / free, of the
  * filesystem holding path. */
@@ -193,7 +297,7 @@ int plat_lab_symlink(const char *target, const char *linkpath);
 /* Start a detached process (own session, stdio on /dev/null, named
  * "mp-lab-holder") that keeps path open (and flock'ed) until pidfile no
  * longer holds its pid or seconds pass.  The pidfile is written before
- * this returns; *pid receives the holder's pid.  0 or -errno. */
+ * this returns; *pid receives the holder's pid.  0 or -PLAT_E*. */
 int plat_lab_hold(const char *path, const char *pidfile, unsigned seconds, long *pid);
 
 /* ---- host facts (platform_posix_sys.c, for marsplay.sys) ---- */
@@ -204,31 +308,43 @@ typedef struct plat_proc {
 } plat_proc;
 /* Running processes by ascending pid: a malloc'd array the caller frees
  * with plat_proc_free.  Processes that vanish while listed are left out.
- * Returns 0 or -errno (-ENOSYS where processes cannot be listed). */
+ * Returns 0 or -PLAT_E* (-PLAT_ENOSYS where processes cannot be listed). */
 int plat_process_list(plat_proc **out, size_t *count);
 void plat_proc_free(plat_proc *list, size_t count);
 /* Seconds east of UTC of the host time zone at time t (epoch seconds). */
 int plat_utc_offset(double t, long *offset);
 /* Name of the host time zone ("Europe/Lisbon"): $TZ, else the files
- * below root "/".  0, or -ENOENT when it cannot be told. */
+ * below root "/".  0, or -PLAT_ENOENT when it cannot be told. */
 int plat_timezone(char *out, size_t outsz);
 /* Same from root's etc/localtime link, else etc/timezone, only. */
 int plat_timezone_files(const char *root, char *out, size_t outsz);
 
+/* ---- running a helper program (platform_posix_sys.c) ---- */
+typedef struct plat_child plat_child;
+/* Start program (looked up in PATH) with args (args[0] its name, NULL at
+ * the end), its stdout and stderr together into *out, a stream this
+ * process reads.  0, -PLAT_ENOENT when the program is not found, or
+ * -PLAT_E*. */
+int plat_spawn_reading(const char *program, char *const args[], FILE **out,
+                       plat_child **child);
+/* Close *out's stream first, then wait: the program's exit code (0-255),
+ * or -1 if it did not end by exiting (killed).  Frees child. */
+int plat_child_wait(plat_child *child);
+
 /* ---- kernel sandbox (platform_posix_landlock.c) ---- */
 /* Forbid this process from now on to write, create, remove, rename or
  * truncate any file (already open descriptors keep working).  Returns the
- * mechanism's version (> 0) or -errno; why says what happened. */
+ * mechanism's version (> 0) or -PLAT_E*; why says what happened. */
 int plat_restrict_writes(char *why, size_t whysz);
 
 /* ---- one run per target (platform_posix_lock.c) ---- */
 /* Take an exclusive advisory lock on the folder path (opened read-only:
  * nothing is written), waiting up to timeout seconds (0: not at all).
  * Returns the descriptor that holds the lock until it is closed,
- * -EWOULDBLOCK if another holder kept it (*holder = its pid when it can
- * be told, else 0), or -errno. */
+ * -PLAT_EAGAIN if another holder kept it (*holder = its pid when it can
+ * be told, else 0), or -PLAT_E*. */
 int plat_lock_dir(const char *path, double timeout, long *holder);
-/* Short command name of process pid.  0 or -errno. */
+/* Short command name of process pid.  0 or -PLAT_E*. */
 int plat_proc_name(long pid, char *out, size_t outsz);
 
 #endif

@@ -12,6 +12,7 @@
 #define MP_REPORT_H
 
 #include <stdio.h>
+#include "core/status.h"
 #include "core/value.h"
 
 /* Values nested deeper than this are written as JSON null. */
@@ -33,15 +34,6 @@ int mp_report_write_text(const mp_value *report, FILE *out, int colour,
 
 /* ---- shared by the writers ---- */
 
-/* The statuses a check may have, in report order. */
-enum {
-  MPR_PASS, MPR_FAIL, MPR_PLANNED, MPR_FIXED, MPR_MANUAL, MPR_FIXFAILED,
-  MPR_SKIPPED, MPR_ERROR, MPR_WAIVED, MPR_NSTATUS
-};
-extern const char *const mpr_status_names[MPR_NSTATUS];
-/* Index of a status name, or -1 when unknown (or s is NULL). */
-int mpr_status_index(const char *s);
-
 /* Per-status counts of a playbook's checks (unknown statuses count as
  * errors) and the exit code they imply (1 wins, else the highest). */
 typedef struct mpr_counts { unsigned long n[MPR_NSTATUS]; unsigned long total; } mpr_counts;
@@ -61,5 +53,8 @@ unsigned long mp_utf8_decode(const char *s, size_t len);
 char *mp_fmt_number(char *out, size_t sz, double n);
 /* Replace the locale's decimal point by '.' in place. */
 void mp_fix_decimal(char *s);
+
+/* Exit code 5's line: why nothing was checked and what to do. */
+const char *mpr_nothing_checked(const mp_value *report, const char *lang);
 
 #endif

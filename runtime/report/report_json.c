@@ -1,22 +1,9 @@
 /* report_json.c - the JSON report writer, and the status table and
- * counting the other writers share. */
+ * counting the other writers share (the statuses: core/status.c). */
 #include <string.h>
 
 #include "marsplay.h"
 #include "report/report.h"
-
-const char *const mpr_status_names[MPR_NSTATUS] = {
-  "pass", "fail", "planned", "fixed", "manual", "fix-failed", "skipped",
-  "error", "waived"
-};
-
-int mpr_status_index(const char *s) {
-  int i;
-  if (s == NULL) return -1;
-  for (i = 0; i < MPR_NSTATUS; i++)
-    if (strcmp(s, mpr_status_names[i]) == 0) return i;
-  return -1;
-}
 
 void mpr_count_checks(const mp_value *checks, mpr_counts *c) {
   size_t i, n = mp_value_len(checks);
@@ -29,11 +16,10 @@ void mpr_count_checks(const mp_value *checks, mpr_counts *c) {
 }
 
 int mpr_exit_from_counts(const mpr_counts *c, int playbook_errors) {
-  if (playbook_errors || c->n[MPR_ERROR]) return MP_EXIT_ERROR;
-  if (c->n[MPR_FIXFAILED]) return MP_EXIT_FIXFAIL;
-  if (c->n[MPR_MANUAL]) return MP_EXIT_MANUAL;
-  if (c->n[MPR_FAIL] || c->n[MPR_PLANNED]) return MP_EXIT_FIXABLE;
-  return MP_EXIT_OK;
+  int i, code = playbook_errors ? MP_EXIT_ERROR : MP_EXIT_OK;
+  for (i = 0; i < MPR_NSTATUS; i++)
+    if (c->n[i]) code = mpr_exit_worse(code, mpr_status_exit(i));
+  return code;
 }
 
 int mp_report_write_json(const mp_value *report, FILE *out) {

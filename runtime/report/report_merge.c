@@ -101,11 +101,6 @@ static void read_counts(const mp_value *o, mpr_counts *c) {
   }
 }
 
-static int worse(int a, int b) {  /* 1 always wins, then the highest */
-  if (a == MP_EXIT_ERROR || b == MP_EXIT_ERROR) return MP_EXIT_ERROR;
-  return a > b ? a : b;
-}
-
 /* ---------- validation ---------- */
 
 static int is_int_in(const mp_value *v, int lo, int hi) {
@@ -134,8 +129,8 @@ static int validate(const mp_value *r, char **err) {
   if (!is_int_in(v, 1, 1))
     return bad(err, "schema_version %g: this marsplay reads schema_version 1",
                mp_value_type(v) == MP_NUMBER ? mp_value_number(v) : -1.0);
-  if ((v = mp_value_get(r, "exit_code")) && !is_int_in(v, 0, 4))
-    return bad(err, "exit_code: expected 0 to 4");
+  if ((v = mp_value_get(r, "exit_code")) && !is_int_in(v, 0, 5))
+    return bad(err, "exit_code: expected 0 to 5");
   if ((v = mp_value_get(r, "target")) && mp_value_type(v) != MP_OBJECT)
     return bad(err, "target: expected an object");
   if (v && mp_value_get(v, "hostname") && sget(v, "hostname") == NULL)
@@ -216,7 +211,7 @@ static void add_host(mp_merge *m, const mp_value *r, const char *label) {
     perr += sget(mp_value_at(pbs, i), "error") != NULL;
   }
   code = mpr_exit_from_counts(&c, perr);
-  if (ec) code = worse(code, (int)mp_value_number(ec));
+  if (ec) code = mpr_exit_worse(code, (int)mp_value_number(ec));
   for (i = 0; i < MPR_NSTATUS; i++) set(m, sum, mpr_status_names[i], mpv_num((double)c.n[i]));
   set(m, h, "host", mpv_cstr(label));
   set(m, h, "hostname", sget(t, "hostname") ? mpv_cstr(sget(t, "hostname")) : mpv_null());
@@ -385,13 +380,13 @@ const mp_value *mp_merge_result(mp_merge *m) {
       read_counts(mp_value_get(k, "counts"), &pc);
     }
     set(m, p, "exit_code", mpv_num(mpr_exit_from_counts(&pc, nerr != 0)));
-    code = worse(code, mpr_exit_from_counts(&pc, nerr != 0));
+    code = mpr_exit_worse(code, mpr_exit_from_counts(&pc, nerr != 0));
     for (j = 0; j < MPR_NSTATUS; j++) all.n[j] += pc.n[j];
     all.total += pc.total;
     perrs += nerr;
   }
   for (i = 0; i < mp_value_len(m->hosts); i++)
-    code = worse(code, (int)mpv_getnum(mp_value_at(m->hosts, i), "exit_code", 0));
+    code = mpr_exit_worse(code, (int)mpv_getnum(mp_value_at(m->hosts, i), "exit_code", 0));
   if ((sum = mpv_obj()) == NULL) return NULL;
   if (mpv_set(sum, "hosts", mpv_num((double)mp_value_len(m->hosts))) != 0 ||
       mpv_set(sum, "results", mpv_num((double)all.total)) != 0 ||

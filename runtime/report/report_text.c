@@ -30,7 +30,7 @@ typedef struct labels {
   const char *status[MPR_NSTATUS];
   const char *severity[5];
   const char *exit_ok, *exit_fixed, *exit_error, *exit_fixable, *exit_dry,
-    *exit_manual, *exit_fixfail;
+    *exit_manual, *exit_fixfail, *exit_nothing_live, *exit_nothing_offline;
   const char *verbs[9][4];  /* by kind, then state planned/done/failed/skipped */
   const char *landlock;     /* what the kernel's write ban means */
 } labels;
@@ -55,6 +55,10 @@ static const labels EN = {
   "run again without --dry-run to apply the planned fixes",
   "problems remain that need manual action: follow the recommendations",
   "a fix failed or did not verify (see [FIX-FAILED])",
+  "nothing was checked: this system is not a Windows server with the MARS agent, so every "
+  "check was skipped; run marsplay on the Windows server, or give --root DIR for a mounted "
+  "Windows system volume",
+  "nothing was checked: every selected check was skipped (see the reasons above)",
   {
     {"would delete", "deleted", "could not delete", "did not delete"},
     {"would move", "moved", "could not move", "did not move"},
@@ -88,6 +92,11 @@ static const labels PT = {
   "execute novamente sem --dry-run para aplicar as correções planejadas",
   "restam problemas que exigem ação manual: siga as recomendações",
   "uma correção falhou ou não foi verificada (veja [FIX-FAILED])",
+  "nada foi verificado: este sistema não é um servidor Windows com o agente MARS, então todas "
+  "as verificações foram ignoradas; execute o marsplay no servidor Windows ou use --root DIR "
+  "com um volume de sistema Windows montado",
+  "nada foi verificado: todas as verificações selecionadas foram ignoradas (veja os motivos "
+  "acima)",
   {
     {"excluiria", "excluído:", "não foi possível excluir", "não excluído:"},
     {"moveria", "movido:", "não foi possível mover", "não movido:"},
@@ -416,6 +425,18 @@ static void header(ctx *x, const mp_value *r) {
   }
 }
 
+/* Why nothing was checked, and what to do. */
+static const char *nothing(const labels *L, const mp_value *r) {
+  const mp_value *t = mp_value_get(r, "target");
+  const char *platform = mp_value_string(mp_value_get(t, "platform"), NULL);
+  int live = mp_value_type(mp_value_get(t, "live")) == MP_BOOL && mp_value_bool(mp_value_get(t, "live"));
+  return live && (platform == NULL || strcmp(platform, "windows") != 0) ? L->exit_nothing_live : L->exit_nothing_offline;
+}
+
+const char *mpr_nothing_checked(const mp_value *report, const char *lang) {
+  return nothing(lang && strncmp(lang, "pt", 2) == 0 ? &PT : &EN, report);
+}
+
 static void summary(ctx *x, const mp_value *r) {
   const mp_value *pbs = mp_value_get(r, "playbooks"), *ec = mp_value_get(r, "exit_code");
   mpr_counts c;
@@ -451,6 +472,7 @@ static void summary(ctx *x, const mp_value *r) {
     case MP_EXIT_FIXABLE: meaning = x->L->exit_fixable; break;
     case MP_EXIT_MANUAL: meaning = x->L->exit_manual; break;
     case MP_EXIT_FIXFAIL: meaning = x->L->exit_fixfail; break;
+    case MP_EXIT_NOTHING: meaning = nothing(x->L, r); break;
     default: meaning = "?";
   }
   mpb_printf(x->b, ".\n%s %d: %s", x->L->exit_code, code, meaning);

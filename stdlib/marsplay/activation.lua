@@ -84,8 +84,10 @@ function M.detect_kek(agent, params)
   local ev = { folder = dir, kek = path }
   local st, _, code = fs.stat(path)
   if code == "EXDEV" then
-    return mp.skip(T("{folder} is on another drive, which is not part of this target volume.",
-                     "{folder} está em outra unidade, que não faz parte deste volume de destino."), ev)
+    return mp.skip(T("Not applicable offline: {folder} is on another drive, which is not part of this volume (only the system volume is mounted); "
+                     .. "check {kek} on the running server.",
+                     "Não se aplica offline: {folder} está em outra unidade, que não faz parte deste volume (só o volume do sistema está montado); "
+                     .. "verifique {kek} no servidor em execução."), ev)
   end
   if st and st.type == "file" and st.size > 0 then
     ev.size = st.size
@@ -112,6 +114,7 @@ function M.detect_kek(agent, params)
                         "Se a pasta de rascunho foi movida, copie o OnlineBackup.KEK (com o resto da pasta antiga) do local antigo ou de um backup dela.")
     recs[#recs + 1] = T("If the file is lost, re-register the server with the vault (keep the new passphrase safe); if the problem persists, contact Microsoft support.",
                         "Se o arquivo foi perdido, registre o servidor novamente no cofre (guarde a nova senha em local seguro); se o problema persistir, contate o suporte da Microsoft.")
+    recs[#recs + 1] = require("marsplay.consequences").NEW_PASSPHRASE
   end
   if st then
     ev.type = st.type

@@ -82,6 +82,7 @@ function M.bytes(n)
   if type(n) ~= "number" then return tostring(n) end
   local units = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" }
   local i = 1
+  n = math.floor(n + 0.5)           -- whole bytes (a volume may report a fraction)
   while n >= 1024 and i < #units do n = n / 1024; i = i + 1 end
   if i == 1 then return ("%d B"):format(n) end
   return ("%.1f %s"):format(n, units[i])

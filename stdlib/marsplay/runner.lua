@@ -26,14 +26,6 @@ local MSG = {
   still_there = { en = "the problem is still there after the fix: ", ["pt-BR"] = "o problema continua após a correção: " },
 }
 
--- exit code contribution of a status
-local CODE = { fail = 2, planned = 2, manual = 3, ["fix-failed"] = 4, error = 1 }
-
-local function combine(a, b)
-  if a == 1 or b == 1 then return 1 end
-  return math.max(a, b)
-end
-
 local function dirname(path)
   return path:match("^(.*)/[^/]*$") or "."
 end
@@ -470,7 +462,7 @@ function M.run(file)
       waive(desc.id, res, emit)
       results[check.id] = res
       report.checks[#report.checks + 1] = res
-      code = combine(code, CODE[res.status] or 0)
+      code = core.exit_code(code, res.status)
     end
   end
   report.exit_code = code
@@ -485,6 +477,10 @@ function M.describe(file)
   if not desc then error(err, 0) end
   local out = { id = desc.id, title = text(desc.title or desc.id, cfg.lang), anchor = desc.anchor,
                 file = file, checks = array() }
+  local names = {}
+  for name in pairs(desc.params or {}) do names[#names + 1] = name end
+  table.sort(names)
+  out.params = array(names)
   for _, c in ipairs(desc.checks) do
     out.checks[#out.checks + 1] = { id = c.id, title = text(c.title or c.id, cfg.lang),
       severity = c.severity or "medium", fixable = c.fix ~= nil,

@@ -33,6 +33,20 @@ local function is_dir(p)
 end
 M.is_dir = is_dir
 
+-- Offline only the mounted system volume (C:) can be read.  A cache on
+-- another drive is normal (the guide's own remedy when C: is short of
+-- space): a check of it is not applicable there, never an error.
+-- Returns the skip result, or nil when dir can be read here.
+function M.other_drive(dir)
+  local _, _, code = fs.stat(dir)
+  if code ~= "EXDEV" then return nil end
+  local ev = { scratch = dir, drive = dir:match("^(%a:)") or dir:match("^(\\\\[^\\]+\\[^\\]+)") or dir }
+  return mp.skip(T("Not applicable offline: the scratch folder {scratch} is on {drive}, which is not part of this volume (only the system volume "
+                   .. "is mounted). A cache on another drive is normal; check this on the running server or mount that volume too.",
+                   "Não se aplica offline: a pasta de rascunho {scratch} está em {drive}, que não faz parte deste volume (só o volume do sistema "
+                   .. "está montado). Um cache em outra unidade é normal; verifique isso no servidor em execução ou monte também esse volume."), ev)
+end
+
 M.MOVE_STEPS = {
   T("Stop the backup engine: net stop obengine (Services: Microsoft Azure Recovery Services Agent).",
     "Pare o mecanismo de backup: net stop obengine (Serviços: Agente dos Serviços de Recuperação do Microsoft Azure)."),
@@ -103,12 +117,10 @@ end
 
 function M.detect_exists(agent)
   local dir = mars.scratch(agent)
-  local st, err, code = fs.stat(dir)
+  local elsewhere = M.other_drive(dir)
+  if elsewhere then return elsewhere end
+  local st, err = fs.stat(dir)
   local ev = { scratch = dir }
-  if code == "EXDEV" then
-    return mp.skip(T("The scratch folder {scratch} is on another drive, which is not part of this target volume.",
-                     "A pasta de rascunho {scratch} está em outra unidade, que não faz parte deste volume de destino."), ev)
-  end
   if not st then
     ev.error = err
     return mp.manual { evidence = ev,
@@ -118,6 +130,7 @@ function M.detect_exists(agent)
           "Descubra para onde o cache foi movido e aponte os dois valores ScratchLocation para ele, ou restaure a pasta com o seu OnlineBackup.KEK."),
         T("If the cache is lost, re-register the server with the vault (a new passphrase may be required).",
           "Se o cache foi perdido, registre novamente o servidor no cofre (pode ser necessária uma nova senha)."),
+        require("marsplay.consequences").NEW_PASSPHRASE,
       } }
   end
   ev.type = st.type
@@ -136,6 +149,8 @@ end
 
 function M.detect_access(agent)
   local dir = mars.scratch(agent)
+  local elsewhere = M.other_drive(dir)
+  if elsewhere then return elsewhere end
   local st = fs.stat(dir)
   if not st then return mp.skip(T("The scratch folder is missing.", "A pasta de rascunho não existe.")) end
   local vol = fs.volume(dir)
@@ -168,6 +183,8 @@ end
 
 function M.detect_space(agent, params)
   local dir = mars.scratch(agent)
+  local elsewhere = M.other_drive(dir)
+  if elsewhere then return elsewhere end
   local probe = dir
   local vol, err = fs.volume(probe)
   while not vol and probe:match("\\[^\\]+$") do  -- nearest existing parent
@@ -208,16 +225,20 @@ function M.detect_space(agent, params)
     return mp.pass(ev, T("{free} free on the cache volume for {protected} of protected data.",
                          "{free} livres no volume do cache para {protected} de dados protegidos."))
   end
-  return mp.manual { evidence = ev,
+  -- The move that cures low space goes to another volume: offline only
+  -- the system volume is mounted, so marsplay cannot do it here (moving
+  -- within the same volume frees nothing); the steps are the guide's.
+  local recs = {
+    T("Free space or grow the volume that holds the scratch folder to at least {required}, ideally {recommended}.",
+      "Libere espaço ou aumente o volume que contém a pasta de rascunho para pelo menos {required}, idealmente {recommended}."),
+    T("Or move the cache to another local fixed volume with enough free space, on the running server, following the documented steps:",
+      "Ou mova o cache para outro volume local e fixo com espaço livre suficiente, no servidor em execução, seguindo as etapas documentadas:"),
+  }
+  for _, s in ipairs(M.MOVE_STEPS) do recs[#recs + 1] = s end
+  recs[#recs + 1] = T("System State backups need 30 to 35 GB more.", "Backups de Estado do Sistema precisam de 30 a 35 GB adicionais.")
+  return mp.manual { evidence = ev, recommendations = recs,
     message = T("Only {free} free on the cache volume: at least {required} ({min_free_pct}% of {protected} protected) is needed.",
-                "Apenas {free} livres no volume do cache: são necessários pelo menos {required} ({min_free_pct}% de {protected} protegidos)."),
-    recommendations = {
-      T("Free space or grow the volume that holds the scratch folder to at least {required}, ideally {recommended}.",
-        "Libere espaço ou aumente o volume que contém a pasta de rascunho para pelo menos {required}, idealmente {recommended}."),
-      T("Or move the cache to a volume with enough free space (marsplay can do the documented move: --set move_cache_to=<folder>).",
-        "Ou mova o cache para um volume com espaço livre suficiente (o marsplay pode fazer a movimentação documentada: --set move_cache_to=<pasta>)."),
-      T("System State backups need 30 to 35 GB more.", "Backups de Estado do Sistema precisam de 30 a 35 GB adicionais."),
-    } }
+                "Apenas {free} livres no volume do cache: são necessários pelo menos {required} ({min_free_pct}% de {protected} protegidos).") }
 end
 
 -- ---------- the documented cache move ----------
@@ -239,6 +260,8 @@ local BAD = { "compressed", "encrypted", "sparse", "reparse", "dedup" }
 
 function M.detect_attributes(agent, params)
   local dir = mars.scratch(agent)
+  local elsewhere = M.other_drive(dir)
+  if elsewhere then return elsewhere end
   local a, err = fs.attrs(dir)
   if not a then
     return mp.skip(T("Cannot read the attributes of {scratch}: {error}",
@@ -286,8 +309,39 @@ end
 
 -- ---------- another process holding cache files ----------
 
+-- Offline, the processes that can be listed are the rescue machine's:
+-- they say nothing about the server's antivirus.  The process scan is
+-- skipped (saying why) and what the volume does show is checked: the
+-- Windows Defender exclusions the guide asks for.
+local function holders_offline(agent)
+  local r = require("marsplay.antivirus").detect(agent, {
+    message = T("Windows Defender on this volume does not exclude {missing}; scanning can block the agent's cache.",
+                "O Windows Defender deste volume não exclui {missing}; a verificação pode bloquear o cache do agente.") })
+  local ev = r.evidence or {}
+  r.evidence = ev
+  ev.scratch = mars.scratch(agent)
+  ev.process_scan = "skipped: offline, the processes are the rescue machine's, not the server's"
+  local why = T("The processes holding the cache can only be listed on the running server (offline they are this machine's, not the server's). ",
+                "Os processos que mantêm o cache só podem ser listados no servidor em execução (offline eles são desta máquina, não do servidor). ")
+  if r.status == "pass" then
+    r.message = T(why.en .. "On the volume: Windows Defender excludes cbengine.exe, CSC.exe, the scratch folder and the Bin folder.",
+                  why["pt-BR"] .. "No volume: o Windows Defender exclui cbengine.exe, CSC.exe, a pasta de rascunho e a pasta Bin.")
+  elseif r.status == "skipped" then
+    local reason = r.reason
+    r.reason = T(why.en .. reason.en, why["pt-BR"] .. reason["pt-BR"])
+    r.message = r.reason
+  else
+    table.insert(r.recommendations, T("On the running server, find the processes holding the cache folder open (Resource Monitor > CPU > Associated Handles, "
+                                      .. "search the folder name) and stop them or exclude the folder from their scans.",
+                                      "No servidor em execução, descubra quais processos mantêm a pasta de cache aberta (Monitor de Recursos > CPU > "
+                                      .. "Identificadores Associados, pesquise o nome da pasta) e pare-os ou exclua a pasta das verificações deles."))
+  end
+  return r
+end
+
 function M.detect_holders(agent)
   local dir = mars.scratch(agent)
+  if not mp.sys.live() then return holders_offline(agent) end
   local list, err = fs.holders(dir)
   local info = type(err) == "table" and err or {}
   if not list then

@@ -220,6 +220,7 @@ local function read_entry(path, name, named, st)
   end
   e.vault = field(tree, "ResourceName", cert)
   e.subscription = field(tree, "SubscriptionId", cert)
+  e.resource_group = field(tree, "ResourceGroup", cert)
   e.resource_id = field(tree, "ResourceId", cert)
   e.location = field(tree, "Location", cert)
   e.version = field(tree, "Version", cert)
@@ -579,9 +580,14 @@ function M.registered(params)
     if v == nil or v == "" then return nil end
     return tostring(v)
   end
+  -- The vault's subscription and resource group (Windows Admin Center's
+  -- Azure Backup extension reads these two): a vault name alone is not
+  -- unique across resource groups and subscriptions.
   return {
     vault = get(params.registered_vault_value),
     vault_id = get(params.registered_vault_id_value),
+    subscription = get("SubscriptionId"),
+    resource_group = get("ResourceGroupName"),
     machine_id = get("MachineId"),
   }
 end
@@ -605,6 +611,7 @@ function M.detect_vault_match(params, recommendations)
   end
   local r = M.registered(params)
   local ev = { registered_vault = r.vault or false, registered_vault_id = r.vault_id or false,
+               registered_subscription = r.subscription or false, registered_resource_group = r.resource_group or false,
                examined = names(scan.files), value = mars.CONFIG .. "\\" .. params.registered_vault_value }
   if not r.vault then
     if r.machine_id or r.vault_id then
@@ -624,8 +631,17 @@ function M.detect_vault_match(params, recommendations)
     if not differs and r.vault_id and e.resource_id and r.vault_id ~= e.resource_id then
       differs = true     -- same name, another vault (deleted and re-created)
     end
+    -- same name in another subscription or resource group: another vault
+    if not differs and r.subscription and e.subscription and lower(r.subscription) ~= lower(e.subscription) then
+      differs = true
+    end
+    if not differs and r.resource_group and e.resource_group and lower(r.resource_group) ~= lower(e.resource_group) then
+      differs = true
+    end
     if differs then
-      other[#other + 1] = ("%s (vault %s, id %s)"):format(e.path, tostring(e.vault), tostring(e.resource_id))
+      -- the file's own element names: the same in every language
+      other[#other + 1] = ("%s (ResourceName=%s, ResourceGroup=%s, SubscriptionId=%s, ResourceId=%s)"):format(e.path,
+        tostring(e.vault), tostring(e.resource_group), tostring(e.subscription), tostring(e.resource_id))
     else
       same[#same + 1] = e.path
     end

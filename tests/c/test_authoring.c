@@ -11,8 +11,9 @@
 #include <cmocka.h>
 
 #include "marsplay.h"
+#include "testtmp.h"
 
-static char dir[] = "/tmp/mp_authoring_XXXXXX";
+static char dir[128];
 
 static void write_file(const char *name, const char *text) {
   char path[256];
@@ -48,6 +49,7 @@ static const char FINDING[] =
 
 static int setup(void **state) {
   (void)state;
+  assert_int_equal(test_tmpname(dir, sizeof dir, "mp_authoring"), 0);
   assert_non_null(mkdtemp(dir));
   write_file("clean.lua", FINDING);
   write_file("bad.lua",

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "marsplay.h"
+#include "testtmp.h"
 #include <lua.h>
 #include <lauxlib.h>
 
@@ -56,7 +57,7 @@ static const char *status_of(mp_runtime *rt, size_t pb, const char *id) {
 
 static int setup(void **state) {
   (void)state;
-  snprintf(dir, sizeof dir, "/tmp/mp-engine-XXXXXX");
+  if (test_tmpname(dir, sizeof dir, "mp-engine") != 0) return -1;
   return mkdtemp(dir) ? 0 : -1;
 }
 

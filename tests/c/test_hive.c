@@ -20,6 +20,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "testtmp.h"
+
 #include <lualib.h>
 
 #include "formats/hive.h"
@@ -30,7 +32,7 @@
 #define MARS "HKLM\\SOFTWARE\\Microsoft\\Windows Azure Backup"
 
 typedef struct fixture {
-  char dir[64];
+  char dir[128];
   mp_runtime *rt;
   lua_State *L;
 } fixture;
@@ -137,7 +139,7 @@ static void lua_eval(fixture *f, const char *code, char *out, size_t outsz) {
 static int setup(void **state) {
   fixture *f = calloc(1, sizeof *f);
   assert_non_null(f);
-  snprintf(f->dir, sizeof f->dir, "/tmp/test_hive.XXXXXX");
+  assert_int_equal(test_tmpname(f->dir, sizeof f->dir, "test_hive"), 0);
   assert_non_null(mkdtemp(f->dir));
   make_hive(f, CONFIG "/SOFTWARE");
   make_hive(f, CONFIG "/SYSTEM");

@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+
+#include "testtmp.h"
 #include <libxml/parser.h>
 #include <libxml/xpath.h>
 
@@ -500,11 +502,12 @@ static const char *source_dir(void) {
 
 /* 0 valid, 1 invalid, 77 no validator available. */
 static int validate(const mp_value *r) {
-  char path[] = "/tmp/mp_report_XXXXXX", cmd[8192];
+  char path[512], cmd[8192];
   const char *src = source_dir();
   FILE *f;
   int fd, rc;
   if (src == NULL || access("/usr/bin/python3", X_OK) != 0) return 77;
+  assert_int_equal(test_tmpname(path, sizeof path, "mp_report"), 0);
   assert_true((fd = mkstemp(path)) >= 0);
   assert_non_null(f = fdopen(fd, "w"));
   assert_int_equal(mp_report_write_json(r, f), 0);

@@ -20,6 +20,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "testtmp.h"
+
 #include "core/mp_internal.h"
 
 /* This process's name as /proc shows it, read here independently of the
@@ -189,7 +191,7 @@ static void test_timezone_env(void **state) {
 static void make_root(char *root, size_t rootsz, const char *link, const char *tzfile) {
   char p[512];
   FILE *f;
-  snprintf(root, rootsz, "/tmp/mp-sys-root-XXXXXX");
+  assert_int_equal(test_tmpname(root, rootsz, "mp-sys-root"), 0);
   assert_non_null(mkdtemp(root));
   snprintf(p, sizeof p, "%s/etc", root);
   assert_int_equal(mkdir(p, 0755), 0);
@@ -218,7 +220,7 @@ static void remove_root(const char *root) {
 }
 
 static void expect_zone(const char *link, const char *tzfile, int want_r, const char *want) {
-  char root[64], name[64];
+  char root[128], name[64];
   make_root(root, sizeof root, link, tzfile);
   assert_int_equal(plat_timezone_files(root, name, sizeof name), want_r);
   if (want != NULL) assert_string_equal(name, want);
@@ -226,7 +228,7 @@ static void expect_zone(const char *link, const char *tzfile, int want_r, const 
 }
 
 static void test_timezone_files(void **state) {
-  char root[64], name[8];
+  char root[128], name[8];
   (void)state;
   /* the localtime link (dangling is fine: only its text matters) */
   expect_zone("../usr/share/zoneinfo/America/Sao_Paulo", NULL, 0, "America/Sao_Paulo");
@@ -294,9 +296,9 @@ static void test_lua_live(void **state) {
 
 static void test_lua_offline(void **state) {
   mp_runtime *rt;
-  char root[64], real[PATH_MAX], code[PATH_MAX + 1024];
+  char root[128], real[PATH_MAX], code[PATH_MAX + 1024];
   (void)state;
-  snprintf(root, sizeof root, "/tmp/mp-sys-vol-XXXXXX");
+  assert_int_equal(test_tmpname(root, sizeof root, "mp-sys-vol"), 0);
   assert_non_null(mkdtemp(root));
   assert_non_null(realpath(root, real));
   rt = runtime(root);

@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "testtmp.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -40,9 +42,9 @@ static int setup(void **state) {
   mp_runtime *rt;
   char secret[300];
   FILE *f;
-  snprintf(root, sizeof root, "/tmp/mp-target-XXXXXX");
+  assert_int_equal(test_tmpname(root, sizeof root, "mp-target"), 0);
   assert_non_null(mkdtemp(root));
-  snprintf(outside, sizeof outside, "/tmp/mp-outside-XXXXXX");
+  assert_int_equal(test_tmpname(outside, sizeof outside, "mp-outside"), 0);
   assert_non_null(mkdtemp(outside));
   snprintf(secret, sizeof secret, "%s/secret.txt", outside);
   f = fopen(secret, "w");
@@ -126,15 +128,15 @@ static void links_stay_inside(void **state) {
   int fd;
   /* abs-link -> /tmp/mp-outside-...: resolved inside root, where that
    * path does not exist */
-  fd = mp_target_open(rt, "C:\\abs-link\\secret.txt", O_RDONLY, 0);
+  fd = mp_target_open(rt, "C:\\abs-link\\secret.txt", PLAT_OPEN_READ);
   assert_true(fd < 0);
   /* rel-link -> ../../..: clamps at the root, so etc/secret.txt is the
    * in-root file, never /etc or the outside folder */
-  fd = mp_target_open(rt, "C:\\rel-link\\etc\\secret.txt", O_RDONLY, 0);
+  fd = mp_target_open(rt, "C:\\rel-link\\etc\\secret.txt", PLAT_OPEN_READ);
   assert_true(fd >= 0);
   read_all_fd(fd, buf, sizeof buf);
   assert_string_equal(buf, "etc/secret.txt");
-  fd = mp_target_open(rt, "C:\\Windows\\up\\etc\\secret.txt", O_RDONLY, 0);
+  fd = mp_target_open(rt, "C:\\Windows\\up\\etc\\secret.txt", PLAT_OPEN_READ);
   assert_true(fd >= 0);
   read_all_fd(fd, buf, sizeof buf);
   assert_string_equal(buf, "etc/secret.txt");

@@ -15,6 +15,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "testtmp.h"
+
 #include <lua.h>
 #include <lualib.h>
 #include <lauxlib.h>
@@ -431,10 +433,12 @@ static void test_lua_bad_documents(void **state) {
 
 static void test_lua_entities(void **state) {
   lua_State *L = *state;
-  char secret[] = "/tmp/mp-xml-secret-XXXXXX", pe[] = "/tmp/mp-xml-pe-XXXXXX";
+  char secret[256], pe[256];
   char doc[512];
   int fd;
   FILE *fp;
+  assert_int_equal(test_tmpname(secret, sizeof secret, "mp-xml-secret"), 0);
+  assert_int_equal(test_tmpname(pe, sizeof pe, "mp-xml-pe"), 0);
   fd = mkstemp(secret);
   assert_true(fd >= 0);
   assert_int_equal(write(fd, MARKER "\n", sizeof MARKER), (ssize_t)sizeof MARKER);

@@ -48,6 +48,21 @@ run_mp() {
   ERR=$(cat "$T/stderr")
 }
 
+# Print, NUL-separated, the "--set KEY=VALUE" pairs among the arguments
+# that playbook PB declares (marsplay refuses keys no selected playbook
+# declares): sets_for PB --set a=1 --set b=2
+sets_for() {
+  local pb=$1 err; shift
+  while [ $# -ge 2 ]; do
+    err=$("$MP" "$pb" --dry-run --format json --set "$2" 2>&1 >/dev/null || true)
+    case $err in
+      *"no selected playbook has this parameter"*) ;;
+      *) printf '%s\0%s\0' "$1" "$2" ;;
+    esac
+    shift 2
+  done
+}
+
 # jq over $OUT (the JSON report).
 j() { printf '%s' "$OUT" | jq -r "$@"; }
 

@@ -18,7 +18,7 @@ CASES=(
   "scratch-reparse|scratch-attributes|manual|3|manual|3|"
   "scratch-reparse|scratch-attributes|planned|2|fixed|0|--set=move_cache_to=C:\\MARSCache"
   "scratch-sparse-file|scratch-attributes|manual|3|manual|3|"
-  "cache-file-held|cache-not-held|manual|3|manual|3|"
+  "defender-no-exclusions|cache-not-held|manual|3|manual|3|"
 )
 
 # healthy lab: every check passes or is not applicable, exit 0
@@ -85,9 +85,9 @@ run_mp eval --root "$dir" 'local r = require "marsplay.reg"
            r.get([[HKLM\SOFTWARE\Microsoft\Windows Azure Backup\Config\CloudBackupProvider]], "ScratchLocation") }'
 eq "cache move: both registry values updated" 'C:\MARSCache|C:\MARSCache' "$(j '.[0] + "|" + .[1]')"
 
-# Live Linux (no --root): no MARS agent, every check skipped, exit 0.
+# Live Linux (no --root): no MARS agent, every check skipped: nothing checked, exit 5.
 run_mp "$PB" --format json
-eq "live Linux: exit 0" 0 "$CODE"
+eq "live Linux: exit 5 (nothing checked)" 5 "$CODE"
 eq "live Linux: all skipped" "skipped" "$(j '[.playbooks[0].checks[].status] | unique | join(",")')"
 contains "live Linux: says what was looked for" "MARS agent not found" "$(j '.playbooks[0].checks[0].message')"
 

@@ -40,11 +40,12 @@ mkdir "$T/names/$AGENT/Scratch/"$'dir\x1b]0;title\x07'
 printf 'x' >"$T/names/$AGENT/Scratch/"$'file\x9b31m.dat'
 for pb in cache invalid-vault-credentials; do
   [ -f "$SRC/playbooks/$pb.lua" ] || continue
-  guarded --root "$T/names" "$pb" --set 'protected=C:\Data' --set tmp_limit=2 --dry-run --format json --junit "$T/names-$pb.xml"
+  mapfile -d '' S < <(sets_for "$SRC/playbooks/$pb.lua" --set 'protected=C:\Data' --set tmp_limit=2)
+  guarded --root "$T/names" "$pb" "${S[@]+"${S[@]}"}" --dry-run --format json --junit "$T/names-$pb.xml"
   sane "names: $pb"
   valid_json "names: $pb"
   check "names: $pb JUnit well-formed" xmllint --noout "$T/names-$pb.xml"
-  guarded --root "$T/names" "$pb" --set 'protected=C:\Data' --set tmp_limit=2 --dry-run --color never
+  guarded --root "$T/names" "$pb" "${S[@]+"${S[@]}"}" --dry-run --color never
   sane "names: $pb text"
   eq "names: $pb text has no raw escape character" 0 "$(printf '%s' "$OUT" | tr -cd '\033\233' | wc -c)"
 done

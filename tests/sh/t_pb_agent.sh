@@ -13,6 +13,9 @@ command -v jq >/dev/null || { say "skip: jq missing"; exit 77; }
 
 PBD="$SRC/playbooks"
 SET=(--set 'protected=C:\Data')
+# The pairs of SET that playbook $1 declares (unknown --set keys are an error).
+pset() { mapfile -d '' PSET < <(sets_for "$PBD/$1.lua" "${SET[@]}"); }
+pset basic-troubleshooting; BSET=("${PSET[@]+"${PSET[@]}"}")
 AGENT="Program Files/Microsoft Azure Recovery Services Agent"
 MINE=(basic-troubleshooting backup-jobs-completed-with-warning activation-did-not-complete
       encryption-passphrase-not-configured resource-not-provisioned restore-problems common-issues)
@@ -46,13 +49,14 @@ fi
 # ---------- the healthy lab: every playbook passes or is not applicable ----------
 before=$(tree_hash "$T/healthy")
 for pb in "${MINE[@]}"; do
-  run_mp --root "$T/healthy" "$PBD/$pb.lua" "${SET[@]}" --format json
+  pset "$pb"
+  run_mp --root "$T/healthy" "$PBD/$pb.lua" "${PSET[@]+"${PSET[@]}"}" --format json
   eq "healthy: $pb exit 0" 0 "$CODE"
   eq "healthy: $pb loads" null "$(j '.playbooks[0].error')"
   eq "healthy: $pb no check fails" "" \
     "$(j '.playbooks[0].checks[] | select(.status != "pass" and .status != "skipped") | .id + "=" + .status')"
 done
-run_mp --root "$T/healthy" "$PBD/basic-troubleshooting.lua" "${SET[@]}" --format json
+run_mp --root "$T/healthy" "$PBD/basic-troubleshooting.lua" "${BSET[@]}" --format json
 eq "healthy: version from cbengine.exe" "2.0.9506.0 cbengine.exe resource" \
   "$(field agent-up-to-date '.evidence.version + " " + .evidence.source + " " + .evidence.method')"
 eq "healthy: obengine automatic" "pass 2" "$(field mars-service '.status + " " + (.evidence.start|tostring)')"
@@ -61,9 +65,9 @@ contains "healthy: running skip says why" "only known on the running server" "$(
 eq "healthy: .NET 4.8" "pass 528040" "$(field dotnet-version '.status + " " + (.evidence.release|tostring)')"
 eq "healthy: OS updates unknowable offline" skipped "$(field os-updates .status)"
 eq "healthy: protected folders checked" pass "$(field unsupported-items .status)"
-run_mp --root "$T/healthy" "$PBD/basic-troubleshooting.lua" "${SET[@]}" --format json --set offline_backup=true --set reregister=true
+run_mp --root "$T/healthy" "$PBD/basic-troubleshooting.lua" "${BSET[@]}" --format json --set offline_backup=true --set reregister=true
 eq "healthy + offline_backup=true: Azure PowerShell step is manual" manual "$(field offline-backup-powershell .status)"
-eq "healthy + reregister=true: the notes are given" "manual 2" \
+eq "healthy + reregister=true: the notes and their consequences are given" "manual 4" \
   "$(field reregistration '.status + " " + (.recommendations | length | tostring)')"
 eq "healthy + both: exit 3" 3 "$CODE"
 run_mp --root "$T/healthy" "$PBD/resource-not-provisioned.lua" --format json
@@ -76,7 +80,7 @@ eq "healthy: registered_name given and different -> manual" "manual 3" "$(field 
 run_mp --root "$T/healthy" "$PBD/restore-problems.lua" --format json
 eq "healthy: restart step is live-only" skipped "$(field iscsi-service-restart .status)"
 eq "healthy: MSiSCSI manual start" 3 "$(field iscsi-service .evidence.start)"
-for pb in "${MINE[@]}"; do run_mp --root "$T/healthy" "$PBD/$pb.lua" "${SET[@]}"; done
+for pb in "${MINE[@]}"; do pset "$pb"; run_mp --root "$T/healthy" "$PBD/$pb.lua" "${PSET[@]+"${PSET[@]}"}"; done
 eq "healthy: applying every playbook changes nothing" "$before" "$(tree_hash "$T/healthy")"
 
 # ---------- one lab per fault ----------
@@ -128,7 +132,7 @@ CASES=(
   "restore-problems|iscsi-missing|iscsi-service|manual|3|manual|3|.evidence.installed|false|"
   "restore-problems|iscsi-device-unknown|iscsi-initiator-device|manual|3|manual|3|.evidence.device|HKLM\\SYSTEM\\CurrentControlSet\\Enum\\ROOT\\ISCSIPRT\\0000|"
   "restore-problems|agent-outdated|agent-up-to-date|manual|3|manual|3|.evidence.version|2.0.9145.0|"
-  "common-issues|cache-file-held|sal-checksum-store|manual|3|manual|3|.evidence.verifications[\"scratch-not-held\"]|manual|"
+  "common-issues|defender-no-exclusions|sal-checksum-store|manual|3|manual|3|.evidence.verifications[\"scratch-not-held\"]|manual|"
   "common-issues|scratch-readonly|sal-vhd-initialization|planned|2|pass|0|.evidence.verifications[\"scratch-access\"]|fail|"
   "common-issues|scratch-readonly|sal-checksum-store|planned|2|fixed|0|.evidence.verifications[\"scratch-access\"]|fail|"
   "common-issues|scratch-registry-mismatch|sal-checksum-store|planned|2|fixed|0|.evidence.verifications[\"scratch-registry\"]|fail|"
@@ -148,7 +152,8 @@ for c in "${CASES[@]}"; do
   DIR_OF[$what]=$dir
   lab "$dir" "$fault"
   on_exit "lab_cleanup '$dir'"
-  args=(--root "$dir" "$PBD/$pb.lua" "${SET[@]}" --format json)
+  pset "$pb"
+  args=(--root "$dir" "$PBD/$pb.lua" "${PSET[@]+"${PSET[@]}"}" --format json)
   [ -n "$extra" ] && args+=("$extra")
   before=$(tree_hash "$dir")
   run_mp "${args[@]}" --dry-run --log "$T/log$n.jsonl"
@@ -238,10 +243,10 @@ eq "image path: svchost with arguments" 'C:\Windows\system32\svchost.exe' "$(j '
 eq "image path: unquoted with spaces" 'C:\Program Files\Microsoft Azure Recovery Services Agent\bin\cbengine.exe' "$(j '.[1]')"
 eq "image path: driver relative to SystemRoot" 'C:\Windows\System32\drivers\msiscsi.sys' "$(j '.[2]')"
 
-# ---------- live Linux (no --root): no agent, every check skipped, exit 0 ----------
+# ---------- live Linux (no --root): no agent, every check skipped: nothing checked, exit 5 ----------
 for pb in "${MINE[@]}"; do
   run_mp "$PBD/$pb.lua" --format json
-  eq "live Linux: $pb exit 0" 0 "$CODE"
+  eq "live Linux: $pb exit 5 (nothing checked)" 5 "$CODE"
   eq "live Linux: $pb all skipped" skipped "$(j '[.playbooks[0].checks[].status] | unique | join(",")')"
   contains "live Linux: $pb says what was looked for" "MARS agent not found" "$(j '.playbooks[0].checks[0].message')"
 done

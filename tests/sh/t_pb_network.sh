@@ -58,7 +58,9 @@ lab "$T/healthy"
 before=$(tree_hash "$T/healthy")
 for pb in "$PB_CONNECT" "$PB_VAULT"; do
   run --root "$T/healthy" "$pb" --format json
-  eq "healthy: $(basename "$pb") exit 0" 0 "$CODE"
+  # 5 when every check is skipped offline (nothing checked), else 0
+  eq "healthy: $(basename "$pb") exit 0 (5 if all skipped)" \
+    "$(j 'if ([.playbooks[].checks[].status] - ["skipped"] | length) == 0 then 5 else 0 end')" "$CODE"
   eq "healthy: $(basename "$pb") no problem" "" \
     "$(j '.playbooks[0].checks[] | select(.status != "pass" and .status != "skipped") | .id')"
 done
@@ -297,7 +299,7 @@ eq "detect offline: skipped" skipped "$(j .status)"
 # ---------- live Linux: no agent, all skipped ----------
 for pb in "$PB_CONNECT" "$PB_VAULT"; do
   run "$pb" --format json
-  eq "live Linux: $(basename "$pb") exit 0" 0 "$CODE"
+  eq "live Linux: $(basename "$pb") exit 5 (nothing checked)" 5 "$CODE"
   eq "live Linux: $(basename "$pb") all skipped" skipped "$(j '[.playbooks[0].checks[].status] | unique | join(",")')"
 done
 

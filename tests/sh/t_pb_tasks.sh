@@ -304,7 +304,7 @@ eq "module: DLL without MZ: named" '["Microsoft.Internal.CloudBackup.Commands.dl
 # Live Linux (no --root): no MARS agent, every check skipped, exit 0.
 for pb in "$SCHED" "$JOB"; do
   run_mp "$pb" --format json
-  eq "live Linux: $(basename "$pb") exit 0" 0 "$CODE"
+  eq "live Linux: $(basename "$pb") exit 5 (nothing checked)" 5 "$CODE"
   eq "live Linux: $(basename "$pb") all skipped" skipped "$(j '[.playbooks[0].checks[].status] | unique | join(",")')"
 done
 

@@ -137,11 +137,13 @@ CASES=(
   "creds-wrong-extension@invalid-vault-credentials@credentials-extension@planned@2@fixed@0@.evidence.rename_to[0]@LABFILE"
   "creds-older-than-newest@invalid-vault-credentials@credentials-newest@manual@3@manual@3@.evidence.older[0] | sub(\".*[(]\"; \"\")@~^[34] days old, from the date in its name[)]$"
   "creds-site-recovery@invalid-vault-credentials@credentials-backup-vault@manual@3@manual@3@.evidence.site_recovery[0] | sub(\".*[(]\"; \"\")@vault contoso-backup-vault)"
-  "creds-other-vault@vault-credentials-wrong-vault@credentials-registered-vault@manual@3@manual@3@.evidence.other_vault[0] | sub(\".*[(]\"; \"\")@vault fabrikam-backup-vault, id 5123409876543210123)"
+  "creds-other-vault@vault-credentials-wrong-vault@credentials-registered-vault@manual@3@manual@3@.evidence.other_vault[0] | sub(\".*[(]\"; \"\")@ResourceName=fabrikam-backup-vault, ResourceGroup=fabrikam-rg, SubscriptionId=8d4c2b1a-6e5f-4a3b-9d8c-7f6e5d4c3b2a, ResourceId=5123409876543210123)"
   "creds-other-vault@failed-to-set-encryption-key@registered-with-another-vault@manual@3@manual@3@.evidence.registered_vault@contoso-backup-vault"
   "temp-tmp-flood@invalid-vault-credentials@windows-temp-tmp-files@planned@2@fixed@0@[.evidence.tmp_files, .evidence.other_tmp_entries] | map(tostring) | join(\",\")@60001,2"
   "passphrase-kek-empty@failed-to-set-encryption-key@passphrase-key-file@manual@3@manual@3@[.evidence.type, .evidence.size] | map(tostring) | join(\",\")@file,0"
   "defender-no-exclusions@invalid-vault-credentials@antivirus-exclusions@manual@3@manual@3@.evidence.missing | length@4"
+  "creds-same-name-other-group@vault-credentials-wrong-vault@credentials-registered-vault@manual@3@manual@3@.evidence.other_vault[0] | sub(\".*[(]\"; \"\")@ResourceName=contoso-backup-vault, ResourceGroup=contoso-dr-rg, SubscriptionId=8d4c2b1a-6e5f-4a3b-9d8c-7f6e5d4c3b2a, ResourceId=6234509876543210987)"
+  "creds-same-name-other-group@vault-credentials-wrong-vault@credentials-registered-vault@manual@3@manual@3@.evidence.registered_resource_group@contoso-backup-rg"
   # an agent older than 2.0.9249.0 (lab/agent.lua's fault) cannot read the current format
   "agent-outdated@invalid-vault-credentials@credentials-agent-version@manual@3@manual@3@[.evidence.version, .evidence.hard_min_version] | join(\" < \")@2.0.9145.0 < 2.0.9249.0"
   # causes served by marsplay.proxy / marsplay.clock (their faults, lab/network.lua): wired in here
@@ -263,7 +265,7 @@ eq "other vault: invalid-credentials playbook sees valid credentials" "" \
 # Live Linux (no --root): no MARS agent, every check skipped, exit 0.
 for pb in "$INV" "$WRONG" "$KEY"; do
   run_mp "$pb" --format json
-  eq "live Linux $(basename "$pb"): exit 0" 0 "$CODE"
+  eq "live Linux $(basename "$pb"): exit 5 (nothing checked)" 5 "$CODE"
   eq "live Linux $(basename "$pb"): all skipped" skipped "$(j '[.playbooks[0].checks[].status] | unique | join(",")')"
 done
 

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -48,6 +49,52 @@ int plat_exe_dir(char *out, size_t outsz) {
   if (slash == NULL) return -ENOENT;
   *slash = '\0';
   return 0;
+}
+
+void *plat_memmem(const void *hay, size_t n1, const void *needle, size_t n2) {
+  return memmem(hay, n1, needle, n2);
+}
+
+void *plat_memrchr(const void *s, int c, size_t n) {
+  return memrchr(s, c, n);
+}
+
+char *plat_abs_path(const char *path) {
+  return realpath(path, NULL);
+}
+
+int plat_is_dir(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int plat_readable(const char *path) {
+  return access(path, R_OK) == 0;
+}
+
+int plat_is_terminal(FILE *f) {
+  return isatty(fileno(f)) == 1;
+}
+
+int plat_cwd(char *out, size_t outsz) {
+  return getcwd(out, outsz) ? 0 : -errno;
+}
+
+int plat_utc_stamp(double t, char *out, size_t outsz) {
+  time_t tt = (time_t)t;
+  struct tm tm;
+  if (gmtime_r(&tt, &tm) == NULL || strftime(out, outsz, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+    return -EINVAL;
+  return 0;
+}
+
+int plat_fd_alias(plat_fd fd, char *out, size_t outsz) {
+  int n = snprintf(out, outsz, "/proc/self/fd/%d", (int)fd);
+  return n < 0 || (size_t)n >= outsz ? -ENAMETOOLONG : 0;
+}
+
+FILE *plat_fd_stream(plat_fd fd, const char *mode) {
+  return fdopen((int)fd, mode);
 }
 
 int plat_hostname(char *out, size_t outsz) {
@@ -123,20 +170,28 @@ static int walk_nofollow(int root, const char *rel, int flags, int mode) {
   }
 }
 
-int plat_open_in(plat_fd root, const char *rel, int flags, int mode) {
-#ifdef SYS_openat2
-  int r = openat2_call(root, rel[0] ? rel : ".", flags, mode,
-                       RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
-  if (r != -ENOSYS) return r;
-#endif
-  return walk_nofollow(root, rel, flags, mode);
+/* An open intent (platform.h) as open(2) flags. */
+static int intent_flags(unsigned how) {
+  int f;
+  switch (how & 0xff) {
+    case PLAT_OPEN_READ: f = O_RDONLY | O_NONBLOCK; break;
+    case PLAT_OPEN_DIR: f = O_RDONLY | O_DIRECTORY; break;
+    case PLAT_OPEN_LOOK: f = O_PATH; break;
+    default: return -1;
+  }
+  if (how & PLAT_OPEN_NOFOLLOW) f |= O_NOFOLLOW;
+  return f | O_CLOEXEC;
 }
 
-int plat_open_beneath_nofollow(plat_fd root, const char *rel, int flags, int mode) {
+plat_fd plat_open_in(plat_fd root, const char *rel, unsigned how) {
+  int flags = intent_flags(how);
+  if (flags < 0) return -EINVAL;
 #ifdef SYS_openat2
-  int r = openat2_call(root, rel[0] ? rel : ".", flags, mode,
-                       RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
-  if (r != -ENOSYS) return r;
+  {
+    int r = openat2_call((int)root, rel[0] ? rel : ".", flags, 0,
+                         RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+    if (r != -ENOSYS) return r;
+  }
 #endif
-  return walk_nofollow(root, rel, flags, mode);
+  return walk_nofollow((int)root, rel, flags, 0);
 }

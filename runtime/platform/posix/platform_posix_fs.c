@@ -240,7 +240,7 @@ int plat_fd_path(plat_fd fd, char *out, size_t outsz) {
   char proc[48];
   ssize_t n;
   if (outsz < 2) return -ENAMETOOLONG;
-  snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+  snprintf(proc, sizeof proc, "/proc/self/fd/%d", (int)fd);
   n = readlink(proc, out, outsz);
   if (n < 0) return -errno;
   if ((size_t)n >= outsz) return -ENAMETOOLONG;
@@ -349,7 +349,7 @@ static void ntfs_attrs(plat_fd pathfd, plat_fd datafd, plat_attrs_ex *a) {
   if (datafd >= 0) {
     n = fgetxattr(datafd, "system.ntfs_attrib", w, sizeof w);
   } else {   /* a link: its O_PATH descriptor, through /proc */
-    snprintf(proc, sizeof proc, "/proc/self/fd/%d", pathfd);
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", (int)pathfd);
     n = getxattr(proc, "system.ntfs_attrib", w, sizeof w);
   }
   if (n != 4) return;
@@ -422,15 +422,6 @@ int plat_attrs_detail(plat_fd pathfd, plat_fd datafd, plat_attrs_ex *a) {
     if ((w & PLAT_WIN_REPARSE) && a->reparse_tag == 0) a->known &= ~(unsigned)PLAT_A_DEDUP;
     a->set |= m;
   }
-  return 0;
-}
-
-int plat_attrs_of(plat_fd fd, plat_attrs *a) {
-  plat_attrs_ex x;
-  int r = plat_attrs_detail(fd, -1, &x);
-  if (r < 0) return r;
-  a->set = x.set;
-  a->known = x.known;
   return 0;
 }
 
@@ -612,19 +603,4 @@ static int scan_live(const char *host_path, plat_holder_cb fn, void *ud, long *d
   plat_dir_close(d);
   close(procfd);
   return r < 0 ? r : total;
-}
-
-struct holders_adapter { plat_holder_fn fn; void *ud; };
-
-static int adapt_holder(void *ud, const plat_holder *h) {
-  struct holders_adapter *a = ud;
-  a->fn(a->ud, h->pid, h->comm, h->path);
-  return 0;
-}
-
-int plat_open_holders(const char *host_prefix, plat_holder_fn fn, void *ud) {
-  struct holders_adapter a;
-  a.fn = fn;
-  a.ud = ud;
-  return plat_holders_scan(host_prefix, fn ? adapt_holder : NULL, &a, NULL);
 }

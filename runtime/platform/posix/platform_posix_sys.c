@@ -1,6 +1,9 @@
 /* platform_posix_sys.c - host facts for marsplay.sys: processes from
- * /proc, the UTC offset and the name of the time zone. */
+ * /proc, the UTC offset and the name of the time zone; running a helper
+ * program (luacheck for marsplay check). */
 #include <dirent.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -201,4 +204,46 @@ int plat_timezone(char *out, size_t outsz) {
     if (zone_from_path(tz, out, outsz) == 0) return 0;
   }
   return plat_timezone_files("/", out, outsz);
+}
+
+extern char **environ;
+
+struct plat_child { pid_t pid; };
+
+int plat_spawn_reading(const char *program, char *const args[], FILE **out,
+                       plat_child **child) {
+  posix_spawn_file_actions_t fa;
+  int fds[2], r;
+  pid_t pid;
+  plat_child *c = malloc(sizeof *c);
+  if (c == NULL) return -ENOMEM;
+  if (pipe2(fds, O_CLOEXEC) != 0) { r = -errno; free(c); return r; }
+  if ((r = posix_spawn_file_actions_init(&fa)) != 0) {
+    close(fds[0]); close(fds[1]); free(c);
+    return -r;
+  }
+  if ((r = posix_spawn_file_actions_adddup2(&fa, fds[1], 1)) == 0 &&
+      (r = posix_spawn_file_actions_adddup2(&fa, fds[1], 2)) == 0)
+    r = posix_spawnp(&pid, program, &fa, NULL, args, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  close(fds[1]);
+  if (r != 0) { close(fds[0]); free(c); return -r; }
+  c->pid = pid;
+  if ((*out = fdopen(fds[0], "r")) == NULL) {
+    r = -errno;
+    close(fds[0]);
+    plat_child_wait(c);
+    return r;
+  }
+  *child = c;
+  return 0;
+}
+
+int plat_child_wait(plat_child *child) {
+  int status = 0;
+  pid_t pid = child->pid;
+  free(child);
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }

@@ -348,6 +348,12 @@ local FAULTS = {
     end,
   },
   {
+    name = "machinename-absent",
+    description = "a real state: no Config\\MachineName (no public source confirms MARS writes it), so the rename check cannot decide",
+    guide = "resource-not-provisioned-in-service-stamp",
+    apply = function(lab) lab:unset("SOFTWARE", MARS .. [[\Config]], "MachineName") end,
+  },
+  {
     name = "iscsi-disabled",
     description = "the Microsoft iSCSI Initiator Service (MSiSCSI) is disabled (Start=4)",
     guide = "troubleshoot-restore-problems",

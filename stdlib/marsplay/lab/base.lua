@@ -160,7 +160,9 @@ local function registry(lab)
     ScratchLocation = scratch,
     MachineId = MACHINE_ID,
     ResourceId = RESOURCE_ID,
-    ServiceResourceName = VAULT,            -- unconfirmed
+    ServiceResourceName = VAULT,            -- confirmed (Admin Center extension)
+    SubscriptionId = "3f2b6c1d-8e4a-4d7b-9c05-a1e2f3b4c5d6",   -- read by the same extension
+    ResourceGroupName = "contoso-backup-rg",
   })
   lab:set("SOFTWARE", MARS .. [[\Config\CloudBackupProvider]], { ScratchLocation = scratch })
   lab:set("SOFTWARE", [[Microsoft\Windows NT\CurrentVersion]], {

@@ -85,6 +85,18 @@ return {
     end,
   },
   {
+    name = "cache-other-drive",
+    description = "a real state: the cache was moved to D:\\MARSCache (both ScratchLocation values), the guide's remedy for a full C:; "
+                  .. "offline only C: is mounted",
+    guide = GUIDE,
+    conflicts = concat(SHAPES, { "scratch-registry-mismatch", "scratch-readonly", "scratch-sparse-file", "cache-file-held",
+                                 "cache-low-space" }),
+    apply = function(lab)
+      lab:set("SOFTWARE", CONFIG, "ScratchLocation", [[D:\MARSCache]])
+      lab:set("SOFTWARE", PROVIDER, "ScratchLocation", [[D:\MARSCache]])
+    end,
+  },
+  {
     name = "scratch-registry-mismatch",
     description = "Config\\CloudBackupProvider\\ScratchLocation names another existing folder (C:\\OldScratch, no KEK)",
     guide = GUIDE,

@@ -173,7 +173,7 @@ function M.healthy(lab)
 end
 
 local CREDS = { "creds-corrupt", "creds-expired", "creds-wrong-extension", "creds-site-recovery",
-                "creds-other-vault" }
+                "creds-other-vault", "creds-same-name-other-group" }
 
 local function others(name)
   local r = {}
@@ -254,6 +254,20 @@ M[#M + 1] = {
     lab.vc_healthy = download(lab, { vault = "fabrikam-backup-vault", resource_id = "5123409876543210123",
                                       subscription = "8d4c2b1a-6e5f-4a3b-9d8c-7f6e5d4c3b2a",
                                       group = "fabrikam-rg", seed = 13 }, 0)
+  end,
+}
+
+M[#M + 1] = {
+  name = "creds-same-name-other-group",
+  description = "the credentials file is from a vault with the registered vault's name in another resource group and subscription",
+  guide = "the-specified-vault-credential-file-cannot-be-used-as-it-is-not-downloaded-from-the-vault-associated-with-this-server",
+  conflicts = others("creds-same-name-other-group"),
+  apply = function(lab)
+    lab:remove(healthy_file(lab))
+    local vault = registered(lab)
+    lab.vc_healthy = download(lab, { vault = vault, resource_id = "6234509876543210987",
+                                      subscription = "8d4c2b1a-6e5f-4a3b-9d8c-7f6e5d4c3b2a",
+                                      group = "contoso-dr-rg", seed = 17 }, 0)
   end,
 }
 

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# What the playbooks tell an operator must be true (issue 11): for every
+# lab state of that review, a lab with it -> dry-run gives the exact
+# status and evidence of the check, the recommendation in English and in
+# pt-BR (data-loss consequences, "cannot decide" reasons), and changes
+# nothing; apply -> the same outcome; a second apply changes nothing.
+# Then the cases that need more than one run (the SYSTEM hive never read
+# from the wrong file).
+. "$(dirname "$0")/lib.sh"
+command -v jq >/dev/null || { say "skip: jq missing"; exit 77; }
+
+PBD="$SRC/playbooks"
+CFG="Windows/System32/config"
+
+# field CHECK JQ: a jq filter over check CHECK of the report $OUT
+field() {
+  printf '%s' "$OUT" | jq -r --arg id "$1" "[.playbooks[].checks[] | select(.id == \$id)][0] | $2"
+}
+all_text() { printf '%s' "$OUT" | jq -r --arg id "$1" '[.playbooks[].checks[] | select(.id == $id)][0] | [.message, .reason, (.recommendations[]?)] | map(select(. != null)) | join("\n")'; }
+
+# fault | playbook | check | dry status | exit | evidence jq | value | English text | pt-BR text | extra arg
+CASES=(
+  # data-loss consequences (reference: "Consequences an operator must be told")
+  "kek-missing|failed-to-set-encryption-key|passphrase-key-file|manual|3|.evidence.kek != null|true|every recovery point of this server is lost|todos os pontos de recuperação deste servidor são perdidos|"
+  "kek-missing|failed-to-set-encryption-key|passphrase-key-file|manual|3|.recommendations[4] != null|true|makes the recovery points already in the vault unrestorable|torna irrecuperáveis os pontos de recuperação|"
+  "kek-missing|activation-did-not-complete|kek-present|manual|3|.status|manual|they can only be restored with the passphrase they were encrypted with|só podem ser restaurados com a senha|"
+  "scratch-missing|cache|scratch-exists|manual|3|.status|manual|makes the recovery points already in the vault unrestorable|torna irrecuperáveis|"
+  "agent-not-registered|basic-troubleshooting|reregistration|manual|3|.evidence.registered|false|the vault lets you do it only after the server's backup data is deleted|só permite isso depois que os dados de backup do servidor|"
+  # the renamed server: consequences, and "cannot decide" when the name is not recorded
+  "server-renamed|resource-not-provisioned|server-not-renamed|manual|3|.evidence.computer_name|MARS-SRV02|its first backup is a full backup|o primeiro backup é completo|"
+  "server-renamed|resource-not-provisioned|server-not-renamed|manual|3|.evidence.registered_name|MARS-SRV01|Recover Data > Another server|Recuperar Dados > Outro servidor|"
+  # a cache on another drive: not applicable offline, never an error
+  "cache-other-drive|cache|cache-free-space|skipped|0|.evidence.drive|D:|Not applicable offline: the scratch folder D:\\MARSCache is on D:|Não se aplica offline: a pasta de rascunho D:\\MARSCache está em D:|--set=protected=C:\\Data"
+  "cache-other-drive|cache|scratch-exists|skipped|0|.evidence.scratch|D:\\MARSCache|A cache on another drive is normal|Um cache em outra unidade é normal|"
+  "cache-other-drive|common-issues|sal-low-disk-space|pass|0|.evidence.verifications[\"scratch-free-space\"]|skipped|passed (agent-up-to-date, scratch-registry); not checked here: scratch-exists: Not applicable offline|passaram (agent-up-to-date, scratch-registry); não verificado aqui: scratch-exists: Não se aplica offline|--set=protected=C:\\Data"
+  "cache-other-drive|activation-did-not-complete|scratch-free-space|skipped|0|.status|skipped|Not applicable offline|Não se aplica offline|--set=protected=C:\\Data"
+  "cache-other-drive|basic-troubleshooting|scratch-free-space|skipped|0|.status|skipped|Not applicable offline|Não se aplica offline|--set=protected=C:\\Data"
+  "cache-other-drive|failed-to-set-encryption-key|passphrase-key-file|skipped|0|.status|skipped|Not applicable offline|Não se aplica offline|"
+  # offline, the processes are the rescue machine's: the process scan is
+  # skipped and the volume's Defender exclusions are checked
+  # (the lab's process holding the KEK open is this machine's: not reported)
+  "cache-file-held|cache|cache-not-held|skipped|0|.evidence.process_scan|skipped: offline, the processes are the rescue machine's, not the server's|can only be listed on the running server|só podem ser listados no servidor em execução|"
+  "cache-file-held|basic-troubleshooting|antivirus-interference|skipped|0|.evidence.needed[1]|C:\\Program Files\\Microsoft Azure Recovery Services Agent\\Bin|Windows Defender is not installed on this volume|O Windows Defender não está instalado neste volume|--set=protected=C:\\Data"
+  "defender-no-exclusions|cache|cache-not-held|manual|3|.evidence.missing[0]|C:\\Program Files\\Microsoft Azure Recovery Services Agent\\Bin\\cbengine.exe|Windows Defender on this volume does not exclude|O Windows Defender deste volume não exclui|"
+  "defender-no-exclusions|cache|cache-not-held|manual|3|.evidence.process_scan|skipped: offline, the processes are the rescue machine's, not the server's|Resource Monitor > CPU > Associated Handles|Monitor de Recursos > CPU > Identificadores Associados|"
+  # low space: the move that frees space is not promised offline
+  "cache-low-space|cache|cache-free-space|manual|3|.status|manual|on the running server, following the documented steps|no servidor em execução, seguindo as etapas documentadas|--set=protected=C:\\Data"
+  "machinename-absent|resource-not-provisioned|server-not-renamed|skipped|0|.evidence.decided|false|Cannot decide whether the server was renamed|Não é possível decidir se o servidor foi renomeado|"
+)
+
+n=0
+for c in "${CASES[@]}"; do
+  IFS='|' read -r fault pb chk dstatus dcode evpath evvalue en pt extra <<<"$c"
+  n=$((n + 1))
+  dir="$T/lab$n"
+  what="$pb/$fault ($n)"
+  lab "$dir" "$fault"
+  on_exit "lab_cleanup '$dir'"
+  args=(--root "$dir" "$PBD/$pb.lua" --format json)
+  [ -n "$extra" ] && args+=("$extra")
+  before=$(tree_hash "$dir")
+  run_mp "${args[@]}" --dry-run
+  eq "$what: dry-run exit code" "$dcode" "$CODE"
+  eq "$what: dry-run $chk status" "$dstatus" "$(field "$chk" .status)"
+  eq "$what: $evpath" "$evvalue" "$(field "$chk" "$evpath | if type == \"array\" then tojson else tostring end")"
+  contains "$what: en says it" "$en" "$(all_text "$chk")"
+  run_mp "${args[@]}" --dry-run --lang pt-BR
+  contains "$what: pt-BR says it" "$pt" "$(all_text "$chk")"
+  eq "$what: dry-run changed nothing" "$before" "$(tree_hash "$dir")"
+  run_mp "${args[@]}"
+  eq "$what: apply $chk status" "$dstatus" "$(field "$chk" .status)"
+  after1=$(tree_hash "$dir")
+  run_mp "${args[@]}"
+  eq "$what: second apply changes nothing" "$after1" "$(tree_hash "$dir")"
+  lab_cleanup "$dir"
+done
+
+# ---------- HKU\S-1-5-18 is config\DEFAULT, never systemprofile\NTUSER.DAT ----------
+# The lab's systemprofile NTUSER.DAT holds a proxy (10.99.0.1:8080) and
+# config\DEFAULT is gone: nothing may read the proxy from the wrong hive,
+# and no fix may write there.
+D="$T/nodefault"
+lab "$D" default-hive-missing
+check "default-hive-missing: config\\DEFAULT is gone" test ! -e "$D/$CFG/DEFAULT"
+check "default-hive-missing: the systemprofile NTUSER.DAT holds the decoy proxy" \
+  test "$(hivexget "$D/$CFG/systemprofile/NTUSER.DAT" 'Software\Microsoft\Windows\CurrentVersion\Internet Settings' ProxyServer)" = 10.99.0.1:8080
+run_mp eval --root "$D" 'local r = require "marsplay.reg"
+  local v, err, code = r.get([[HKU\S-1-5-18\Software\Microsoft\Windows\CurrentVersion\Internet Settings]], "ProxyServer")
+  local v2, err2 = r.get([[HKU\.DEFAULT\Software\Microsoft\Windows\CurrentVersion\Internet Settings]], "ProxyServer")
+  return { tostring(v) .. "|" .. tostring(err) .. "|" .. tostring(code), tostring(v2) .. "|" .. tostring(err2) }'
+eq "default-hive-missing: HKU\\S-1-5-18 is an error naming config\\DEFAULT" \
+  'nil|HKU\S-1-5-18: hive file C:\Windows\System32\config\DEFAULT not found|ENOENT' "$(j '.[0]')"
+eq "default-hive-missing: HKU\\.DEFAULT likewise" \
+  'nil|HKU\S-1-5-18: hive file C:\Windows\System32\config\DEFAULT not found' "$(j '.[1]')"
+before=$(tree_hash "$D")
+ntuser=$(sha256sum "$D/$CFG/systemprofile/NTUSER.DAT")
+for pb in "$PBD"/*.lua; do
+  run_mp --root "$D" "$pb" --format json --dry-run
+  check "default-hive-missing: $(basename "$pb") never shows the other hive's proxy" \
+    bash -c "! grep -q 10.99.0.1 <<<\"\$1\"" _ "$OUT$ERR"
+done
+eq "default-hive-missing: dry-runs changed nothing" "$before" "$(tree_hash "$D")"
+for pb in "$PBD"/*.lua; do
+  run_mp --root "$D" "$pb" --format json --set 'proxy=http://127.0.0.1:9'
+  check "default-hive-missing: applying $(basename "$pb") never shows the other hive's proxy" \
+    bash -c "! grep -q 10.99.0.1 <<<\"\$1\"" _ "$OUT$ERR"
+done
+eq "default-hive-missing: the systemprofile NTUSER.DAT is never written" "$ntuser" "$(sha256sum "$D/$CFG/systemprofile/NTUSER.DAT")"
+check "default-hive-missing: no DEFAULT was created" test ! -e "$D/$CFG/DEFAULT"
+
+finish

@@ -912,7 +912,7 @@ static void read_target(lua_State *L, int idx, lua_Integer i, ptarget *t) {
 }
 
 static void fail_early(ptarget *t, const char *result, const char *fmt, ...)
-  __attribute__((format(printf, 3, 4)));
+  MP_PRINTF(3, 4);
 
 static void fail_early(ptarget *t, const char *result, const char *fmt, ...) {
   va_list ap;

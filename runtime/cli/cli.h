@@ -4,12 +4,13 @@
 
 #include <stdio.h>
 #include "marsplay.h"
+#include "core/mp_printf.h"
 
 #define PROG "marsplay"
 
 /* Print "marsplay: message" on stderr (msgs.c). */
-void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_error(const char *fmt, ...) MP_PRINTF(1, 2);
+void cli_warn(const char *fmt, ...) MP_PRINTF(1, 2);
 
 /* Subcommands: each gets argc/argv after the subcommand's name. */
 int cmd_run(int argc, char **argv);

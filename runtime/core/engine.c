@@ -233,6 +233,8 @@ char *mp_find_stdlib(void) {
   if (env && *env && (r = try_stdlib(env, ""))) return r;
   if (plat_exe_dir(exe, sizeof exe) == 0) {
     if ((r = try_stdlib(exe, "/../share/marsplay/stdlib"))) return r;
+    /* beside the binary: the Windows zip (marsplay.exe, stdlib\, playbooks\) */
+    if ((r = try_stdlib(exe, "/stdlib"))) return r;
   }
   if ((r = try_stdlib(MARSPLAY_DATADIR, "/stdlib"))) return r;
   return try_stdlib(MARSPLAY_SOURCE_DIR, "/stdlib");
@@ -267,7 +269,7 @@ static const char *lang_from_env(void) {
 }
 
 static void fail(char **err, const char *fmt, ...)
-  __attribute__((format(printf, 2, 3)));
+  MP_PRINTF(2, 3);
 static void fail(char **err, const char *fmt, ...) {
   char buf[MP_PATH_MAX + 256];
   va_list ap;

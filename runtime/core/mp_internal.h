@@ -58,11 +58,11 @@ mp_runtime *mp_rt(lua_State *L);
 char *mp_find_stdlib(void);
 
 void mp_set_error(mp_runtime *rt, const char *fmt, ...)
-  __attribute__((format(printf, 2, 3)));
+  MP_PRINTF(2, 3);
 void mp_emit_event(mp_runtime *rt, mp_value *event); /* takes ownership */
 void mp_progress(mp_runtime *rt, const char *what, double done, double total);
 void mp_notice(mp_runtime *rt, const char *fmt, ...)
-  __attribute__((format(printf, 2, 3)));
+  MP_PRINTF(2, 3);
 
 /* Lua value -> report value (tables with 1..n become arrays). */
 mp_value *mp_from_lua(lua_State *L, int idx, int depth);

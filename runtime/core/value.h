@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include "marsplay.h"
+#include "core/mp_printf.h"
 
 struct mp_value {
   mp_type type;
@@ -41,7 +42,7 @@ typedef struct mp_buf { char *p; size_t len, cap; int oom; } mp_buf;
 void mpb_add(mp_buf *b, const char *s, size_t n);
 void mpb_puts(mp_buf *b, const char *s);
 void mpb_printf(mp_buf *b, const char *fmt, ...)
-  __attribute__((format(printf, 2, 3)));
+  MP_PRINTF(2, 3);
 void mpb_free(mp_buf *b);
 /* Append s as a JSON string literal (quotes included); each byte that is
  * not part of well-formed UTF-8 becomes U+FFFD, never raw. */

@@ -127,6 +127,11 @@ static int open_hive(mp_runtime *rt, int f, hive_h **out, char *err, size_t errs
   h = hivex_open(pp, 0);
   r = errno;
   close(fd);
+  if (h == NULL && r == ENOSYS) {  /* built without libhivex (nohivex/) */
+    snprintf(err, errsz, "%s: %s: offline hive files are not available in this build",
+             FILES[f].label, disp);
+    return -ENOSYS;
+  }
   if (h == NULL) {
     snprintf(err, errsz, "%s: %s is not a valid registry hive (%s)", FILES[f].label,
              disp, r ? strerror(r) : "unknown error");

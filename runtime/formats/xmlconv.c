@@ -19,6 +19,7 @@
 #include <libxml/xmlerror.h>
 #include <libxml/xmlsave.h>
 
+#include "core/mp_printf.h"
 #include "platform/platform.h"
 #include "formats/xmlconv.h"
 
@@ -26,7 +27,7 @@
                        XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES)
 
 static int fail(char *err, size_t errsz, int code, const char *fmt, ...)
-  __attribute__((format(printf, 4, 5)));
+  MP_PRINTF(4, 5);
 
 static int fail(char *err, size_t errsz, int code, const char *fmt, ...) {
   va_list ap;

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "marsplay.h"
+#include "core/mp_printf.h"
 #include "report/report.h"
 #include "core/value.h"
 #include "formats/xmlconv.h"
@@ -36,7 +37,7 @@ typedef struct jr {
   char msg[160];
 } jr;
 
-static int jfail(jr *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int jfail(jr *r, const char *fmt, ...) MP_PRINTF(2, 3);
 static int jfail(jr *r, const char *fmt, ...) {
   va_list ap;
   if (r->failed) return -1;

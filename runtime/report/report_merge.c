@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "marsplay.h"
+#include "core/mp_printf.h"
 #include "report/report.h"
 #include "core/value.h"
 
@@ -30,7 +31,7 @@ static const char *sget(const mp_value *o, const char *k) {
   return mp_value_string(mp_value_get(o, k), NULL);
 }
 
-static int bad(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int bad(char **err, const char *fmt, ...) MP_PRINTF(2, 3);
 static int bad(char **err, const char *fmt, ...) {
   char buf[512];
   va_list ap;

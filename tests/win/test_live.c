@@ -155,8 +155,8 @@ static void test_registry(void) {
 
 static int install(const char *exe) {
   SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CREATE_SERVICE), svc;
-  wchar_t *wexe = live_wide(exe);
-  if (scm == NULL || wexe == NULL) return -1;
+  wchar_t *wexe;
+  if (scm == NULL || w32_wide(exe, &wexe) < 0) return -1;
   svc = CreateServiceW(scm, L"" SVC, L"marsplay stand-in service", SERVICE_ALL_ACCESS,
                        SERVICE_WIN32_OWN_PROCESS, SERVICE_DISABLED, SERVICE_ERROR_NORMAL,
                        wexe, NULL, NULL, NULL, NULL, NULL);

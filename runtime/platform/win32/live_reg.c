@@ -15,46 +15,31 @@
 
 int live_available(void) { return 1; }
 
-wchar_t *live_wide(const char *s) {
-  int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, NULL, 0);
-  wchar_t *w;
-  if (n <= 0) return NULL;
-  if ((w = malloc((size_t)n * sizeof *w)) == NULL) return NULL;
-  if (MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, w, n) != n) {
-    free(w);
-    return NULL;
-  }
-  return w;
-}
-
 char *live_narrow(const wchar_t *w, int n) {
-  int len = WideCharToMultiByte(CP_UTF8, 0, w, n, NULL, 0, NULL, NULL);
-  char *s;
-  if (len < 0 || (n != 0 && len == 0)) return NULL;
-  if ((s = malloc((size_t)len + 1)) == NULL) return NULL;
-  if (len && WideCharToMultiByte(CP_UTF8, 0, w, n, s, len, NULL, NULL) != len) {
+  size_t units = n < 0 ? wcslen(w) : (size_t)n, sz = 3 * units + 1;
+  char *s = malloc(sz);
+  if (s == NULL) return NULL;
+  if (w32_utf8(w, (int)units, s, sz) < 0) {
     free(s);
     return NULL;
   }
-  s[len] = '\0';
   return s;
 }
 
 int live_werr(DWORD e) {
   switch (e) {
-    case ERROR_FILE_NOT_FOUND: case ERROR_PATH_NOT_FOUND: case ERROR_KEY_DELETED:
-    case ERROR_SERVICE_DOES_NOT_EXIST:
-      return -ENOENT;
-    case ERROR_ACCESS_DENIED: case ERROR_PRIVILEGE_NOT_HELD: return -EACCES;
-    case ERROR_NOT_ENOUGH_MEMORY: case ERROR_OUTOFMEMORY: return -ENOMEM;
-    case ERROR_INVALID_PARAMETER: case ERROR_INVALID_NAME: return -EINVAL;
-    case ERROR_FILENAME_EXCED_RANGE: return -ENAMETOOLONG;
+    case ERROR_KEY_DELETED: case ERROR_SERVICE_DOES_NOT_EXIST: return -ENOENT;
     case ERROR_SERVICE_DISABLED: return -EPERM;
-    case ERROR_SERVICE_REQUEST_TIMEOUT: case WAIT_TIMEOUT: return -ETIMEDOUT;
-    case ERROR_CALL_NOT_IMPLEMENTED: case ERROR_NOT_SUPPORTED: return -ENOSYS;
-    case ERROR_SERVICE_DATABASE_LOCKED: case ERROR_SHARING_VIOLATION: return -EBUSY;
-    default: return -EIO;
+    case ERROR_SERVICE_REQUEST_TIMEOUT: return -ETIMEDOUT;
+    case ERROR_SERVICE_DATABASE_LOCKED: return -EBUSY;
+    default: return w32_err(e);
   }
+}
+
+/* UTF-16 copy of s (malloc'd) or NULL. */
+static wchar_t *wide(const char *s) {
+  wchar_t *w;
+  return w32_wide(s, &w) == 0 ? w : NULL;
 }
 
 /* Open root\key with access in the 64-bit view. */
@@ -69,7 +54,7 @@ static int open_key(live_root root, const char *key, REGSAM access, int create, 
   strcpy(full, pre);
   if (*pre && *key) strcat(full, "\\");
   strcat(full, key);
-  w = live_wide(full);
+  w = wide(full);
   free(full);
   if (w == NULL) return -EILSEQ;
   if (create)
@@ -108,7 +93,7 @@ int live_reg_get(live_root root, const char *key, const char *name,
   wchar_t *wname;
   int r = open_key(root, key, KEY_QUERY_VALUE, 0, &h);
   if (r < 0) return r;
-  if ((wname = live_wide(name)) == NULL) { RegCloseKey(h); return -EILSEQ; }
+  if ((wname = wide(name)) == NULL) { RegCloseKey(h); return -EILSEQ; }
   r = query(h, wname, type, data, len);
   free(wname);
   RegCloseKey(h);
@@ -200,7 +185,7 @@ int live_reg_set(live_root root, const char *key, const char *name,
   int r;
   if (len > MAX_VALUE_DATA) return -EFBIG;
   if ((r = open_key(root, key, KEY_SET_VALUE | KEY_QUERY_VALUE, 1, &h)) < 0) return r;
-  if ((wname = live_wide(name)) == NULL) { RegCloseKey(h); return -EILSEQ; }
+  if ((wname = wide(name)) == NULL) { RegCloseKey(h); return -EILSEQ; }
   e = RegSetValueExW(h, wname, 0, type, (const BYTE *)data, (DWORD)len);
   r = e == ERROR_SUCCESS ? 0 : live_werr((DWORD)e);
   if (r == 0 && (r = query(h, wname, &t2, &back, &len2)) == 0) {
@@ -219,7 +204,7 @@ int live_reg_delete_value(live_root root, const char *key, const char *name) {
   int r = open_key(root, key, KEY_SET_VALUE, 0, &h);
   if (r == -ENOENT) return 0;
   if (r < 0) return r;
-  if ((wname = live_wide(name)) == NULL) { RegCloseKey(h); return -EILSEQ; }
+  if ((wname = wide(name)) == NULL) { RegCloseKey(h); return -EILSEQ; }
   e = RegDeleteValueW(h, wname);
   free(wname);
   RegCloseKey(h);
@@ -242,7 +227,7 @@ int live_reg_delete_tree(live_root root, const char *key) {
   free(parent);
   if (r == -ENOENT) return 0;
   if (r < 0) return r;
-  if ((wlast = live_wide(slash + 1)) == NULL) { RegCloseKey(h); return -EILSEQ; }
+  if ((wlast = wide(slash + 1)) == NULL) { RegCloseKey(h); return -EILSEQ; }
   e = RegDeleteTreeW(h, wlast);       /* subkeys and values */
   if (e == ERROR_SUCCESS || e == ERROR_FILE_NOT_FOUND) {
     LONG e2 = RegDeleteKeyExW(h, wlast, VIEW, 0);

@@ -10,9 +10,9 @@
 #include "platform/win32/live_win32.h"
 
 static int open_service(const char *name, DWORD access, SC_HANDLE *scm, SC_HANDLE *svc) {
-  wchar_t *w = live_wide(name);
-  int r = 0;
-  if (w == NULL) return -EILSEQ;
+  wchar_t *w;
+  int r = w32_wide(name, &w);
+  if (r < 0) return r;
   *scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
   if (*scm == NULL) { free(w); return live_werr(GetLastError()); }
   *svc = OpenServiceW(*scm, w, access);

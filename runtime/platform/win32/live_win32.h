@@ -1,17 +1,16 @@
 /* live_win32.h - what the Win32 live backends (live_reg.c, live_svc.c,
- * live_sys.c) share: UTF-8 <-> UTF-16 through the system's converter
- * and the mapping of Win32 error codes to the project's error kinds. */
+ * live_sys.c) share beyond win32.h: a malloc'd UTF-8 copy of UTF-16 text
+ * and the registry's and the SCM's own error codes as error kinds. */
 #ifndef MP_LIVE_WIN32_H
 #define MP_LIVE_WIN32_H
 
-#include <windows.h>
+#include "platform/win32/win32.h"
 
-/* malloc'd UTF-16 copy of s, or NULL (invalid UTF-8 or no memory). */
-wchar_t *live_wide(const char *s);
 /* malloc'd UTF-8 copy of n UTF-16 units at w (n < 0: NUL-terminated),
- * or NULL. */
+ * or NULL (no memory, an unpaired surrogate). */
 char *live_narrow(const wchar_t *w, int n);
-/* The error kind (negative) of a Win32 error code. */
+/* The error kind (negative) of a registry or SCM error code (others as
+ * w32_err). */
 int live_werr(DWORD e);
 
 #endif

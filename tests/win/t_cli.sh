@@ -1,0 +1,54 @@
+#!/bin/bash
+# marsplay.exe under Wine: --version, --help, list, check, new and test
+# work, and the exe finds its stdlib and playbooks beside itself (the
+# layout of the Windows zip), with no path of the build machine.
+. "$(dirname "$0")/lib_win.sh"
+
+# The zip's layout: marsplay.exe, stdlib\, playbooks\ in one folder.
+Z=$T/zip
+mkdir -p "$Z"
+cp "$MARSPLAY_EXE" "$Z/marsplay.exe"
+cp -r "$SRC/stdlib" "$SRC/playbooks" "$Z/"
+MARSPLAY_EXE=$Z/marsplay.exe
+export MARSPLAY_STDLIB=      # not from the environment
+
+ver=$(sed -n 's/^project(marsplay VERSION \([0-9.]*\).*/\1/p' "$SRC/CMakeLists.txt")
+run_mp --version
+eq "--version exits 0" 0 "$CODE"
+contains "--version names the version" "$ver" "$OUT"
+
+run_mp --help
+eq "--help exits 0" 0 "$CODE"
+contains "--help shows the usage" "marsplay [options] PLAYBOOK" "$OUT"
+
+run_mp list
+eq "list exits 0" 0 "$CODE"
+n=$(ls "$SRC"/playbooks/*.lua | wc -l)
+got=$(printf '%s\n' "$OUT" | grep -c '^[a-z]' || true)
+check "list shows every shipped playbook ($n)" test "$got" -ge "$n"
+contains "list shows the cache playbook" "cache" "$OUT"
+if [ -n "${MARSPLAY_LINUX_BUILD:-}" ] && [ -x "$MARSPLAY_LINUX_BUILD/marsplay" ]; then
+  linux=$(MARSPLAY_STDLIB="$SRC/stdlib" "$MARSPLAY_LINUX_BUILD/marsplay" list)
+  eq "list is the Linux build's" "$linux" "$OUT"
+fi
+
+run_mp check --no-lint "$(win "$Z/playbooks/cache.lua")"
+eq "check of a shipped playbook exits 0" 0 "$CODE"
+
+printf 'return 1 +\n' >"$T/broken.lua"
+run_mp check --no-lint "$(win "$T/broken.lua")"
+eq "check of a broken playbook exits 1" 1 "$CODE"
+
+run_mp new demo-check --dir "$(win "$T/new")"
+eq "new exits 0" 0 "$CODE"
+check "new wrote the playbook" test -s "$T/new/demo-check.lua"
+check "new wrote its test" test -s "$T/new/demo-check_test.lua"
+run_mp check --no-lint "$(win "$T/new/demo-check.lua")"
+eq "the new playbook passes check" 0 "$CODE"
+run_mp test "$(win "$T/new")"
+eq "the new playbook's test passes" 0 "$CODE"
+
+run_mp --root "$(win "$T/nonexistent")" cache --dry-run
+eq "a missing --root is an error (exit 1)" 1 "$CODE"
+
+[ "$_fails" -eq 0 ] || exit 1

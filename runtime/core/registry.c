@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/registry.h"
+#include "formats/hive.h"
 #include "platform/live.h"
 
 #define ERRSZ 1024

@@ -11,7 +11,7 @@
 #ifndef MP_REGISTRY_H
 #define MP_REGISTRY_H
 
-#include "formats/hive.h"
+#include "formats/regdata.h"
 
 /* "hive files", "live registry" or "none": which backend serves rt. */
 const char *reg_backend_name(mp_runtime *rt);
@@ -22,7 +22,8 @@ int reg_get_raw(mp_runtime *rt, const char *keypath, const char *name,
                 uint32_t *type, char **data, size_t *len, char *err, size_t errsz);
 /* 1 if the key exists, 0 if not. */
 int reg_key_exists(mp_runtime *rt, const char *keypath, char *err, size_t errsz);
-/* As hive_each_value / hive_each_key (hive.h). */
+/* Call fn for each value / each subkey name of the key (regdata.h);
+ * the number seen, or -errno with *absent = 1 when the key is not there. */
 int reg_each_value(mp_runtime *rt, const char *keypath, hive_value_cb fn, void *ud,
                    int *absent, char *err, size_t errsz);
 int reg_each_key(mp_runtime *rt, const char *keypath, hive_key_cb fn, void *ud,

@@ -64,13 +64,9 @@ int hive_get_raw(mp_runtime *rt, const char *keypath, const char *name,
                  char *err, size_t errsz);
 
 
-/* Call fn for each value of the key (data NULL and type 0 when the
- * value's data cannot be read) / each subkey name; fn returns nonzero to
- * stop.  The number seen, or -errno with err set and *absent = 1 when
- * the hive is readable but the key is not there. */
-typedef int (*hive_value_cb)(void *ud, const char *name, uint32_t type,
-                             const char *data, size_t len);
-typedef int (*hive_key_cb)(void *ud, const char *name);
+/* Call fn for each value of the key / each subkey name (regdata.h's
+ * callbacks).  The number seen, or -errno with err set and *absent = 1
+ * when the hive is readable but the key is not there. */
 int hive_each_value(mp_runtime *rt, const char *keypath, hive_value_cb fn, void *ud,
                     int *absent, char *err, size_t errsz);
 int hive_each_key(mp_runtime *rt, const char *keypath, hive_key_cb fn, void *ud,

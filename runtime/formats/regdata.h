@@ -50,6 +50,13 @@ typedef struct reg_path {
 int reg_path_parse(const char *path, reg_path *kp, char *err, size_t errsz);
 void reg_path_free(reg_path *kp);
 
+/* ---- listing a key ----
+ * Called for each value of a key (data NULL and type 0 when the value's
+ * data cannot be read) / each subkey name; return nonzero to stop. */
+typedef int (*hive_value_cb)(void *ud, const char *name, uint32_t type,
+                             const char *data, size_t len);
+typedef int (*hive_key_cb)(void *ud, const char *name);
+
 /* ---- value data ---- */
 
 /* Push the Lua form of raw value data (see the header comment).

@@ -3,6 +3,10 @@
 # (runtime/platform/win32/live_*.c) with their test (test_live.c) and the
 # stand-in service (svc_standin.c), then run the test under Wine in a
 # fresh prefix OUTDIR/wineprefix (headless, WINEDEBUG=-all).
+# When the Windows Lua of scripts/windows-deps is at hand ($MARSPLAY_WIN_DEPS_PREFIX,
+# else the one cached prefix holding lib/liblua5.4.a), also the registry
+# binding on the live registry (test_reg_live.c); otherwise it says it
+# did not run that part.
 # Exit 77 (skipped) when x86_64-w64-mingw32-gcc or wine is missing.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -21,6 +25,22 @@ live=("$src"/runtime/platform/win32/live_reg.c "$src"/runtime/platform/win32/liv
 "$CC" "${flags[@]}" -o "$out/test_live.exe" "$src/tests/win/test_live.c" "${live[@]}" -ladvapi32
 "$CC" "${flags[@]}" -o "$out/svc_standin.exe" "$src/tests/win/svc_standin.c" -ladvapi32
 
+# The registry binding needs the Windows Lua (and nothing else of the deps).
+deps=${MARSPLAY_WIN_DEPS_PREFIX:-}
+if [ -z "$deps" ]; then
+  set -- /var/cache/marsplay-win-deps/prefix-*/lib/liblua5.4.a "$HOME"/.cache/marsplay-win-deps/prefix-*/lib/liblua5.4.a
+  for f; do [ -f "$f" ] && deps=${f%/lib/liblua5.4.a} && break; done
+fi
+binding=("$src"/runtime/bind/bind_reg.c "$src"/runtime/core/registry.c
+         "$src"/runtime/formats/regdata.c "$src"/runtime/platform/plat_err.c)
+if [ -n "$deps" ] && [ -f "$deps/lib/liblua5.4.a" ]; then
+  "$CC" "${flags[@]}" -I"$deps/include" -I"$src/runtime/include" -I"$src/runtime/platform/win32/compat" -I"$src/runtime/formats/nohivex" \
+    -o "$out/test_reg_live.exe" "$src/tests/win/test_reg_live.c" "${binding[@]}" "${live[@]}" \
+    "$deps/lib/liblua5.4.a" -ladvapi32
+else
+  echo "# not run: test_reg_live (the registry binding live) needs the Windows Lua: scripts/windows-deps"
+fi
+
 export WINEPREFIX="$out/wineprefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" DISPLAY=
 rm -rf "$WINEPREFIX"
 cleanup() { WINEPREFIX="$WINEPREFIX" wineserver -k 2>/dev/null || true; }
@@ -32,3 +52,6 @@ wineserver -w
 # The stand-in service's binary lives on the prefix's C: drive.
 cp "$out/svc_standin.exe" "$WINEPREFIX/drive_c/svc_standin.exe"
 "$WINE" "$out/test_live.exe" 'C:\svc_standin.exe' | tr -d '\r'
+if [ -f "$out/test_reg_live.exe" ]; then
+  "$WINE" "$out/test_reg_live.exe" | tr -d '\r'
+fi

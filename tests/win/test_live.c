@@ -15,14 +15,7 @@
 #include "platform/live.h"
 #include "platform/win32/live_win32.h"
 
-static int failed, count;
-
-#define CHECK(cond, ...) do { \
-    count++; \
-    if (cond) printf("ok %d - ", count); \
-    else { failed++; printf("not ok %d - (%s:%d) ", count, __FILE__, __LINE__); } \
-    printf(__VA_ARGS__); printf("\n"); fflush(stdout); \
-  } while (0)
+#include "tap.h"
 
 #define KEY "SOFTWARE\\marsplay-test\\Config"
 
@@ -266,6 +259,5 @@ int main(int argc, char **argv) {
   test_registry();
   test_services(exe);
   test_facts();
-  printf("1..%d\n", count);
-  return failed ? 1 : 0;
+  return TAP_END();
 }

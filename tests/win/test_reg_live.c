@@ -20,14 +20,7 @@
 #include "formats/hive.h"
 #include "platform/live.h"
 
-static int failed, count;
-
-#define CHECK(cond, ...) do { \
-    count++; \
-    if (cond) printf("ok %d - ", count); \
-    else { failed++; printf("not ok %d - (%s:%d) ", count, __FILE__, __LINE__); } \
-    printf(__VA_ARGS__); printf("\n"); fflush(stdout); \
-  } while (0)
+#include "tap.h"
 
 /* ---- the test's runtime: live (no --root) ---- */
 static mp_runtime RT;
@@ -149,6 +142,5 @@ int main(void) {
   live_reg_delete_tree(LIVE_HKLM, "SOFTWARE\\marsplay-test");
   live_reg_delete_tree(LIVE_HKU_SYSTEM, "Software\\marsplay-test");
   lua_close(L);
-  printf("1..%d\n", count);
-  return failed ? 1 : 0;
+  return TAP_END();
 }

@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <time.h>
 
 #include "platform/live.h"
+#include "platform/platform.h"
 #include "platform/win32/live_win32.h"
 
 #include "tap.h"
@@ -233,7 +235,27 @@ static void test_services(const char *exe) {
 /* ---------- facts ---------- */
 
 static void test_facts(void) {
-  char ver[64], product[256];
+  char ver[64], product[256], zone[256];
+  plat_proc *procs = NULL;
+  size_t n = 0, i;
+  long off = 99999, want;
+  int self = 0, sorted = 1;
+  TIME_ZONE_INFORMATION tzi;
+  DWORD id;
+  int r2 = plat_process_list(&procs, &n);
+  for (i = 0; r2 == 0 && i < n; i++) {
+    if (procs[i].pid == (long)GetCurrentProcessId() && strcmp(procs[i].name, "test_live.exe") == 0) self = 1;
+    if (i && procs[i - 1].pid > procs[i].pid) sorted = 0;
+  }
+  CHECK(r2 == 0 && n > 1 && self && sorted, "process list: %zu processes by pid, this one among them", n);
+  plat_proc_free(procs, n);
+  r2 = plat_timezone(zone, sizeof zone);
+  CHECK(r2 == 0 && zone[0] != '\0', "time zone: %s", zone);
+  /* The offset now, against the bias the system reports for now. */
+  id = GetTimeZoneInformation(&tzi);
+  want = -60L * (tzi.Bias + (id == TIME_ZONE_ID_DAYLIGHT ? tzi.DaylightBias : tzi.StandardBias));
+  r2 = plat_utc_offset((double)time(NULL), &off);
+  CHECK(r2 == 0 && off == want, "UTC offset now: %ld s (the zone's bias says %ld)", off, want);
   int r = live_os_version(ver, sizeof ver, product, sizeof product);
   CHECK(r == 0 && ver[0] >= '1' && strchr(ver, '.') != NULL, "OS version %s (%s)", ver, product);
   CHECK(live_available() == 1, "live_available");

@@ -29,7 +29,7 @@ MP=${MARSPLAY_BIN:-${MARSPLAY_BUILD:-$SRC/build}/marsplay}
 PY=${PYTHON:-python3}
 CC=${CC:-cc}
 CASES=("$@")
-((${#CASES[@]})) || CASES=(1 2 3 4 5)
+((${#CASES[@]})) || CASES=(1 2 3 4 5 6 7)
 
 die() { echo "bench: $*" >&2; exit 1; }
 note() { printf '%s\n' "$*" >&2; }
@@ -40,7 +40,7 @@ done
 [[ -x $MP ]] || die "no marsplay binary at $MP (build it, or set MARSPLAY_BIN)"
 MP=$(cd "$(dirname "$MP")" && pwd)/$(basename "$MP")
 for c in "${CASES[@]}"; do
-  [[ $c =~ ^[1-5]$ ]] || die "unknown case '$c' (1 to 5)"
+  [[ $c =~ ^[1-7]$ ]] || die "unknown case '$c' (1 to 7)"
 done
 
 # ---------- work folders and cleanup ----------
@@ -86,12 +86,12 @@ unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY no_proxy
 # ROUNDS interleaved rounds (baseline, marsplay, floor, baseline, ...), so
 # that a neighbour's burst of load hits every command alike; a command's
 # median is over the runs of all rounds.
-B_NAME=() B_WARM=() B_RUNS=() B_OPT=() B_CMD=()
+B_NAME=() B_WARM=() B_RUNS=() B_OPT=() B_CMD=() B_PREP=()
 declare -A MED=() CPU=()
 
 # bench NAME WARMUP RUNS 'HYPERFINE OPTIONS' CMD
-bench() {
-  B_NAME+=("$1") B_WARM+=("$2") B_RUNS+=("$3") B_OPT+=("$4") B_CMD+=("$5")
+bench() { # NAME WARMUP RUNS OPTIONS COMMAND [PREPARE: run before each run, untimed]
+  B_NAME+=("$1") B_WARM+=("$2") B_RUNS+=("$3") B_OPT+=("$4") B_CMD+=("$5") B_PREP+=("${6:-}")
 }
 
 # measure ROUNDS: time what bench registered; MED[NAME] is the median wall
@@ -104,8 +104,10 @@ measure() {
       n=$(((B_RUNS[i] + rounds - 1) / rounds))
       w=${B_WARM[i]}
       ((r == 1 || w == 0)) || w=1
+      local prep=()
+      [[ -z ${B_PREP[i]} ]] || prep=(--prepare "${B_PREP[i]}")
       # shellcheck disable=SC2086 # the options are separate words
-      hyperfine --style none --warmup "$w" --runs "$n" ${B_OPT[i]} \
+      hyperfine --style none --warmup "$w" --runs "$n" ${B_OPT[i]} "${prep[@]}" \
         --export-json "$W/json/$name.$r.json" "${B_CMD[i]}" >/dev/null 2>"$W/json/$name.err" ||
         { cat "$W/json/$name.err" >&2; die "hyperfine failed for $name"; }
     done
@@ -121,7 +123,7 @@ for f in sys.argv[1:]:
 print("%.6f %.6f" % (statistics.median(times), cpu / len(times)))' "$W/json/$name".*.json)
     note "  $(printf '%-24s' "$name") median $(fmt_s "${MED[$name]}"), CPU $(fmt_s "${CPU[$name]}") (user+sys), ${B_RUNS[i]} runs"
   done
-  B_NAME=() B_WARM=() B_RUNS=() B_OPT=() B_CMD=()
+  B_NAME=() B_WARM=() B_RUNS=() B_OPT=() B_CMD=() B_PREP=()
 }
 
 # idle SECONDS: percentage of CPU time the whole machine left idle.
@@ -179,6 +181,7 @@ machine() {
 }
 
 floors() {
+  "$CC" -O2 -o "$W/bin/delete" "$HERE/floor/delete.c" || die "cannot compile floor/delete.c"
   "$CC" -O2 -o "$W/bin/getdents" "$HERE/floor/getdents.c" || die "cannot compile floor/getdents.c"
   "$CC" -O2 -pthread -o "$W/bin/walk" "$HERE/floor/walk.c" || die "cannot compile floor/walk.c"
 }
@@ -352,6 +355,97 @@ print(", ".join("%s %d" % (k, v) for k, v in r["summary"].items() if v), "; sand
   rss "${cmd[@]}"
   row 5 "start-up: marsplay --version" "${MED[c5-version]}" "${MED[c5-lua]}" ratio 2 "$rv" "vs lua5.4 -e ''"
   row 5 "catalogue dry-run (${#pbs[@]} playbooks)" "${MED[c5-catalogue]}" "${MED[c5-lua]}" abs 0.05 "$RSS" "one process: --root LAB --dry-run, all shipped playbooks"
+}
+
+# ---------- case 6: plan and clean up *.tmp in C:\Windows\Temp ----------
+
+# cleanup6 BASE FS: 200,000 names (100,000 *.tmp) in BASE/lab/Windows/Temp,
+# as hard links to a few seeds kept in BASE/seed (the *.tmp linked again
+# before each clean-up run: `cp -al`, untimed); the plan and the clean-up of marsplay
+# (fix.delete_matching through tests/playbooks/fixops.lua) against find
+# and the floors, in the same rounds.
+cleanup6() {
+  local base=$1 fs=$2 tmp want got pb fixv q qf a prep
+  tmp=$base/lab/Windows/Temp
+  mkdir -p "$base/lab/Windows"
+  "$PY" "$HERE/gen.py" sized "$base/seed" 100000 100000
+  cp -al "$base/seed" "$tmp"
+  mkdir "$base/seedtmp"
+  find "$base/seed" -maxdepth 1 -name '*.tmp' -exec mv -t "$base/seedtmp" {} +
+  fixv=("$MP" --root "$base/lab" "$SRC/tests/playbooks/fixops.lua" --format json
+        --set op=delete_matching --set 'a=C:\Windows\Temp' --set 'b=*.tmp')
+  pb=("${fixv[@]}" --dry-run)
+  want=$(find "$tmp" -maxdepth 1 -iname '*.tmp' -type f -printf '%s\n' | awk '{ n++; s += $1 } END { print n, s }')
+  got=$("${pb[@]}" | "$PY" -c 'import json, sys
+a = json.load(sys.stdin)["playbooks"][0]["checks"][0]["actions"][0]["before"]
+print(a["files"], int(a["bytes"]))') || true
+  [[ $want == "$got" && $want == 100000\ * ]] || die "case 6 ($fs): find plans [$want], marsplay [$got]"
+  [[ $("$W/bin/delete" plan "$tmp") == "$want" ]] || die "case 6 ($fs): the plan floor disagrees with find"
+  q='' qf=''
+  for a in "${pb[@]}"; do q+="'$a' "; done
+  for a in "${fixv[@]}"; do qf+="'$a' "; done
+  bench "c6$fs-plan-find" 2 15 "" "find '$tmp' -maxdepth 1 -iname '*.tmp' -type f -printf '%s\n' >/dev/null"
+  bench "c6$fs-plan-marsplay" 2 15 "-N -i" "$q"
+  bench "c6$fs-plan-floor" 2 15 -N "'$W/bin/delete' plan '$tmp'"
+  measure 3
+  rss "${pb[@]}"
+  row 6 "plan ($fs): dry-run delete_matching" "${MED[c6$fs-plan-marsplay]}" "${MED[c6$fs-plan-find]}" ratio 0.5 "$RSS" "vs find -iname '*.tmp' -type f -printf '%s\n'"
+  row 6 "  floor: 1-thread getdents+fstatat" "${MED[c6$fs-plan-floor]}" "${MED[c6$fs-plan-find]}" info - - ""
+  row 6 "  CPUs busy: marsplay plan" "${CPU[c6$fs-plan-marsplay]}" "${MED[c6$fs-plan-marsplay]}" cpus - - ""
+  # the clean-up: every run on a fresh copy
+  printf 'cp -alf -- "%s/." "%s"\n' "$base/seedtmp" "$tmp" >"$base/prep.sh"
+  prep="sh $base/prep.sh"
+  $prep
+  "${fixv[@]}" >/dev/null 2>&1 || true
+  got=$(find "$tmp" -maxdepth 1 -iname '*.tmp' | wc -l)
+  [[ $got == 0 && $(find "$tmp" -maxdepth 1 -name '*.log' | wc -l) == 100000 ]] ||
+    die "case 6 ($fs): marsplay's clean-up left $got *.tmp (or touched the others)"
+  bench "c6$fs-del-find" 1 9 "" "find '$tmp' -maxdepth 1 -iname '*.tmp' -type f -delete" "$prep"
+  bench "c6$fs-del-marsplay" 1 9 "-N -i" "$qf" "$prep"
+  bench "c6$fs-del-floor-unlink" 1 9 -N "'$W/bin/delete' unlink '$tmp'" "$prep"
+  bench "c6$fs-del-floor-safe" 1 9 -N "'$W/bin/delete' safe '$tmp'" "$prep"
+  measure 3
+  row 6 "clean-up ($fs): delete_matching" "${MED[c6$fs-del-marsplay]}" "${MED[c6$fs-del-find]}" ratio 1.0 - "vs find -iname '*.tmp' -type f -delete"
+  row 6 "  floor: getdents+unlinkat (find's)" "${MED[c6$fs-del-floor-unlink]}" "${MED[c6$fs-del-find]}" info - - ""
+  row 6 "  floor: rename+fstatat+unlinkat" "${MED[c6$fs-del-floor-safe]}" "${MED[c6$fs-del-find]}" info - - ""
+  row 6 "  CPUs busy: marsplay clean-up" "${CPU[c6$fs-del-marsplay]}" "${MED[c6$fs-del-marsplay]}" cpus - - ""
+  drop "$base"
+}
+
+case6() {
+  note "case 6: plan and clean up 100,000 *.tmp among 200,000 names, on $(fstype "$W") and on $(fstype "$WT")"
+  cleanup6 "$W/c6" "$(fstype "$W")"
+  [[ $(fstype "$WT") == "$(fstype "$W")" ]] || cleanup6 "$WT/c6" "$(fstype "$WT")"
+}
+
+# ---------- case 7: merge 5,000 full-catalogue host reports ----------
+
+case7() {
+  local d=$W/c7 lab=$W/c7lab pbs n size
+  n=${BENCH_HOSTS:-5000}
+  note "case 7: report merge of $n full-catalogue host reports"
+  mkdir -p "$d"
+  "$MP" lab "$lab" --fault temp-tmp-flood --fault task-multiple-instances >/dev/null 2>"$W/lab.err" ||
+    { cat "$W/lab.err" >&2; die "case 7: lab failed"; }
+  mapfile -t pbs < <("$MP" list | awk '/^[^ ].*\[shipped\]$/ { print $1 }')
+  "$MP" --root "$lab" --dry-run --format json "${pbs[@]}" >"$d/template.json" 2>/dev/null || true
+  "$PY" "$HERE/gen.py" reports "$d/template.json" "$d/r" "$n"
+  size=$(cat "$d"/r/*.json | wc -c)
+  note "  $n reports, $size bytes; template: $(wc -c <"$d/template.json") bytes"
+  cat "$d"/r/*.json >/dev/null
+  # the same exit code as jq -s computes over the hosts' own
+  bench c7-cat 1 6 "" "cat '$d'/r/*.json >/dev/null"
+  bench c7-marsplay-text 1 6 "-i" "'$MP' report merge '$d'/r/*.json >/dev/null"
+  bench c7-marsplay-json 1 6 "-i" "'$MP' report merge --format json '$d'/r/*.json >/dev/null"
+  bench c7-jq 0 3 "" "jq -s 'map(.exit_code) | add' '$d'/r/*.json >/dev/null"
+  measure 3
+  rss sh -c "'$MP' report merge --format json '$d'/r/*.json"
+  row 7 "merge $n reports: text" "${MED[c7-marsplay-text]}" "${MED[c7-cat]}" abs 1.5 "$RSS" "$((size / 1000000)) MB of JSON; ratio vs cat"
+  row 7 "merge $n reports: json (peak RSS)" "${MED[c7-marsplay-json]}" "${MED[c7-cat]}" abs 1.5 "$RSS" ""
+  row 7 "  peak memory under 100 MiB" "$RSS" "" kib 102400 "$RSS" ""
+  row 7 "  jq -s summing exit codes" "${MED[c7-jq]}" "${MED[c7-cat]}" info - - ""
+  row 7 "  CPUs busy: marsplay text" "${CPU[c7-marsplay-text]}" "${MED[c7-marsplay-text]}" cpus - - ""
+  drop "$d" "$lab"
 }
 
 # ---------- the table ----------

@@ -7,8 +7,9 @@ Win32 header, function, macro or struct field it names outside
 runtime/platform/.  Sites not yet moved behind platform.h are listed in
 scripts/boundary-debt.txt as "FILE NAME COUNT"; the scan fails on any site
 that is not listed, and on a listed count larger than what is left (the
-list only shrinks).  Usage: boundary.py [REPO]; prints the sites found
-with --list.
+list only shrinks).  Usage: boundary.py [--list | --shrink] [REPO];
+--list prints the sites found, --shrink lowers the listed counts to
+what is left (it never adds a site).
 """
 import os
 import re
@@ -120,7 +121,8 @@ def sites(path):
 
 def main(argv):
     listing = "--list" in argv
-    args = [a for a in argv[1:] if a != "--list"]
+    shrink = "--shrink" in argv
+    args = [a for a in argv[1:] if a not in ("--list", "--shrink")]
     repo = args[0] if args else os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     debt = {}
     debt_file = os.path.join(repo, "scripts", "boundary-debt.txt")
@@ -142,6 +144,15 @@ def main(argv):
             for line, name in sites(p):
                 counts[(rel, name)] = counts.get((rel, name), 0) + 1
                 where.setdefault((rel, name), []).append(line)
+    if shrink and os.path.exists(debt_file):
+        head = [l for l in open(debt_file, encoding="utf-8") if l.startswith("#")]
+        with open(debt_file, "w", encoding="utf-8") as f:
+            f.writelines(head)
+            for key in sorted(debt):
+                n = min(debt[key], counts.get(key, 0))
+                if n:
+                    f.write("%s %s %d\n" % (key[0], key[1], n))
+                debt[key] = n
     bad = 0
     for key in sorted(counts):
         allowed = debt.get(key, 0)

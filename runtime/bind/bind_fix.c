@@ -20,6 +20,7 @@
 
 #include "core/mp_internal.h"
 #include "core/registry.h"
+#include "formats/fswalk.h"
 #include "platform/live.h"
 
 #define ACTIONS_KEY "marsplay.actions"
@@ -205,21 +206,107 @@ static int ci_match(const char *pattern, const char *name) {
   return fnmatch(pattern, name, FNM_CASEFOLD) == 0;
 }
 
+/* What one reader of delete_matching saw and did.  A large ext4 folder is
+ * read as two halves at once (fsw_list_halves), one of these each. */
+typedef struct dm_half {
+  plat_fd dirfd;
+  const char *pattern;
+  const fsw_glob *g;      /* NULL: fnmatch (brackets, escapes, "*.*") */
+  int dry;
+  lua_Integer regular, removed, left, changed, failed, kept;
+  lua_Number bytes;
+  char **aside;           /* leftovers of a killed run, finished afterwards */
+  size_t naside, capaside;
+  char *samples[MAX_SAMPLES];
+  size_t nsamples;
+  lua_Integer nwhy;       /* left-alone entries (the samples are the first) */
+  int oom;
+} dm_half;
+
+static void dm_sample(dm_half *h, const char *name, const char *why) {
+  size_t n;
+  if (h->nwhy++ >= MAX_SAMPLES) return;
+  n = strlen(name) + strlen(why) + 4;
+  if ((h->samples[h->nsamples] = malloc(n)) == NULL) { h->oom = 1; return; }
+  snprintf(h->samples[h->nsamples++], n, "%s (%s)", name, why);
+}
+
+static const char *ftype_name(plat_ftype t) {
+  switch (t) {
+    case PLAT_T_FILE: return "file";
+    case PLAT_T_DIR: return "dir";
+    case PLAT_T_LINK: return "link";
+    case PLAT_T_FIFO: return "fifo";
+    case PLAT_T_SOCKET: return "socket";
+    default: return "other";
+  }
+}
+
+static int dm_entry(void *ud, const char *name, size_t len, plat_ftype type) {
+  dm_half *h = ud;
+  plat_stat st;
+  char aside[MP_PATH_MAX];
+  int r;
+  (void)type;
+  if (plat_del_is_aside(name)) {   /* set aside by a killed run: later */
+    if (h->naside == h->capaside) {
+      size_t nc = h->capaside ? h->capaside * 2 : 16;
+      char **q = realloc(h->aside, nc * sizeof *q);
+      if (q == NULL) { h->oom = 1; return 0; }
+      h->aside = q;
+      h->capaside = nc;
+    }
+    if ((h->aside[h->naside] = strdup(name)) == NULL) h->oom = 1;
+    else h->naside++;
+    return 0;
+  }
+  if (h->g ? !fsw_glob_match(h->g, name, len) : !ci_match(h->pattern, name)) return 0;
+  if (plat_statat(h->dirfd, name, &st) != 0) return 0;
+  if (st.type != PLAT_T_FILE) {
+    h->left++;
+    dm_sample(h, name, ftype_name(st.type));
+    return 0;
+  }
+  h->regular++;
+  h->bytes += (lua_Number)st.size;
+  if (h->dry) return 0;
+  r = plat_del_same(h->dirfd, name, st.dev, st.ino, aside, sizeof aside);
+  if (r == PLAT_DEL_DONE) { h->removed++; return 0; }
+  if (r == -ENOENT) return 0;
+  if (r < 0) { h->failed++; return 0; }
+  if (r == PLAT_DEL_KEPT) h->kept++;
+  h->changed++;
+  dm_sample(h, name, "changed while the fix ran");
+  return 0;
+}
+
+/* The fast wildcard where it means what fnmatch means (no brackets,
+ * escapes or '?', not "*.*"). */
+static int dm_fast_glob(const char *pattern, fsw_glob *g) {
+  size_t n = strlen(pattern);
+  if (strpbrk(pattern, "[\\?") != NULL || strcmp(pattern, "*.*") == 0) return 0;
+  fsw_glob_init(g, pattern, n, 1);
+  return 1;
+}
+
 /* fix.delete_matching(dir, pattern): delete the regular files directly in
  * dir whose name matches pattern (case-insensitive glob).  Folders, links,
- * FIFOs and anything else are left alone and counted. */
+ * FIFOs and anything else are left alone and counted.  A large ext4
+ * folder is read (and its files deleted) as two halves at once. */
 static int f_delete_matching(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
   const char *pattern = luaL_checkstring(L, 2);
   mp_runtime *rt = mp_rt(L);
   char rel[MP_PATH_MAX], shown[MP_PATH_MAX + 256];
-  lua_Integer regular = 0, removed = 0, left = 0, changed = 0, failed = 0;
-  lua_Integer resumed = 0, restored = 0, kept = 0;
-  lua_Integer samples = 0;
-  lua_Number bytes = 0;
-  struct dirent *e;
-  DIR *d;
-  int fd, r;
+  lua_Integer regular, removed, left, changed, failed, kept;
+  lua_Integer resumed = 0, restored = 0, samples = 0;
+  lua_Number bytes;
+  dm_half h[2];
+  fsw_glob g;
+  fsw_list_result lr;
+  plat_fd fd, keep;
+  size_t i, k;
+  int r, oom;
   mp_fix_allowed(L);
   r = mp_target_rel(rt, path, rel, sizeof rel);
   if (r < 0) { action_begin(L, "delete", NULL); return action_fail(L, r, path); }
@@ -227,48 +314,61 @@ static int f_delete_matching(lua_State *L) {
   action_begin(L, "delete", shown);
   fd = plat_open_in(rt->rootfd, rel, PLAT_OPEN_DIR);
   if (fd < 0) return action_fail(L, fd, path);
-  d = fdopendir(fd);
-  if (d == NULL) { int err = -errno; close(fd); return action_fail(L, err, path); }
-  lua_newtable(L);                                  /* samples of left-alone */
-  while ((e = readdir(d)) != NULL) {
-    struct stat st;
-    const char *orig = plat_del_is_aside(e->d_name);
-    char aside[MP_PATH_MAX];
-    const char *why = NULL;
-    if (orig) {                 /* set aside by a killed run: finish it */
-      if (kept) continue;       /* (not one this run had to keep) */
-      if (dry(L)) { resumed++; continue; }
-      r = plat_del_leftover(dirfd(d), e->d_name, orig);
-      if (r == PLAT_DEL_DONE) resumed++;
-      else if (r == PLAT_DEL_CHANGED) restored++;
-      else if (r == PLAT_DEL_KEPT) kept++;
-      else if (r != -ENOENT) failed++;
-      continue;
-    }
-    if (!ci_match(pattern, e->d_name)) continue;
-    if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-    if (S_ISREG(st.st_mode)) {
-      regular++;
-      bytes += (lua_Number)st.st_size;
-      if (dry(L)) continue;
-      r = plat_del_same(dirfd(d), e->d_name, (uint64_t)st.st_dev, (uint64_t)st.st_ino,
-                        aside, sizeof aside);
-      if (r == PLAT_DEL_DONE) { removed++; continue; }
-      if (r == -ENOENT) continue;
-      if (r < 0) { failed++; continue; }
-      if (r == PLAT_DEL_KEPT) kept++;
-      changed++;
-      why = "changed while the fix ran";
-    } else {
-      left++;
-      why = type_name(st.st_mode);
-    }
-    if (++samples <= MAX_SAMPLES) {
-      lua_pushfstring(L, "%s (%s)", e->d_name, why);
-      lua_rawseti(L, -2, (lua_Integer)samples);
+  /* fsw_list_halves takes fd over: a second handle, checked to be the
+   * same folder, to stat and delete through */
+  keep = plat_open_in(rt->rootfd, rel, PLAT_OPEN_DIR);
+  if (keep < 0) { plat_close(fd); return action_fail(L, (int)keep, path); }
+  {
+    plat_stat a, b;
+    if (plat_fstat(fd, &a) != 0 || plat_fstat(keep, &b) != 0 || a.dev != b.dev || a.ino != b.ino) {
+      plat_close(fd);
+      plat_close(keep);
+      return action_fail(L, -EAGAIN, path);
     }
   }
-  closedir(d);
+  memset(h, 0, sizeof h);
+  h[0].dirfd = keep;
+  h[0].pattern = pattern;
+  h[0].g = dm_fast_glob(pattern, &g) ? &g : NULL;
+  h[0].dry = dry(L);
+  h[1] = h[0];
+  r = fsw_list_halves(fd, NULL, 1 << 16, dm_entry, &h[0], &h[1], &lr);
+  regular = h[0].regular + h[1].regular;
+  removed = h[0].removed + h[1].removed;
+  left = h[0].left + h[1].left;
+  changed = h[0].changed + h[1].changed;
+  failed = h[0].failed + h[1].failed + (r < 0);
+  kept = h[0].kept + h[1].kept;
+  bytes = h[0].bytes + h[1].bytes;
+  oom = h[0].oom || h[1].oom;
+  /* Leftovers of a killed run, one at a time now that both halves are
+   * done (none while this run had to keep one: it may be ours). */
+  for (k = 0; k < 2; k++)
+    for (i = 0; i < h[k].naside; i++) {
+      const char *orig = plat_del_is_aside(h[k].aside[i]);
+      if (!kept && h[0].dry) resumed++;
+      else if (!kept) {
+        int x = plat_del_leftover(keep, h[k].aside[i], orig);
+        if (x == PLAT_DEL_DONE) resumed++;
+        else if (x == PLAT_DEL_CHANGED) restored++;
+        else if (x == PLAT_DEL_KEPT) kept++;
+        else if (x != -ENOENT) failed++;
+      }
+      free(h[k].aside[i]);
+    }
+  plat_close(keep);
+  lua_newtable(L);                                  /* samples of left-alone */
+  for (k = 0; k < 2; k++) {
+    for (i = 0; i < h[k].nsamples; i++) {
+      if (samples < MAX_SAMPLES) {
+        lua_pushstring(L, h[k].samples[i]);
+        lua_rawseti(L, -2, ++samples);
+      }
+      free(h[k].samples[i]);
+    }
+    free(h[k].aside);
+  }
+  if (oom) failed++;
   lua_setfield(L, -2, "left_alone");
   lua_createtable(L, 0, 2);
   lua_pushinteger(L, regular);
@@ -724,7 +824,7 @@ static int f_set_value(lua_State *L) {
 static int service_fail(lua_State *L, const char *name, int r) {
   char buf[512];
   if (r == -ENOENT) snprintf(buf, sizeof buf, D("the service %s is not installed"), name);
-  else snprintf(buf, sizeof buf, "%s: %s", name, strerror(-r));
+  else snprintf(buf, sizeof buf, "%s: %s", name, plat_err_text(r));
   action_end(L, "failed", buf);
   return luaL_error(L, "%s", buf);
 }

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "formats/utf8.h"
 #include "formats/fsscan.h"
 #include "formats/fswalk.h"
 #include "core/mp_internal.h"
@@ -48,18 +49,7 @@ static int fail(lua_State *L, int err, const char *what) {
   return mp_push_errno(L, err, what);
 }
 
-static const char *type_name(plat_ftype t) {
-  switch (t) {
-    case PLAT_T_FILE: return "file";
-    case PLAT_T_DIR: return "dir";
-    case PLAT_T_LINK: return "link";
-    case PLAT_T_FIFO: return "fifo";
-    case PLAT_T_SOCKET: return "socket";
-    case PLAT_T_CHAR: return "char";
-    case PLAT_T_BLOCK: return "block";
-    default: return "other";
-  }
-}
+static const char *type_name(plat_ftype t) { return plat_ftype_name(t); }
 
 /* nil, "what: <why>", code for cases strerror words badly. */
 static int fail_why(lua_State *L, int err, const char *what, const char *why) {
@@ -113,24 +103,7 @@ static void set_str(lua_State *L, const char *k, const char *s) {
 }
 
 static int valid_utf8(const unsigned char *s, size_t n) {
-  size_t i = 0;
-  while (i < n) {
-    unsigned c = s[i];
-    size_t need, j;
-    if (c < 0x80) { i++; continue; }
-    if (c >= 0xC2 && c <= 0xDF) need = 1;
-    else if (c >= 0xE0 && c <= 0xEF) need = 2;
-    else if (c >= 0xF0 && c <= 0xF4) need = 3;
-    else return 0;
-    if (n - i <= need) return 0;
-    for (j = 1; j <= need; j++)
-      if ((s[i + j] & 0xC0) != 0x80) return 0;
-    if ((c == 0xE0 && s[i + 1] < 0xA0) || (c == 0xED && s[i + 1] > 0x9F) ||
-        (c == 0xF0 && s[i + 1] < 0x90) || (c == 0xF4 && s[i + 1] > 0x8F))
-      return 0;
-    i += need + 1;
-  }
-  return 1;
+  return mp_utf8_valid((const char *)s, n);
 }
 
 /* A descriptor closed by the garbage collector if an error intervenes. */

@@ -150,7 +150,7 @@ static int l_timezone(lua_State *L) {
 static int live_fail(lua_State *L, int r, const char *what) {
   lua_pushnil(L);
   if (r == -ENOSYS) lua_pushfstring(L, "%s: " LIVE_NOT_HERE, what);
-  else lua_pushfstring(L, "%s: %s", what, strerror(-r));
+  else lua_pushfstring(L, "%s: %s", what, plat_err_text(r));
   lua_pushstring(L, plat_err_name(r));
   return 3;
 }

@@ -1,10 +1,10 @@
 /* cmd_list.c - marsplay list: playbooks and their checks, one a line. */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "platform/platform.h"
 #include "core/value.h"
 
 static int cmp(const void *a, const void *b) {
@@ -45,26 +45,27 @@ static void print_one(mp_runtime *rt, const char *path, const char *origin, int 
 }
 
 char **cli_catalogue(const char *dir, size_t *count) {
-  DIR *d = opendir(dir);
-  struct dirent *e;
+  plat_fd fd = plat_open_path(dir, PLAT_OPEN_DIR);
+  plat_dir *d = NULL;
+  plat_dirent e;
   char **names = NULL;
   size_t n = 0, cap = 0;
   *count = 0;
-  if (d == NULL) return NULL;
-  while ((e = readdir(d)) != NULL) {
-    size_t len = strlen(e->d_name);
-    if (len < 5 || strcmp(e->d_name + len - 4, ".lua") != 0 || e->d_name[0] == '.') continue;
-    if (len > 9 && strcmp(e->d_name + len - 9, "_test.lua") == 0) continue;  /* marsplay test */
+  if (fd < 0 || plat_dir_open(fd, 32768, &d) < 0) return NULL;
+  while (plat_dir_next(d, &e) > 0) {
+    size_t len = e.namelen;
+    if (len < 5 || strcmp(e.name + len - 4, ".lua") != 0 || e.name[0] == '.') continue;
+    if (len > 9 && strcmp(e.name + len - 9, "_test.lua") == 0) continue;  /* marsplay test */
     if (n + 1 >= cap) {
       char **nn = realloc(names, (cap = cap ? cap * 2 : 32) * sizeof *names);
       if (nn == NULL) break;
       names = nn;
     }
     if ((names[n] = malloc(strlen(dir) + len + 2)) == NULL) break;
-    sprintf(names[n], "%s/%s", dir, e->d_name);
+    sprintf(names[n], "%s/%s", dir, e.name);
     n++;
   }
-  closedir(d);
+  plat_dir_close(d);
   if (names == NULL) names = calloc(1, sizeof *names);
   if (names == NULL) return NULL;
   if (n) qsort(names, n, sizeof *names, cmp);

@@ -6,14 +6,12 @@
  * test` as written.  Never overwrites a file.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
+#include "platform/platform.h"
 
 #define NAME_MAX_LEN 64
 #define PLACEHOLDER "@NAME@"
@@ -36,7 +34,8 @@ static const char PLAYBOOK[] =
   "-- (by default detect runs again after the fix).  Texts come in English\n"
   "-- and Portuguese: T(\"English\", \"Português\").\n"
   "--\n"
-  "-- Reference: docs/api.md (the playbook API, \"Playbooks\" and \"Checks\").\n"
+  "-- Reference: docs/api.md#playbooks-the-marsplay-module and docs/api.md#checks;\n"
+  "-- walking a folder tree: docs/api.md#mpwalkdir--opts.\n"
   "-- Validate:  marsplay check @NAME@.lua\n"
   "-- Test:      marsplay test @NAME@_test.lua\n"
   "-- Try it:    marsplay lab /tmp/lab && marsplay --root /tmp/lab --dry-run @NAME@.lua\n"
@@ -51,7 +50,7 @@ static const char PLAYBOOK[] =
   "  title = T(\"@NAME@: describe what is checked\", \"@NAME@: descreva o que é verificado\"),\n"
   "  -- anchor = \"section-of-the-guide\",      -- the guide's section (lowercase, digits, '-')\n"
   "\n"
-  "  -- docs/api.md \"Parameters\": type number, string, boolean or list, and a\n"
+  "  -- docs/api.md#parameters: type number, string, boolean or list, and a\n"
   "  -- default; users change them with --set NAME=VALUE.\n"
   "  params = {\n"
   "    max_tmp_files = { type = \"number\", default = 1000, min = 0,\n"
@@ -68,7 +67,7 @@ static const char PLAYBOOK[] =
   "      error_ids = {},                       -- the guide's error IDs, as strings\n"
   "      -- depends = { \"other-check-id\" },    -- skipped unless these pass first\n"
   "\n"
-  "      -- docs/api.md \"Checks\": return mp.pass, mp.finding (fixable),\n"
+  "      -- docs/api.md#what-detect-returns: mp.pass, mp.finding (fixable),\n"
   "      -- mp.manual (needs a human) or mp.skip (not applicable here).\n"
   "      -- {name} in texts is replaced by the evidence or parameter name.\n"
   "      detect = function(ctx)\n"
@@ -92,7 +91,7 @@ static const char PLAYBOOK[] =
   "        }\n"
   "      end,\n"
   "\n"
-  "      -- docs/api.md \"marsplay.fix\": the only way to change the target.\n"
+  "      -- docs/api.md#marsplayfix-the-remediation-api: the only way to change the target.\n"
   "      -- Keep fixes idempotent: a second run finds nothing to do.\n"
   "      fix = function()\n"
   "        mp.fix.delete_matching(TEMP, \"*.tmp\")\n"
@@ -108,7 +107,7 @@ static const char TEST[] =
   "-- to it) and helpers to build it (t.write, t.mkdir, t.hive_set,\n"
   "-- t.task_xml, t.lab), run the playbook in-process (t.run) and look at\n"
   "-- the report (t.expect_status, t.evidence, t.actions, t.unchanged,\n"
-  "-- t.idempotent).  Reference: docs/api.md, \"Testing playbooks\".\n"
+  "-- t.idempotent).  Reference: docs/api.md#testing-playbooks.\n"
   "\n"
   "local test = require \"marsplay.testing\"\n"
   "\n"
@@ -176,12 +175,12 @@ static int make_dirs(const char *dir) {
   for (i = 1; i <= n; i++) {
     if (buf[i] == '/' || buf[i] == '\0') {
       char c = buf[i];
-      struct stat st;
+      int r;
       buf[i] = '\0';
-      if (stat(buf, &st) != 0) {
-        if (mkdir(buf, 0755) != 0 && errno != EEXIST) return -errno;
-      } else if (!S_ISDIR(st.st_mode)) {
-        return -ENOTDIR;
+      if (!plat_exists(buf)) {
+        if ((r = plat_mkdir(buf)) != 0 && r != -PLAT_EEXIST) return r;
+      } else if (!plat_is_dir(buf)) {
+        return -PLAT_ENOTDIR;
       }
       buf[i] = c;
     }
@@ -193,16 +192,22 @@ static int make_dirs(const char *dir) {
 static int write_new(const char *path, const char *text, const char *name) {
   const char *p = text, *at;
   size_t plen = strlen(PLACEHOLDER);
-  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644), ok = 1;
+  plat_fd fd = plat_open_path(path, PLAT_OPEN_CREATE);
+  int ok = 1;
   FILE *f;
-  if (fd < 0) return -errno;
-  if ((f = fdopen(fd, "w")) == NULL) { int e = errno; close(fd); unlink(path); return -e; }
+  if (fd < 0) return (int)fd;
+  if ((f = plat_fd_stream(fd, "w")) == NULL) {
+    int e = errno;
+    plat_close(fd);
+    plat_remove(path);
+    return -e;
+  }
   while ((at = strstr(p, PLACEHOLDER)) != NULL) {
     ok = ok && fwrite(p, 1, (size_t)(at - p), f) == (size_t)(at - p) && fputs(name, f) >= 0;
     p = at + plen;
   }
   ok = ok && fputs(p, f) >= 0;
-  if (fclose(f) != 0 || !ok) { unlink(path); return -EIO; }
+  if (fclose(f) != 0 || !ok) { plat_remove(path); return -PLAT_EIO; }
   return 0;
 }
 
@@ -230,21 +235,21 @@ int cmd_new(int argc, char **argv) {
     cli_error("new: %s: path too long", dir);
     return MP_EXIT_ERROR;
   }
-  if (access(pb, F_OK) == 0 || access(test, F_OK) == 0) {
-    cli_error("new: %s already exists: not overwriting it", access(pb, F_OK) == 0 ? pb : test);
+  if (plat_exists(pb) || plat_exists(test)) {
+    cli_error("new: %s already exists: not overwriting it", plat_exists(pb) ? pb : test);
     return MP_EXIT_ERROR;
   }
   if ((r = make_dirs(dir)) != 0) {
-    cli_error("new: cannot create %s: %s", dir, strerror(-r));
+    cli_error("new: cannot create %s: %s", dir, plat_err_text(r));
     return MP_EXIT_ERROR;
   }
   if ((r = write_new(pb, PLAYBOOK, name)) != 0) {
-    cli_error("new: %s: %s", pb, strerror(-r));
+    cli_error("new: %s: %s", pb, plat_err_text(r));
     return MP_EXIT_ERROR;
   }
   if ((r = write_new(test, TEST, name)) != 0) {
-    cli_error("new: %s: %s", test, strerror(-r));
-    unlink(pb);
+    cli_error("new: %s: %s", test, plat_err_text(r));
+    plat_remove(pb);
     return MP_EXIT_ERROR;
   }
   printf("created %s\ncreated %s\n"

@@ -8,14 +8,17 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "platform/platform.h"
 
-#define MAX_REPORT_BYTES ((size_t)256 << 20)
+#define MAX_REPORT_BYTES ((size_t)2 << 30)  /* a merged report of a large fleet is big */
 
 static const char USAGE[] =
   "Usage: marsplay report merge [options] FILE...\n"
   "\n"
   "Merge the JSON reports (marsplay --format json) of several hosts into one\n"
   "summary: per playbook and check, how many hosts pass, fail, ... and which.\n"
+  "A merged report (--format json) is a valid FILE too: merging the merged\n"
+  "reports of several sites gives what one merge of all their hosts gives.\n"
   "FILE '-' reads standard input.\n"
   "\n"
   "Options:\n"
@@ -39,23 +42,27 @@ static const struct option LONGOPTS[] = {
   {"help", no_argument, NULL, 'h'},
   {NULL, 0, NULL, 0}};
 
-/* The whole of f (at most MAX_REPORT_BYTES); malloc'd, or NULL with errno. */
-static char *slurp(FILE *f, size_t *len) {
-  size_t cap = 1 << 16, n = 0, got;
-  char *buf = malloc(cap), *nb;
-  if (buf == NULL) return NULL;
-  while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
+/* The whole of f (at most MAX_REPORT_BYTES) into *buf (grown as needed,
+ * kept for the next file); 0, or -1 with errno. */
+static int slurp(FILE *f, char **buf, size_t *cap, size_t *len) {
+  size_t n = 0, got;
+  char *nb;
+  if (*buf == NULL) {
+    if ((*buf = malloc(1 << 20)) == NULL) return -1;
+    *cap = 1 << 20;
+  }
+  while ((got = fread(*buf + n, 1, *cap - n, f)) > 0) {
     n += got;
-    if (n == cap) {
-      if (cap >= MAX_REPORT_BYTES) { free(buf); errno = EFBIG; return NULL; }
-      if ((nb = realloc(buf, cap * 2)) == NULL) { free(buf); errno = ENOMEM; return NULL; }
-      buf = nb;
-      cap *= 2;
+    if (n == *cap) {
+      if (*cap >= MAX_REPORT_BYTES) { errno = EFBIG; return -1; }
+      if ((nb = realloc(*buf, *cap * 2)) == NULL) { errno = ENOMEM; return -1; }
+      *buf = nb;
+      *cap *= 2;
     }
   }
-  if (ferror(f)) { free(buf); errno = EIO; return NULL; }
+  if (ferror(f)) { errno = EIO; return -1; }
   *len = n;
-  return buf;
+  return 0;
 }
 
 /* "reports/web01.json" -> "web01" (malloc'd). */
@@ -73,74 +80,140 @@ static char *file_label(const char *path) {
   return l;
 }
 
-/* Read, parse and add one report; 0 or -1 (reported). */
-static int add_file(mp_merge *m, const char *path, int by_file) {
+/* Reports are read and parsed by READERS threads, each into a free
+ * slot of a ring of NSLOTS, and added in order by the calling thread:
+ * parsing is most of the work and the inputs are independent. */
+#define READERS 2
+#define NSLOTS 8
+
+enum { SLOT_FREE, SLOT_BUSY, SLOT_READY };
+
+typedef struct slot {
+  int state, idx, rc;
+  char *buf, *err;
+  size_t cap;
+  mp_merge_input *in;
+} slot;
+
+typedef struct ring {
+  plat_monitor *sy;
+  slot s[NSLOTS];
+  char **files;
+  int nfiles, next, stop;
+} ring;
+
+/* Read and parse file idx into sl; the message (malloc'd) in sl->err. */
+static void load(slot *sl, const char *path) {
   FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-  char *text, *err = NULL, *label = NULL;
   size_t len = 0;
-  mp_value *v;
+  char msg[160], *perr = NULL;
   int r;
-  if (f == NULL) { cli_error("%s: %s", path, strerror(errno)); return -1; }
-  text = slurp(f, &len);
-  if (text == NULL) {
-    cli_error("%s: %s", path, errno == EFBIG ? "larger than 256 MiB" : strerror(errno));
-    if (f != stdin) fclose(f);
-    return -1;
+  sl->err = NULL;
+  if (f == NULL) {
+    snprintf(msg, sizeof msg, "%s", strerror(errno));
+    sl->err = strdup(msg);
+    sl->rc = -1;
+    return;
   }
+  r = slurp(f, &sl->buf, &sl->cap, &len);
+  if (r != 0) snprintf(msg, sizeof msg, "%s", errno == EFBIG ? "larger than 2 GiB" : strerror(errno));
   if (f != stdin) fclose(f);
-  v = mp_json_parse(text, len, &err);
-  free(text);
-  if (v == NULL) {
-    cli_error("%s: not valid JSON: %s", path, err ? err : "out of memory");
+  if (r != 0) { sl->err = strdup(msg); sl->rc = -1; return; }
+  sl->rc = mp_merge_input_parse(sl->in, sl->buf, len, &perr);
+  sl->err = perr;
+}
+
+static int reader(void *arg) {
+  ring *g = arg;
+  for (;;) {
+    int i;
+    slot *sl;
+    plat_monitor_enter(g->sy);
+    for (;;) {  /* the next file, once its slot is free */
+      i = g->next;
+      if (g->stop || i >= g->nfiles) { plat_monitor_leave(g->sy); return 0; }
+      sl = &g->s[i % NSLOTS];
+      if (sl->state == SLOT_FREE) break;
+      plat_monitor_wait(g->sy, 0);
+    }
+    g->next++;
+    sl->state = SLOT_BUSY;
+    sl->idx = i;
+    plat_monitor_leave(g->sy);
+    load(sl, g->files[i]);
+    plat_monitor_enter(g->sy);
+    sl->state = SLOT_READY;
+    plat_monitor_wake_all(g->sy);
+    plat_monitor_leave(g->sy);
+  }
+}
+
+/* Add every file in order; 0, or -1 (reported). */
+static int add_files(mp_merge *m, char **files, int n, int by_file) {
+  ring g;
+  plat_thread *th[READERS];
+  int nth = 0, i, rc = 0;
+  memset(&g, 0, sizeof g);
+  g.files = files;
+  g.nfiles = n;
+  if (plat_monitor_new(&g.sy) != 0) { cli_error("cannot start the readers"); return -1; }
+  for (i = 0; i < NSLOTS; i++)
+    if ((g.s[i].in = mp_merge_input_new()) == NULL) rc = -1;
+  for (i = 0; rc == 0 && i < READERS && i < n; i++)
+    if (plat_thread_start(&th[nth], reader, &g) == 0) nth++;
+  if (rc != 0 || nth == 0) {
+    cli_error(rc != 0 ? "out of memory" : "cannot start the readers");
+    rc = -1;
+  }
+  for (i = 0; rc == 0 && i < n; i++) {
+    slot *sl = &g.s[i % NSLOTS];
+    char *err = NULL, *label = NULL;
+    plat_monitor_enter(g.sy);
+    while (!(sl->state == SLOT_READY && sl->idx == i)) plat_monitor_wait(g.sy, 0);
+    plat_monitor_leave(g.sy);
+    if (sl->rc != 0) {
+      cli_error("%s: %s", files[i], sl->err ? sl->err : "out of memory");
+      rc = -1;
+    } else if (by_file && (label = file_label(files[i])) == NULL) {
+      cli_error("out of memory");
+      rc = -1;
+    } else if (mp_merge_add_input(m, sl->in, label, &err) != 0) {
+      cli_error("%s: %s", files[i], err ? err : "out of memory");
+      rc = -1;
+    }
     free(err);
-    return -1;
+    free(label);
+    free(sl->err);
+    sl->err = NULL;
+    plat_monitor_enter(g.sy);
+    sl->state = SLOT_FREE;
+    if (rc != 0) g.stop = 1;
+    plat_monitor_wake_all(g.sy);
+    plat_monitor_leave(g.sy);
   }
-  if (by_file && (label = file_label(path)) == NULL) {
-    mp_value_free(v);
-    cli_error("out of memory");
-    return -1;
+  plat_monitor_enter(g.sy);
+  g.stop = 1;
+  plat_monitor_wake_all(g.sy);
+  plat_monitor_leave(g.sy);
+  for (i = 0; i < nth; i++) plat_thread_join(th[i]);
+  for (i = 0; i < NSLOTS; i++) {
+    free(g.s[i].buf);
+    free(g.s[i].err);
+    mp_merge_input_free(g.s[i].in);
   }
-  r = mp_merge_add(m, v, label, &err);
-  if (r != 0) cli_error("%s: %s", path, err ? err : "out of memory");
-  free(err);
-  free(label);
-  mp_value_free(v);
-  return r;
+  plat_monitor_free(g.sy);
+  return rc;
 }
 
-static char *render(const mp_value *merged, const char *format) {
-  char *s;
-  size_t n;
-  if (strcmp(format, "text") == 0) return mp_merge_to_text(merged);
-  if (strcmp(format, "junit") == 0) return mp_merge_to_junit(merged);
-  if ((s = mp_value_to_json(merged, 1)) == NULL) return NULL;
-  n = strlen(s);
-  {
-    char *t = realloc(s, n + 2);
-    if (t == NULL) { free(s); return NULL; }
-    t[n] = '\n';
-    t[n + 1] = '\0';
-    return t;
-  }
-}
-
-static int write_out(const char *text, const char *path) {
-  FILE *f = path ? fopen(path, "w") : stdout;
-  size_t n = strlen(text);
-  int bad;
-  if (f == NULL) { cli_error("--output %s: %s", path, strerror(errno)); return -1; }
-  bad = fwrite(text, 1, n, f) != n;
-  bad |= path ? fclose(f) != 0 : fflush(f) != 0;
-  if (bad) { cli_error("%s: write failed", path ? path : "standard output"); return -1; }
-  return 0;
+static int to_file(void *ud, const char *p, size_t n) {
+  return fwrite(p, 1, n, (FILE *)ud) == n ? 0 : -1;
 }
 
 static int merge(int argc, char **argv) {
   const char *format = "text", *output = NULL;
-  const mp_value *merged;
   mp_merge *m;
-  char *text;
-  int c, by_file = 0, i, code, stdin_used = 0;
+  FILE *out;
+  int c, by_file = 0, i, code, stdin_used = 0, bad;
   opterr = 0;
   optind = 1;
   while ((c = getopt_long(argc, argv, "h", LONGOPTS, NULL)) != -1) {
@@ -178,16 +251,23 @@ static int merge(int argc, char **argv) {
       mp_merge_free(m);
       return MP_EXIT_ERROR;
     }
-    if (add_file(m, argv[i], by_file) != 0) { mp_merge_free(m); return MP_EXIT_ERROR; }
   }
-  if ((merged = mp_merge_result(m)) == NULL || (text = render(merged, format)) == NULL) {
-    cli_error("out of memory");
+  if (add_files(m, argv + optind, argc - optind, by_file) != 0) {
     mp_merge_free(m);
     return MP_EXIT_ERROR;
   }
-  code = (int)mp_value_number(mp_value_get(merged, "exit_code"));
-  if (write_out(text, output) != 0) code = MP_EXIT_ERROR;
-  free(text);
+  if ((out = output ? fopen(output, "w") : stdout) == NULL) {
+    cli_error("--output %s: %s", output, strerror(errno));
+    mp_merge_free(m);
+    return MP_EXIT_ERROR;
+  }
+  code = mp_merge_write(m, format, to_file, out);
+  bad = code < 0;
+  bad |= output ? fclose(out) != 0 : fflush(out) != 0;
+  if (bad) {
+    cli_error("%s: write failed (or out of memory)", output ? output : "standard output");
+    code = MP_EXIT_ERROR;
+  }
   mp_merge_free(m);
   return code;
 }

@@ -263,6 +263,21 @@ static void warn_expired(const mp_value *report) {
   }
 }
 
+/* A playbook that could not be loaded or run is said on stderr too (the
+ * report on stdout may go to a file or a pipe nobody reads). */
+static void warn_load_errors(const mp_value *report) {
+  const mp_value *pbs = mp_value_get(report, "playbooks");
+  size_t i;
+  for (i = 0; pbs && i < mp_value_len(pbs); i++) {
+    const mp_value *pb = mp_value_at(pbs, i);
+    const char *err = mp_value_string(mp_value_get(pb, "error"), NULL);
+    const char *file = mp_value_string(mp_value_get(pb, "file"), NULL);
+    if (err == NULL) continue;
+    if (file == NULL) file = mp_value_string(mp_value_get(pb, "id"), NULL);
+    cli_error("playbook %s could not run: %s", file ? file : "?", err);
+  }
+}
+
 /* The playbooks to run: the arguments, with "all" (or no argument with
  * --root) standing for every shipped playbook.  NULL-terminated; the
  * strings belong to argv or to *owned. */
@@ -493,6 +508,7 @@ int cmd_run(int argc, char **argv) {
   report = mp_report(rt);
   code = mp_exit_code(rt);
   if (o.waivers) warn_expired(report);
+  warn_load_errors(report);
   if (strcmp(o.format, "json") == 0) {
     if (code == MP_EXIT_NOTHING) cli_error("%s", mpr_nothing_checked(report, "en"));
     if (mp_report_write_json(report, stdout) != 0) code = MP_EXIT_ERROR;

@@ -7,12 +7,10 @@
  * the helpers.  Output: one line per test and the summary line
  * "N passed, N failed", or TAP with --tap.  Exit 0 when no test failed.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <lauxlib.h>
 #include <lfs.h>
@@ -20,6 +18,7 @@
 #include <lualib.h>
 
 #include "cli/cli.h"
+#include "platform/platform.h"
 #include "core/mp_internal.h"
 #include "cli/testkit.h"
 
@@ -67,23 +66,28 @@ static int has_suffix(const char *s, const char *suf) {
 /* Collect the *_test.lua files under dir (not following links, skipping
  * hidden folders). */
 static int find_tests(const char *dir, files *out, int depth) {
-  DIR *d;
-  struct dirent *e;
+  plat_dir *d;
+  plat_dirent e;
+  plat_fd fd;
   int r = 0;
   if (depth > 64) return 0;
-  if ((d = opendir(dir)) == NULL) { cli_error("test: %s: %s", dir, strerror(errno)); return -1; }
-  while (r == 0 && (e = readdir(d)) != NULL) {
-    char path[MP_PATH_MAX];
-    struct stat st;
-    int n;
-    if (e->d_name[0] == '.') continue;
-    n = snprintf(path, sizeof path, "%s%s%s", dir,
-                 dir[strlen(dir) - 1] == '/' ? "" : "/", e->d_name);
-    if (n < 0 || (size_t)n >= sizeof path || lstat(path, &st) != 0) continue;
-    if (S_ISDIR(st.st_mode)) r = find_tests(path, out, depth + 1);
-    else if (S_ISREG(st.st_mode) && has_suffix(e->d_name, SUFFIX)) r = files_add(out, path);
+  fd = plat_open_path(dir, PLAT_OPEN_DIR);
+  if (fd < 0 || (r = plat_dir_open(fd, 32768, &d)) < 0) {
+    cli_error("test: %s: %s", dir, plat_err_text(fd < 0 ? (int)fd : r));
+    return -1;
   }
-  closedir(d);
+  while (r == 0 && plat_dir_next(d, &e) > 0) {
+    char path[MP_PATH_MAX];
+    plat_stat st;
+    int n;
+    if (e.name[0] == '.') continue;
+    n = snprintf(path, sizeof path, "%s%s%s", dir,
+                 dir[strlen(dir) - 1] == '/' ? "" : "/", e.name);
+    if (n < 0 || (size_t)n >= sizeof path || plat_statat(plat_dir_fd(d), e.name, &st) != 0) continue;
+    if (st.type == PLAT_T_DIR) r = find_tests(path, out, depth + 1);
+    else if (st.type == PLAT_T_FILE && has_suffix(e.name, SUFFIX)) r = files_add(out, path);
+  }
+  plat_dir_close(d);
   return r;
 }
 
@@ -236,11 +240,16 @@ int cmd_test(int argc, char **argv) {
     else npaths++;
   }
   for (i = 1; i < argc && !bad; i++) {
-    struct stat st;
     const char *a = argv[i];
+    plat_fd fd;
     if (a[0] == '-') { if (strcmp(a, "--filter") == 0 || strcmp(a, "--playbook-path") == 0) i++; continue; }
-    if (stat(a, &st) != 0) { cli_error("test: %s: %s", a, strerror(errno)); bad = 1; }
-    else if (S_ISDIR(st.st_mode)) bad = find_tests(a, &f, 0) != 0;
+    if ((fd = plat_open_path(a, PLAT_OPEN_LOOK)) < 0) {
+      cli_error("test: %s: %s", a, plat_err_text((int)fd));
+      bad = 1;
+      continue;
+    }
+    plat_close(fd);
+    if (plat_is_dir(a)) bad = find_tests(a, &f, 0) != 0;
     else bad = files_add(&f, a) != 0;
   }
   if (!bad && npaths == 0) bad = find_tests(".", &f, 0) != 0;

@@ -6,17 +6,14 @@
  * SEEK_HOLE), so a terabyte of holes costs nothing; the offsets of the
  * segments are part of the digest.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli/testkit.h"
 #include "core/value.h"
+#include "platform/platform.h"
 
 #define MAX_DEPTH 256
 #define CHUNK ((size_t)1 << 20)
@@ -116,31 +113,24 @@ static void hex(const unsigned char *d, size_t n, char *out) {
 }
 
 /* Digest of the data segments of the open file fd (size bytes). */
-static int digest_file(walk *w, int fd, off_t size, char out[65]) {
+static int digest_file(walk *w, plat_fd fd, uint64_t size, char out[65]) {
   sha256_ctx c;
   unsigned char d[32];
-  off_t off = 0;
+  uint64_t off = 0, start, end;
+  int r;
   sha256_init(&c);
-  while (off < size) {
-    off_t start = lseek(fd, off, SEEK_DATA), end;
+  while (off < size && (r = plat_data_segment(fd, off, size, &start, &end)) != 0) {
     char mark[48];
-    if (start < 0) {
-      if (errno == ENXIO) break;           /* only a hole is left */
-      if (errno == EINVAL) start = off;    /* no SEEK_DATA here: read it all */
-      else return -errno;
-    }
-    end = lseek(fd, start, SEEK_HOLE);
-    if (end < 0) end = size;
-    snprintf(mark, sizeof mark, "@%lld:", (long long)start);
+    if (r < 0) return r;
+    snprintf(mark, sizeof mark, "@%llu:", (unsigned long long)start);
     sha256_update(&c, mark, strlen(mark));
     while (start < end) {
-      size_t want = (size_t)(end - start) < CHUNK ? (size_t)(end - start) : CHUNK;
-      ssize_t n = pread(fd, w->chunk, want, start);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return -errno;
+      size_t want = end - start < CHUNK ? (size_t)(end - start) : CHUNK;
+      long n = plat_pread(fd, w->chunk, want, start);
+      if (n < 0) return (int)n;
       if (n == 0) break;
       sha256_update(&c, w->chunk, (size_t)n);
-      start += n;
+      start += (uint64_t)n;
     }
     off = end;
   }
@@ -149,22 +139,18 @@ static int digest_file(walk *w, int fd, off_t size, char out[65]) {
   return 0;
 }
 
-static const char *type_of(mode_t m) {
-  if (S_ISREG(m)) return "file";
-  if (S_ISDIR(m)) return "dir";
-  if (S_ISLNK(m)) return "link";
-  if (S_ISFIFO(m)) return "fifo";
-  if (S_ISSOCK(m)) return "socket";
-  return "device";
+static const char *type_of(plat_ftype t) {
+  return t == PLAT_T_CHAR || t == PLAT_T_BLOCK || t == PLAT_T_UNKNOWN ? "device" : plat_ftype_name(t);
 }
 
-static int add(walk *w, const char *rel, const struct stat *st, const char *extra) {
+static int add(walk *w, const char *rel, const plat_stat *st, const char *extra) {
   char sig[MP_SIG_MAX];
-  snprintf(sig, sizeof sig, "%s %o %lu:%lu %lld %lld.%09ld %lu %s", type_of(st->st_mode),
-           (unsigned)(st->st_mode & 07777), (unsigned long)st->st_uid,
-           (unsigned long)st->st_gid, (long long)st->st_size,
-           (long long)st->st_mtim.tv_sec, (long)st->st_mtim.tv_nsec,
-           (unsigned long)st->st_nlink, extra);
+  long long sec = st->mtime_ns / 1000000000, ns = st->mtime_ns % 1000000000;
+  if (ns < 0) { ns += 1000000000; sec--; }
+  snprintf(sig, sizeof sig, "%s %o %lu:%lu %lld %lld.%09lld %lu %s", type_of(st->type),
+           (unsigned)(st->mode & 07777), (unsigned long)st->uid,
+           (unsigned long)st->gid, (long long)st->size, sec, ns,
+           (unsigned long)st->nlink, extra);
   return mpv_set(w->out, rel, mpv_cstr(sig));
 }
 
@@ -173,23 +159,22 @@ static int cmp_names(const void *a, const void *b) {
 }
 
 /* Record the object name in dirfd (rel is its path for the manifest). */
-static int visit(walk *w, int dirfd, const char *name, const char *rel, int depth);
+static int visit(walk *w, plat_fd dirfd, const char *name, const char *rel, int depth);
 
-static int visit_dir(walk *w, int fd, const char *rel, int depth) {
-  DIR *d = fdopendir(fd);
-  struct dirent *e;
+static int visit_dir(walk *w, plat_fd fd, const char *rel, int depth) {
+  plat_dir *d;
+  plat_dirent e;
   char **names = NULL;
   size_t n = 0, cap = 0, i;
-  int r = 0;
-  if (d == NULL) { r = -errno; close(fd); return r; }
-  while ((e = readdir(d)) != NULL) {
-    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+  int r;
+  if ((r = plat_dir_open(fd, 65536, &d)) < 0) return r;   /* fd is closed */
+  while ((r = plat_dir_next(d, &e)) > 0) {
     if (n == cap) {
       char **nn = realloc(names, (cap = cap ? cap * 2 : 16) * sizeof *names);
-      if (nn == NULL) { r = -ENOMEM; break; }
+      if (nn == NULL) { r = -PLAT_ENOMEM; break; }
       names = nn;
     }
-    if ((names[n] = strdup(e->d_name)) == NULL) { r = -ENOMEM; break; }
+    if ((names[n] = strdup(e.name)) == NULL) { r = -PLAT_ENOMEM; break; }
     n++;
   }
   if (n) qsort(names, n, sizeof *names, cmp_names);
@@ -197,60 +182,83 @@ static int visit_dir(walk *w, int fd, const char *rel, int depth) {
     char child[MP_SIG_MAX];
     int len = strcmp(rel, ".") == 0 ? snprintf(child, sizeof child, "%s", names[i])
                                      : snprintf(child, sizeof child, "%s/%s", rel, names[i]);
-    if (len < 0 || (size_t)len >= sizeof child) { r = -ENAMETOOLONG; break; }
-    r = visit(w, dirfd(d), names[i], child, depth + 1);
+    if (len < 0 || (size_t)len >= sizeof child) { r = -PLAT_ENAMETOOLONG; break; }
+    r = visit(w, plat_dir_fd(d), names[i], child, depth + 1);
   }
   for (i = 0; i < n; i++) free(names[i]);
   free(names);
-  closedir(d);
+  plat_dir_close(d);
   return r;
 }
 
-static int visit(walk *w, int dirfd, const char *name, const char *rel, int depth) {
-  struct stat st;
+static int visit(walk *w, plat_fd dirfd, const char *name, const char *rel, int depth) {
+  plat_stat st;
   char extra[MP_SIG_MAX / 2] = "-";
-  int fd, r;
+  plat_fd fd;
+  int r;
   if (depth > MAX_DEPTH) {
     snprintf(w->err, sizeof w->err, "%s: nested too deep", rel);
-    return -ELOOP;
+    return -PLAT_ELOOP;
   }
-  if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-    r = -errno;
-    snprintf(w->err, sizeof w->err, "%s: %s", rel, strerror(-r));
+  if ((r = plat_statat(dirfd, name, &st)) != 0) {
+    snprintf(w->err, sizeof w->err, "%s: %s", rel, plat_err_text(r));
     return r;
   }
-  if (S_ISLNK(st.st_mode)) {
-    ssize_t n = readlinkat(dirfd, name, extra + 2, sizeof extra - 3);
-    if (n < 0) n = 0;
+  if (st.type == PLAT_T_LINK) {
     extra[0] = '-';
     extra[1] = '>';
-    extra[2 + n] = '\0';
-  } else if (S_ISREG(st.st_mode)) {
-    fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    extra[2] = '\0';
+    fd = plat_open_at(dirfd, name, PLAT_OPEN_LOOK | PLAT_OPEN_NOFOLLOW);
+    if (fd >= 0) {
+      r = plat_readlink_fd(fd, extra + 2, sizeof extra - 2);
+      if (r < 0 && r != -PLAT_ENAMETOOLONG) extra[2] = '\0';   /* unreadable: none; cut: kept */
+      plat_close(fd);
+    }
+  } else if (st.type == PLAT_T_FILE) {
+    fd = plat_open_at(dirfd, name, PLAT_OPEN_READ | PLAT_OPEN_NOFOLLOW);
     if (fd < 0) {
-      snprintf(extra, sizeof extra, "unreadable:%d", errno);
+      snprintf(extra, sizeof extra, "unreadable:%d", (int)-fd);
     } else {
-      r = digest_file(w, fd, st.st_size, extra);
-      close(fd);
+      r = digest_file(w, fd, st.size, extra);
+      plat_close(fd);
       if (r < 0) snprintf(extra, sizeof extra, "unreadable:%d", -r);
     }
   }
   if (add(w, rel, &st, extra) != 0) {
     snprintf(w->err, sizeof w->err, "out of memory");
-    return -ENOMEM;
+    return -PLAT_ENOMEM;
   }
-  if (S_ISDIR(st.st_mode)) {
-    fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (st.type == PLAT_T_DIR) {
+    fd = plat_open_at(dirfd, name, PLAT_OPEN_DIR | PLAT_OPEN_NOFOLLOW);
     if (fd < 0) {
-      r = -errno;
-      snprintf(w->err, sizeof w->err, "%s: cannot open the folder: %s", rel, strerror(-r));
+      r = (int)fd;
+      snprintf(w->err, sizeof w->err, "%s: cannot open the folder: %s", rel, plat_err_text(r));
       return r;
     }
     r = visit_dir(w, fd, rel, depth);
     if (r < 0 && w->err[0] == '\0')
-      snprintf(w->err, sizeof w->err, "%s: %s", rel, strerror(-r));
+      snprintf(w->err, sizeof w->err, "%s: %s", rel, plat_err_text(r));
     return r;
   }
+  return 0;
+}
+
+/* root as a name (base) in its folder (parent); both sz bytes. */
+static int split_root(const char *root, char *parent, char *base, size_t sz) {
+  size_t n = strlen(root);
+  char *slash;
+  while (n > 1 && root[n - 1] == '/') n--;
+  if (n == 0 || n >= sz) return -PLAT_ENAMETOOLONG;
+  memcpy(parent, root, n);
+  parent[n] = '\0';
+  if (strcmp(parent, "/") == 0) { memcpy(base, ".", 2); return 0; }
+  if ((slash = strrchr(parent, '/')) == NULL) {
+    memcpy(base, parent, n + 1);
+    memcpy(parent, ".", 2);
+    return 0;
+  }
+  memcpy(base, slash + 1, strlen(slash + 1) + 1);
+  if (slash == parent) slash[1] = '\0'; else *slash = '\0';
   return 0;
 }
 
@@ -267,11 +275,23 @@ mp_value *tree_manifest(const char *root, char **err) {
     *err = strdup("out of memory");
     return NULL;
   }
-  r = visit(&w, AT_FDCWD, root, ".", 0);
+  {
+    char parent[MP_SIG_MAX], base[MP_SIG_MAX];
+    plat_fd pfd;
+    if ((r = split_root(root, parent, base, sizeof base)) < 0) goto done;
+    if ((pfd = plat_open_path(parent, PLAT_OPEN_DIR)) < 0) {
+      r = (int)pfd;
+      snprintf(w.err, sizeof w.err, "%s: %s", root, plat_err_text(r));
+      goto done;
+    }
+    r = visit(&w, pfd, base, ".", 0);
+    plat_close(pfd);
+  }
+done:
   free(w.chunk);
   if (r < 0) {
     mpv_free(w.out);
-    *err = strdup(w.err[0] ? w.err : strerror(-r));
+    *err = strdup(w.err[0] ? w.err : plat_err_text(r));
     return NULL;
   }
   return w.out;

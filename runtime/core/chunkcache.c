@@ -9,13 +9,9 @@
  * times) undumps those bytes instead.  The bytes are made here and never
  * come from outside: a playbook still cannot load a binary chunk.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "core/sandbox.h"
 
@@ -25,10 +21,8 @@
 typedef struct chunk {
   struct chunk *next;
   char *path;
-  dev_t dev;
-  ino_t ino;
-  off_t size;
-  struct timespec mtim, ctim;
+  uint64_t dev, ino, size;
+  int64_t mtime_ns, ctime_ns;
   char *bin;
   size_t len;
 } chunk;
@@ -38,16 +32,11 @@ typedef struct chunk_cache {
   size_t bytes;
 } chunk_cache;
 
-static int same_time(struct timespec a, struct timespec b) {
-  return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
-}
-
-static chunk *find(chunk_cache *c, const char *path, const struct stat *st) {
+static chunk *find(chunk_cache *c, const char *path, const plat_stat *st) {
   chunk *k;
   for (k = c ? c->list : NULL; k; k = k->next)
-    if (strcmp(k->path, path) == 0 && k->dev == st->st_dev && k->ino == st->st_ino &&
-        k->size == st->st_size && same_time(k->mtim, st->st_mtim) &&
-        same_time(k->ctim, st->st_ctim))
+    if (strcmp(k->path, path) == 0 && k->dev == st->dev && k->ino == st->ino &&
+        k->size == st->size && k->mtime_ns == st->mtime_ns && k->ctime_ns == st->ctime_ns)
       return k;
   return NULL;
 }
@@ -72,7 +61,7 @@ static int writer(lua_State *L, const void *p, size_t n, void *ud) {
 }
 
 /* Keep the compiled function on top of the stack (best effort). */
-static void keep(mp_runtime *rt, lua_State *L, const char *path, const struct stat *st) {
+static void keep(mp_runtime *rt, lua_State *L, const char *path, const plat_stat *st) {
   chunk_cache *c = rt->chunk_cache;
   dumpbuf b = {NULL, 0, 0, 0};
   chunk *k;
@@ -87,11 +76,11 @@ static void keep(mp_runtime *rt, lua_State *L, const char *path, const struct st
     return;
   }
   if ((k->path = strdup(path)) == NULL) { free(k); free(b.p); return; }
-  k->dev = st->st_dev;
-  k->ino = st->st_ino;
-  k->size = st->st_size;
-  k->mtim = st->st_mtim;
-  k->ctim = st->st_ctim;
+  k->dev = st->dev;
+  k->ino = st->ino;
+  k->size = st->size;
+  k->mtime_ns = st->mtime_ns;
+  k->ctime_ns = st->ctime_ns;
   k->bin = b.p;
   k->len = b.len;
   k->next = c->list;
@@ -100,49 +89,48 @@ static void keep(mp_runtime *rt, lua_State *L, const char *path, const struct st
 }
 
 int mp_chunk_load(mp_runtime *rt, lua_State *L, const char *path, const char *name) {
-  struct stat st;
+  plat_stat st;
   chunk *k;
   char *src;
   size_t n = 0;
-  ssize_t r;
-  int fd, status, e;
-  do {
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-  } while (fd < 0 && errno == EINTR);
-  if (fd < 0) { e = errno; goto io_error; }
-  if (fstat(fd, &st) != 0) { e = errno; close(fd); goto io_error; }
-  if (!S_ISREG(st.st_mode)) { e = S_ISDIR(st.st_mode) ? EISDIR : EINVAL; close(fd); goto io_error; }
-  if ((size_t)st.st_size > MAX_SOURCE) {
-    close(fd);
+  long r = 0;
+  int status, e;
+  plat_fd fd = plat_open_path(path, PLAT_OPEN_READ);
+  if (fd < 0) { e = (int)fd; goto io_error; }
+  if ((e = plat_fstat(fd, &st)) < 0) { plat_close(fd); goto io_error; }
+  if (st.type != PLAT_T_FILE) {
+    e = st.type == PLAT_T_DIR ? -PLAT_EISDIR : -PLAT_EINVAL;
+    plat_close(fd);
+    goto io_error;
+  }
+  if (st.size > MAX_SOURCE) {
+    plat_close(fd);
     lua_pushfstring(L, "%s: file too large", path);
     return LUA_ERRFILE;
   }
   if ((k = find(rt->chunk_cache, path, &st)) != NULL) {
-    close(fd);
+    plat_close(fd);
     return luaL_loadbufferx(L, k->bin, k->len, name, "b");
   }
-  if ((src = malloc((size_t)st.st_size + 1)) == NULL) { close(fd); e = ENOMEM; goto io_error; }
-  for (;;) {                       /* to the end, even if the file grew */
-    r = read(fd, src + n, (size_t)st.st_size + 1 - n);
-    if (r < 0 && errno == EINTR) continue;
+  if ((src = malloc((size_t)st.size + 1)) == NULL) { plat_close(fd); e = -PLAT_ENOMEM; goto io_error; }
+  while (n < (size_t)st.size + 1) {  /* to the end, even if the file grew */
+    r = plat_read(fd, src + n, (size_t)st.size + 1 - n);
     if (r <= 0) break;
     n += (size_t)r;
-    if (n == (size_t)st.st_size + 1) break;
   }
-  e = errno;
-  close(fd);
-  if (r < 0) { free(src); goto io_error; }
-  if (n > (size_t)st.st_size) {    /* it grew while being read: not whole */
+  plat_close(fd);
+  if (r < 0) { free(src); e = (int)r; goto io_error; }
+  if (n > (size_t)st.size) {       /* it grew while being read: not whole */
     free(src);
     lua_pushfstring(L, "%s: changed while it was read", path);
     return LUA_ERRFILE;
   }
   status = luaL_loadbufferx(L, src, n, name, "t");
   free(src);
-  if (status == LUA_OK && n == (size_t)st.st_size) keep(rt, L, path, &st);
+  if (status == LUA_OK && n == (size_t)st.size) keep(rt, L, path, &st);
   return status;
 io_error:
-  lua_pushfstring(L, "%s: %s", path, strerror(e));
+  lua_pushfstring(L, "%s: %s", path, plat_err_text(e));
   return LUA_ERRFILE;
 }
 

@@ -22,7 +22,6 @@
 #define HEADROOM ((size_t)16 << 20)   /* for the engine after a check hit the cap */
 #define HOOK_COUNT 10000
 
-void hive_cache_free(mp_runtime *rt);  /* hive.c */
 
 /* ---------- allocator and hook ---------- */
 
@@ -44,174 +43,22 @@ static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
   return ptr;
 }
 
-mp_runtime *mp_rt(lua_State *L) {
-  void *ud = NULL;
-  lua_getallocf(L, &ud);
-  return ud;
-}
-
 static void count_hook(lua_State *L, lua_Debug *ar) {
   mp_runtime *rt = mp_rt(L);
   (void)ar;
   if (rt->deadline > 0 && plat_monotonic() > rt->deadline) {
+    lua_Debug d;
+    int level;
     rt->limit_hit = 1;
+    /* Name the Lua code that was running (level 0 inside a hook: the
+     * playbook's loop, not the runner that called it). */
+    for (level = 0; lua_getstack(L, level, &d); level++) {
+      if (lua_getinfo(L, "Sl", &d) && d.currentline > 0) {
+        lua_pushfstring(L, "%s:%d: time budget exceeded", d.short_src, d.currentline);
+        lua_error(L);
+      }
+    }
     luaL_error(L, "time budget exceeded");
-  }
-}
-
-/* ---------- messages, events ---------- */
-
-void mp_set_error(mp_runtime *rt, const char *fmt, ...) {
-  va_list ap;
-  char buf[2048];
-  va_start(ap, fmt);
-  vsnprintf(buf, sizeof buf, fmt, ap);
-  va_end(ap);
-  free(rt->last_error);
-  rt->last_error = strdup(buf);
-}
-
-void mp_notice(mp_runtime *rt, const char *fmt, ...) {
-  va_list ap;
-  char buf[2048], *full = NULL, *red = NULL;
-  int n;
-  va_start(ap, fmt);
-  n = vsnprintf(buf, sizeof buf, fmt, ap);
-  va_end(ap);
-  if (n >= (int)sizeof buf && (full = malloc((size_t)n + 1)) != NULL) {
-    va_start(ap, fmt);           /* whole, so that no secret is cut in two */
-    vsnprintf(full, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-  }
-  if (mp_redact_cstr(rt, full ? full : buf, &red) < 0) snprintf(buf, sizeof buf, "[redacted]");
-  if (rt->cfg.cb.on_message) rt->cfg.cb.on_message(rt->cfg.cb.ud, red ? red : full ? full : buf);
-  free(red);
-  free(full);
-}
-
-void mp_emit_event(mp_runtime *rt, mp_value *event) {
-  if (event == NULL) return;
-  mp_redact_value(rt, event);
-  if (rt->cfg.cb.on_event) {
-    char ts[40];
-    if (plat_utc_stamp((double)time(NULL), ts, sizeof ts) == 0)
-      mpv_set(event, "time", mpv_cstr(ts));
-    rt->cfg.cb.on_event(rt->cfg.cb.ud, event);
-  }
-  mpv_free(event);
-}
-
-void mp_progress(mp_runtime *rt, const char *what, double done, double total) {
-  if (rt->cfg.cb.on_progress) rt->cfg.cb.on_progress(rt->cfg.cb.ud, what, done, total);
-}
-
-int mp_push_errno(lua_State *L, int neg_errno, const char *what) {
-  int e = neg_errno < 0 ? -neg_errno : neg_errno;
-  lua_pushnil(L);
-  if (e == EXDEV)
-    lua_pushfstring(L, "%s: not on the target volume (only C: maps to the target)", what);
-  else
-    lua_pushfstring(L, "%s: %s", what, plat_err_text(e));
-  lua_pushstring(L, plat_err_name(e));
-  return 3;
-}
-
-/* ---------- Lua <-> report values ---------- */
-
-static int is_array(lua_State *L, int idx, lua_Integer *n) {
-  lua_Integer count = 0, len;
-  if (luaL_getmetafield(L, idx, "__array") != LUA_TNIL) {
-    lua_pop(L, 1);
-    *n = (lua_Integer)lua_rawlen(L, idx);
-    return 1;
-  }
-  len = (lua_Integer)lua_rawlen(L, idx);
-  if (len == 0) return 0;
-  lua_pushnil(L);
-  while (lua_next(L, idx)) {
-    count++;
-    lua_pop(L, 1);
-  }
-  *n = len;
-  return count == len;
-}
-
-mp_value *mp_from_lua(lua_State *L, int idx, int depth) {
-  idx = lua_absindex(L, idx);
-  switch (lua_type(L, idx)) {
-    case LUA_TBOOLEAN: return mpv_bool(lua_toboolean(L, idx));
-    case LUA_TNUMBER: return mpv_num(lua_tonumber(L, idx));
-    case LUA_TSTRING: {
-      size_t len;
-      const char *s = lua_tolstring(L, idx, &len);
-      return mp_redacted_str(mp_rt(L), s, len);
-    }
-    case LUA_TTABLE: {
-      lua_Integer n, i;
-      mp_value *v;
-      if (depth > 32 || !lua_checkstack(L, 4)) return mpv_cstr("<nested too deep>");
-      if (is_array(L, idx, &n)) {
-        v = mpv_arr();
-        for (i = 1; v && i <= n; i++) {
-          lua_rawgeti(L, idx, i);
-          if (mpv_push(v, mp_from_lua(L, -1, depth + 1)) != 0) { mpv_free(v); v = NULL; }
-          lua_pop(L, 1);
-        }
-        return v;
-      }
-      v = mpv_obj();
-      lua_pushnil(L);
-      while (v && lua_next(L, idx)) {
-        char kbuf[64], *rk = NULL;
-        const char *k;
-        if (lua_type(L, -2) == LUA_TSTRING) {
-          k = lua_tostring(L, -2);
-        } else if (lua_type(L, -2) == LUA_TNUMBER) {
-          if (lua_isinteger(L, -2))
-            snprintf(kbuf, sizeof kbuf, "%lld", (long long)lua_tointeger(L, -2));
-          else
-            snprintf(kbuf, sizeof kbuf, "%.14g", lua_tonumber(L, -2));
-          k = kbuf;
-        } else {
-          lua_pop(L, 1);
-          continue;
-        }
-        if (mp_redact_cstr(mp_rt(L), k, &rk) < 0) k = "[redacted]";
-        else if (rk) k = rk;
-        if (mpv_set(v, k, mp_from_lua(L, -1, depth + 1)) != 0) { mpv_free(v); v = NULL; }
-        free(rk);
-        lua_pop(L, 1);
-      }
-      if (v == NULL) lua_pop(L, 2);
-      return v;
-    }
-    case LUA_TNIL: case LUA_TNONE: return mpv_null();
-    default: return mpv_cstr(luaL_typename(L, idx));
-  }
-}
-
-void mp_to_lua(lua_State *L, const mp_value *v) {
-  size_t i;
-  luaL_checkstack(L, 4, "report value too deep");
-  switch (v ? v->type : MP_NULL) {
-    case MP_NULL: lua_pushnil(L); break;
-    case MP_BOOL: lua_pushboolean(L, v->u.b); break;
-    case MP_NUMBER: lua_pushnumber(L, v->u.n); break;
-    case MP_STRING: lua_pushlstring(L, v->u.str.s, v->u.str.len); break;
-    case MP_ARRAY:
-      lua_createtable(L, (int)v->u.agg.len, 0);
-      for (i = 0; i < v->u.agg.len; i++) {
-        mp_to_lua(L, v->u.agg.items[i]);
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
-      }
-      break;
-    case MP_OBJECT:
-      lua_createtable(L, 0, (int)v->u.agg.len);
-      for (i = 0; i < v->u.agg.len; i++) {
-        mp_to_lua(L, v->u.agg.items[i]);
-        lua_setfield(L, -2, v->u.agg.keys[i]);
-      }
-      break;
   }
 }
 
@@ -236,8 +83,10 @@ char *mp_find_stdlib(void) {
     /* beside the binary: the Windows zip (marsplay.exe, stdlib\, playbooks\) */
     if ((r = try_stdlib(exe, "/stdlib"))) return r;
   }
-  if ((r = try_stdlib(MARSPLAY_DATADIR, "/stdlib"))) return r;
-  return try_stdlib(MARSPLAY_SOURCE_DIR, "/stdlib");
+  /* A binary in its build tree uses the checkout it was built from, not
+   * an installed copy (which may be older: scripts/demo installs one). */
+  if ((r = try_stdlib(MARSPLAY_SOURCE_DIR, "/stdlib"))) return r;
+  return try_stdlib(MARSPLAY_DATADIR, "/stdlib");
 }
 
 static char *sibling_dir(const char *stdlib, const char *name) {
@@ -319,8 +168,8 @@ mp_runtime *mp_new(const mp_config *cfg, char **err) {
   if (err) *err = NULL;
   if (rt == NULL) { fail(err, "out of memory"); return NULL; }
   rt->cfg = *cfg;
-  rt->rootfd = -1;
-  rt->lockfd = -1;
+  rt->rootfd = PLAT_FD_NONE;
+  rt->lockfd = PLAT_FD_NONE;
   rt->cfg.root = rt->cfg.lang = rt->cfg.stdlib_dir = NULL;
   rt->cfg.only = rt->cfg.skip = rt->cfg.playbook_path = NULL;
   rt->mem_limit = cfg->mem_limit ? cfg->mem_limit : DEFAULT_MEM_LIMIT;
@@ -371,9 +220,11 @@ fail:
 void mp_free(mp_runtime *rt) {
   mp_param *p, *pn;
   mp_hostfn *h, *hn;
+  size_t i;
   if (rt == NULL) return;
   if (rt->L) lua_close(rt->L);
-  hive_cache_free(rt);
+  for (i = 0; i < sizeof rt->at_free / sizeof rt->at_free[0] && rt->at_free[i]; i++)
+    rt->at_free[i](rt);
   mp_chunks_free(rt);
   mp_secrets_free(rt);
   if (rt->lockfd >= 0) plat_close(rt->lockfd);
@@ -420,14 +271,12 @@ int mp_register(mp_runtime *rt, const char *name, int (*fn)(struct lua_State *))
 /* The run's code: the combined one, or 5 when it would be 0 but no check
  * ran to a verdict (every check skipped, or none selected). */
 static int run_code(const mp_runtime *rt) {
-  static const char *const verdicts[] = {"pass", "fail", "planned", "fixed", "manual",
-                                         "fix-failed", "error", "waived"};
   const mp_value *sum = mp_value_get(rt->report, "summary");
   double checked = 0;
-  size_t i;
+  int i;
   if (rt->exit_code != MP_EXIT_OK) return rt->exit_code;
-  for (i = 0; i < sizeof verdicts / sizeof *verdicts; i++)
-    checked += mp_value_number(mp_value_get(sum, verdicts[i]));
+  for (i = 0; i < MPR_NSTATUS; i++)       /* every verdict: all but skipped */
+    if (i != MPR_SKIPPED) checked += mp_value_number(mp_value_get(sum, mpr_status_names[i]));
   return checked > 0 ? MP_EXIT_OK : MP_EXIT_NOTHING;
 }
 

@@ -49,14 +49,21 @@ struct mp_runtime {
   void *chunk_cache;        /* chunkcache.c: compiled Lua files */
   void *secrets;            /* secrets.c: strings never written out */
   plat_fd lockfd;           /* the target's run lock (mp_lock), -1: none */
+  void (*at_free[4])(mp_runtime *rt); /* mp_at_free */
 };
 
+/* ---- glue (glue/glue.c): shared by the sandbox and every binding ---- */
 mp_runtime *mp_rt(lua_State *L);
+/* Have mp_free call fn(rt) right after closing the Lua state, once however often
+ * fn is registered: how a layer above the core frees what it keeps in
+ * the runtime (the hive cache).  0, or -1 when no slot is left. */
+int mp_at_free(mp_runtime *rt, void (*fn)(mp_runtime *rt));
 /* Folder holding the Lua stdlib (marsplay/init.lua): $MARSPLAY_STDLIB,
  * <exe>/../share/marsplay/stdlib, the install datadir, then the source
  * tree.  malloc'd, or NULL if none is found. */
 char *mp_find_stdlib(void);
 
+/* ---- telling the host (events.c) ---- */
 void mp_set_error(mp_runtime *rt, const char *fmt, ...)
   MP_PRINTF(2, 3);
 void mp_emit_event(mp_runtime *rt, mp_value *event); /* takes ownership */
@@ -64,6 +71,7 @@ void mp_progress(mp_runtime *rt, const char *what, double done, double total);
 void mp_notice(mp_runtime *rt, const char *fmt, ...)
   MP_PRINTF(2, 3);
 
+/* ---- glue (glue/glue.c) ---- */
 /* Lua value -> report value (tables with 1..n become arrays). */
 mp_value *mp_from_lua(lua_State *L, int idx, int depth);
 /* Report value -> Lua value. */

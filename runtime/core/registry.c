@@ -51,7 +51,7 @@ static int live_key(const char *path, live_root *root, char **key, char *err, si
 
 static int live_fail(int r, const char *path, const char *what, char *err, size_t errsz) {
   if (r == -ENOENT) snprintf(err, errsz, "%s: key not found", path);
-  else snprintf(err, errsz, "%s: %s: %s", path, what, strerror(-r));
+  else snprintf(err, errsz, "%s: %s: %s", path, what, plat_err_text(r));
   return r;
 }
 
@@ -65,7 +65,7 @@ int reg_available(mp_runtime *rt, char *why, size_t whysz) {
   r = live_reg_key_exists(root, key);
   free(key);
   if (r == 1) return 1;
-  snprintf(why, whysz, "HKLM\\SOFTWARE cannot be opened: %s", r < 0 ? strerror(-r) : "absent");
+  snprintf(why, whysz, "HKLM\\SOFTWARE cannot be opened: %s", r < 0 ? plat_err_text(r) : "absent");
   return 0;
 }
 
@@ -142,7 +142,7 @@ int reg_set_raw(mp_runtime *rt, const char *path, const char *name, uint32_t typ
   if (r == -EIO)
     snprintf(err, errsz, "%s: value '%s' reads back different from what was written", path, name);
   else if (r < 0)
-    snprintf(err, errsz, "%s: cannot set value '%s': %s", path, name, strerror(-r));
+    snprintf(err, errsz, "%s: cannot set value '%s': %s", path, name, plat_err_text(r));
   return r;
 }
 

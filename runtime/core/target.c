@@ -8,12 +8,8 @@
  * first entry that matches ignoring ASCII case is used.
  */
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "core/mp_internal.h"
 
@@ -70,22 +66,22 @@ static int ieq(const char *a, size_t alen, const char *b) {
 /* Find name (any case) in the directory rel; copy the real name. */
 static int find_ci(mp_runtime *rt, const char *rel, const comp_t *c,
                    char *out, size_t outsz) {
-  int fd = plat_open_in(rt->rootfd, rel, PLAT_OPEN_DIR);
-  DIR *d;
-  struct dirent *e;
-  int found = -ENOENT;
-  if (fd < 0) return fd;
-  d = fdopendir(fd);
-  if (d == NULL) { int err = -errno; close(fd); return err; }
-  while ((e = readdir(d)) != NULL) {
-    if (ieq(c->p, c->len, e->d_name)) {
-      if (strlen(e->d_name) >= outsz) { found = -ENAMETOOLONG; break; }
-      strcpy(out, e->d_name);
+  plat_fd fd = plat_open_in(rt->rootfd, rel, PLAT_OPEN_DIR);
+  plat_dir *d;
+  plat_dirent e;
+  int found = -ENOENT, r;
+  if (fd < 0) return (int)fd;
+  if ((r = plat_dir_open(fd, 32768, &d)) < 0) return r;   /* fd is closed */
+  while ((r = plat_dir_next(d, &e)) > 0) {
+    if (ieq(c->p, c->len, e.name)) {
+      if (e.namelen >= outsz) { found = -ENAMETOOLONG; break; }
+      memcpy(out, e.name, e.namelen + 1);
       found = 0;
       break;
     }
   }
-  closedir(d);
+  if (r < 0) found = r;
+  plat_dir_close(d);
   return found;
 }
 
@@ -110,7 +106,7 @@ int mp_target_rel(mp_runtime *rt, const char *path, char *rel, size_t relsz) {
     if ((r = append(rel, relsz, &len, comps[i].p, comps[i].len)) < 0) return r;
   /* Fast path: the exact spelling exists. */
   r = plat_open_in(rt->rootfd, rel, PLAT_OPEN_LOOK | PLAT_OPEN_NOFOLLOW);
-  if (r >= 0) { close(r); return 0; }
+  if (r >= 0) { plat_close(r); return 0; }
   /* Walk component by component, fixing case where needed. */
   rel[0] = '\0';
   len = 0;
@@ -122,7 +118,7 @@ int mp_target_rel(mp_runtime *rt, const char *path, char *rel, size_t relsz) {
       size_t save = len;
       if ((r = append(rel, relsz, &len, name, nlen)) < 0) return r;
       r = plat_open_in(rt->rootfd, rel, PLAT_OPEN_LOOK | PLAT_OPEN_NOFOLLOW);
-      if (r >= 0) { close(r); continue; }
+      if (r >= 0) { plat_close(r); continue; }
       rel[save] = '\0';
       len = save;
       if (find_ci(rt, rel, &comps[i], real, sizeof real) == 0) {

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "formats/utf8.h"
 #include "report/report.h"
 #include "core/value.h"
 
@@ -174,6 +175,23 @@ mp_value *mpv_copy(const mp_value *v) {
 
 /* ---------- lookups ---------- */
 
+/* Put an object's keys in byte order (stable reports: a Lua table has no
+ * order of its own).  Insertion sort: objects are small. */
+void mpv_sort_keys(mp_value *obj) {
+  size_t i, j;
+  if (obj == NULL || obj->type != MP_OBJECT) return;
+  for (i = 1; i < obj->u.agg.len; i++) {
+    char *k = obj->u.agg.keys[i];
+    mp_value *item = obj->u.agg.items[i];
+    for (j = i; j > 0 && strcmp(obj->u.agg.keys[j - 1], k) > 0; j--) {
+      obj->u.agg.keys[j] = obj->u.agg.keys[j - 1];
+      obj->u.agg.items[j] = obj->u.agg.items[j - 1];
+    }
+    obj->u.agg.keys[j] = k;
+    obj->u.agg.items[j] = item;
+  }
+}
+
 mp_value *mpv_getm(mp_value *obj, const char *key) {
   long at = find_key(obj, key);
   return at >= 0 ? obj->u.agg.items[at] : NULL;
@@ -287,41 +305,6 @@ void mpb_free(mp_buf *b) {
 }
 
 /* ---------- UTF-8 ---------- */
-
-size_t mp_utf8_seq(const char *str, size_t n) {
-  const unsigned char *s = (const unsigned char *)str;
-  unsigned char lo = 0x80, hi = 0xBF;
-  size_t len, i;
-  if (n == 0) return 0;
-  if (s[0] < 0x80) return 1;
-  if (s[0] < 0xC2) return 0;          /* stray continuation, overlong C0/C1 */
-  if (s[0] < 0xE0) len = 2;
-  else if (s[0] < 0xF0) {
-    len = 3;
-    if (s[0] == 0xE0) lo = 0xA0;      /* overlong */
-    else if (s[0] == 0xED) hi = 0x9F; /* surrogates */
-  } else if (s[0] < 0xF5) {
-    len = 4;
-    if (s[0] == 0xF0) lo = 0x90;      /* overlong */
-    else if (s[0] == 0xF4) hi = 0x8F; /* above U+10FFFF */
-  } else {
-    return 0;
-  }
-  if (n < len || s[1] < lo || s[1] > hi) return 0;
-  for (i = 2; i < len; i++)
-    if ((s[i] & 0xC0) != 0x80) return 0;
-  return len;
-}
-
-unsigned long mp_utf8_decode(const char *str, size_t len) {
-  const unsigned char *s = (const unsigned char *)str;
-  unsigned long cp;
-  size_t i;
-  if (len <= 1) return s[0];
-  cp = s[0] & (0x7F >> len);
-  for (i = 1; i < len; i++) cp = (cp << 6) | (s[i] & 0x3F);
-  return cp;
-}
 
 /* ---------- JSON ---------- */
 

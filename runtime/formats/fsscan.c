@@ -12,8 +12,8 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <threads.h>
 
+#include "formats/utf8.h"
 #include "platform/platform.h"
 #include "formats/fsscan.h"
 
@@ -342,40 +342,21 @@ static void process(scanner *sc, int final) {
 
 /* ---------- UTF-16LE ---------- */
 
-static size_t put_utf8(char *o, unsigned cp) {
-  if (cp < 0x80) { o[0] = (char)cp; return 1; }
-  if (cp < 0x800) {
-    o[0] = (char)(0xC0 | cp >> 6);
-    o[1] = (char)(0x80 | (cp & 0x3F));
-    return 2;
-  }
-  if (cp < 0x10000) {
-    o[0] = (char)(0xE0 | cp >> 12);
-    o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    o[2] = (char)(0x80 | (cp & 0x3F));
-    return 3;
-  }
-  o[0] = (char)(0xF0 | cp >> 18);
-  o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-  o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-  o[3] = (char)(0x80 | (cp & 0x3F));
-  return 4;
-}
 
 static size_t unit_utf8(scanner *sc, unsigned u, char *o) {
   size_t n = 0;
   if (sc->hi) {
-    if (u >= 0xDC00 && u <= 0xDFFF) {
-      unsigned cp = 0x10000 + ((sc->hi - 0xD800) << 10) + (u - 0xDC00);
+    if (MP_UTF16_LOW(u)) {
+      unsigned cp = mp_utf16_join(sc->hi, u);
       sc->hi = 0;
-      return put_utf8(o, cp);
+      return mp_utf8_put(o, cp);
     }
     sc->hi = 0;
-    n = put_utf8(o, 0xFFFD);             /* unpaired high surrogate */
+    n = mp_utf8_put(o, 0xFFFD);             /* unpaired high surrogate */
   }
-  if (u >= 0xD800 && u <= 0xDBFF) { sc->hi = u; return n; }
-  if (u >= 0xDC00 && u <= 0xDFFF) u = 0xFFFD;
-  return n + put_utf8(o + n, u);
+  if (MP_UTF16_HIGH(u)) { sc->hi = u; return n; }
+  if (MP_UTF16_LOW(u)) u = 0xFFFD;
+  return n + mp_utf8_put(o + n, u);
 }
 
 /* Decode n bytes into o (room for 3 * n / 2 + 8); returns bytes written. */
@@ -397,8 +378,8 @@ static size_t utf16_decode(scanner *sc, const unsigned char *in, size_t n, char 
   }
   if (i < n) { sc->odd = in[i]; sc->have_odd = 1; }
   if (final) {
-    if (sc->hi) { w += put_utf8(o + w, 0xFFFD); sc->hi = 0; }
-    if (sc->have_odd) { w += put_utf8(o + w, 0xFFFD); sc->have_odd = 0; }
+    if (sc->hi) { w += mp_utf8_put(o + w, 0xFFFD); sc->hi = 0; }
+    if (sc->have_odd) { w += mp_utf8_put(o + w, 0xFFFD); sc->have_odd = 0; }
   }
   return w;
 }
@@ -564,7 +545,7 @@ int fss_scan(plat_fd fd, const fss_opts *o, fss_result *r) {
   size_t k, skip;
   plat_stat st;
   uint64_t cut = 0;
-  thrd_t th;
+  plat_thread *th = NULL;
   int err, utf16, split;
   long n;
 
@@ -591,7 +572,7 @@ int fss_scan(plat_fd fd, const fss_opts *o, fss_result *r) {
         (err = scanner_init(&b, o, &r2, &sh, fd, utf16, SAMPLE_BUDGET / 2)) < 0)
       goto out;
     b.off = a.end = cut;
-    if (thrd_create(&th, second_half, &b) != thrd_success) {
+    if (plat_thread_start(&th, second_half, &b) != 0) {
       split = 0;
       a.end = UINT64_MAX;   /* alone, to the end */
     }
@@ -599,7 +580,7 @@ int fss_scan(plat_fd fd, const fss_opts *o, fss_result *r) {
   scan_range(&a);
   if (split) {
     if (a.err || r->stopped) atomic_store(&sh.stop, 1);
-    thrd_join(th, NULL);
+    plat_thread_join(th);
     if (a.err == 0) a.err = b.err;
     if (a.err == 0 && !r->stopped) merge(r, &r2, o->max_samples);
   }

@@ -12,9 +12,9 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <threads.h>
 #include <time.h>
 
+#include "formats/utf8.h"
 #include "formats/fswalk.h"
 
 /* ---------- wildcards ---------- */
@@ -62,20 +62,8 @@ void fsw_glob_init(fsw_glob *g, const char *pat, size_t len, int fold) {
 
 /* Bytes in the character at s: a whole valid UTF-8 sequence, else 1. */
 static size_t char_len(const unsigned char *s, size_t n) {
-  size_t need, i;
-  unsigned c = s[0];
-  if (c < 0x80) return 1;
-  if (c >= 0xC2 && c <= 0xDF) need = 2;
-  else if (c >= 0xE0 && c <= 0xEF) need = 3;
-  else if (c >= 0xF0 && c <= 0xF4) need = 4;
-  else return 1;
-  if (n < need) return 1;
-  for (i = 1; i < need; i++)
-    if ((s[i] & 0xC0) != 0x80) return 1;
-  if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] > 0x9F) ||
-      (c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] > 0x8F))
-    return 1;                       /* overlong, surrogate, > U+10FFFF */
-  return need;
+  size_t k = s[0] < 0x80 ? 1 : mp_utf8_seq((const char *)s, n);
+  return k ? k : 1;
 }
 
 /* '*' and '?' with one backtracking point (the last star). */
@@ -156,32 +144,37 @@ static int list_entries(plat_dir *d, const fsw_glob *g, fsw_each_fn fn, void *ud
 typedef struct half {
   plat_dir *d;
   const fsw_glob *g;
+  fsw_each_fn fn;
+  void *ud;
   fsw_list_result r;
   int err;
 } half;
 
-static int count_half(void *arg) {
+static int list_half(void *arg) {
   half *h = arg;
   memset(&h->r, 0, sizeof h->r);
-  h->err = list_entries(h->d, h->g, NULL, NULL, &h->r);
+  h->err = list_entries(h->d, h->g, h->fn, h->ud, &h->r);
   return 0;
 }
 
-/* Count d's first half (up to mid) here and fd2's second half on a
- * thread, or both here if no thread can be had. */
-static int count_split(plat_dir *d, plat_fd fd2, uint64_t mid, const fsw_glob *g,
-                       size_t bufsize, fsw_list_result *r) {
+/* List d's first half (up to mid) here with fn(ud) and fd2's second half
+ * on a thread with fn(ud2), or both here if no thread can be had. */
+static int list_split(plat_dir *d, plat_fd fd2, uint64_t mid, const fsw_glob *g,
+                      size_t bufsize, fsw_each_fn fn, void *ud, void *ud2,
+                      fsw_list_result *r) {
   half h;
-  thrd_t th;
+  plat_thread *th = NULL;
   int err, i, threaded;
   h.g = g;
+  h.fn = fn;
+  h.ud = ud2;
   if ((err = plat_dir_open(fd2, bufsize, &h.d)) < 0)    /* fd2 is closed */
-    return list_entries(d, g, NULL, NULL, r);
+    return list_entries(d, g, fn, ud, r);
   plat_dir_limit(d, mid);
-  threaded = thrd_create(&th, count_half, &h) == thrd_success;
-  err = list_entries(d, g, NULL, NULL, r);
-  if (threaded) thrd_join(th, NULL);
-  else count_half(&h);
+  threaded = plat_thread_start(&th, list_half, &h) == 0;
+  err = list_entries(d, g, fn, ud, r);
+  if (threaded) plat_thread_join(th);
+  else list_half(&h);
   plat_dir_close(h.d);
   for (i = 0; i < FSW_NTYPES; i++) r->matched[i] += h.r.matched[i];
   r->scanned += h.r.scanned;
@@ -191,23 +184,29 @@ static int count_split(plat_dir *d, plat_fd fd2, uint64_t mid, const fsw_glob *g
   return err < 0 ? err : h.err;
 }
 
-int fsw_list(plat_fd fd, const fsw_glob *g, size_t bufsize,
-             fsw_each_fn fn, void *ud, fsw_list_result *r) {
+int fsw_list_halves(plat_fd fd, const fsw_glob *g, size_t bufsize,
+                    fsw_each_fn fn, void *ud, void *ud2, fsw_list_result *r) {
   plat_dir *d;
   plat_fd fd2 = -1;
   uint64_t mid = 0;
   int n;
   memset(r, 0, sizeof *r);
   r->readers = 1;
-  if (fn == NULL) fd2 = plat_dir_split(fd, &mid);
+  if (fn == NULL || ud2 != NULL) fd2 = plat_dir_split(fd, &mid);
   if (fd2 >= 0 && bufsize > SPLIT_BUF) bufsize = SPLIT_BUF;  /* less read past mid */
   if ((n = plat_dir_open(fd, bufsize, &d)) < 0) {
     if (fd2 >= 0) plat_close(fd2);
     return n;
   }
-  n = fd2 >= 0 ? count_split(d, fd2, mid, g, bufsize, r) : list_entries(d, g, fn, ud, r);
+  n = fd2 >= 0 ? list_split(d, fd2, mid, g, bufsize, fn, ud, ud2, r)
+               : list_entries(d, g, fn, ud, r);
   plat_dir_close(d);
   return n;
+}
+
+int fsw_list(plat_fd fd, const fsw_glob *g, size_t bufsize,
+             fsw_each_fn fn, void *ud, fsw_list_result *r) {
+  return fsw_list_halves(fd, g, bufsize, fn, ud, NULL, r);
 }
 
 /* ---------- tree totals ---------- */
@@ -229,8 +228,7 @@ typedef struct linkset {     /* open addressing over (dev, ino) */
 } linkset;
 
 typedef struct walk {
-  mtx_t mu;
-  cnd_t cv;
+  plat_monitor *mon;
   item q[QCAP];
   size_t qhead, qlen;
   int active;                /* folders being read */
@@ -318,7 +316,7 @@ static int links_add(linkset *s, uint64_t dev, uint64_t ino) {
 static void add_error(worker *k, const char *dir, const char *name, int err) {
   walk *w = k->w;
   k->errors++;
-  mtx_lock(&w->mu);
+  plat_monitor_enter(w->mon);
   if (w->r->nsamples < FSW_DU_SAMPLES) {
     char *p = name ? join(dir, name) : strdup(dir);
     if (p) {
@@ -327,7 +325,7 @@ static void add_error(worker *k, const char *dir, const char *name, int err) {
       w->r->nsamples++;
     }
   }
-  mtx_unlock(&w->mu);
+  plat_monitor_leave(w->mon);
 }
 
 static void heap_down(fsw_du_item *h, size_t n, size_t i) {
@@ -374,9 +372,9 @@ static void account(worker *k, const plat_stat *st, const char *dir, const char 
   int counted = 1;
   if (st->type != PLAT_T_DIR && st->nlink > 1) {
     int r;
-    mtx_lock(&k->w->mu);
+    plat_monitor_enter(k->w->mon);
     r = links_add(&k->w->links, st->dev, st->ino);
-    mtx_unlock(&k->w->mu);
+    plat_monitor_leave(k->w->mon);
     if (r == 0) { counted = 0; k->hardlinks++; }
   }
   if (counted) {
@@ -398,9 +396,9 @@ static void account(worker *k, const plat_stat *st, const char *dir, const char 
 }
 
 static void wake_all(walk *w) {
-  mtx_lock(&w->mu);
-  cnd_broadcast(&w->cv);
-  mtx_unlock(&w->mu);
+  plat_monitor_enter(w->mon);
+  plat_monitor_wake_all(w->mon);
+  plat_monitor_leave(w->mon);
 }
 
 /* Publish progress; on the calling thread, report it and honour a stop. */
@@ -423,7 +421,7 @@ static void tick(worker *k) {
 
 static int push(walk *w, int fd, char *path, int depth) {
   int ok = 0;
-  mtx_lock(&w->mu);
+  plat_monitor_enter(w->mon);
   if (w->qlen < QCAP) {
     item *it = &w->q[(w->qhead + w->qlen) % QCAP];
     it->fd = fd;
@@ -431,9 +429,9 @@ static int push(walk *w, int fd, char *path, int depth) {
     it->depth = depth;
     w->qlen++;
     ok = 1;
-    cnd_signal(&w->cv);
+    plat_monitor_wake(w->mon);
   }
-  mtx_unlock(&w->mu);
+  plat_monitor_leave(w->mon);
   return ok;
 }
 
@@ -484,7 +482,7 @@ static void walk_dir(worker *k, int fd, const char *path, int depth, size_t bufs
 /* Take a pending folder, or return 0 when the walk is over. */
 static int take(worker *k, item *it) {
   walk *w = k->w;
-  mtx_lock(&w->mu);
+  plat_monitor_enter(w->mon);
   for (;;) {
     if (atomic_load(&w->stop)) break;
     if (w->qlen > 0) {
@@ -492,31 +490,27 @@ static int take(worker *k, item *it) {
       w->qhead = (w->qhead + 1) % QCAP;
       w->qlen--;
       w->active++;
-      mtx_unlock(&w->mu);
+      plat_monitor_leave(w->mon);
       return 1;
     }
-    if (w->active == 0) { cnd_broadcast(&w->cv); break; }
+    if (w->active == 0) { plat_monitor_wake_all(w->mon); break; }
     if (k->id == 0 && w->o->tick) {
-      struct timespec ts;
-      timespec_get(&ts, TIME_UTC);
-      ts.tv_nsec += 100000000L;
-      if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
-      cnd_timedwait(&w->cv, &w->mu, &ts);
-      mtx_unlock(&w->mu);
+      plat_monitor_wait(w->mon, 0.1);
+      plat_monitor_leave(w->mon);
       tick(k);
-      mtx_lock(&w->mu);
+      plat_monitor_enter(w->mon);
     } else {
-      cnd_wait(&w->cv, &w->mu);
+      plat_monitor_wait(w->mon, 0);
     }
   }
-  mtx_unlock(&w->mu);
+  plat_monitor_leave(w->mon);
   return 0;
 }
 
 static void finish(walk *w) {
-  mtx_lock(&w->mu);
-  if (--w->active == 0 && w->qlen == 0) cnd_broadcast(&w->cv);
-  mtx_unlock(&w->mu);
+  plat_monitor_enter(w->mon);
+  if (--w->active == 0 && w->qlen == 0) plat_monitor_wake_all(w->mon);
+  plat_monitor_leave(w->mon);
 }
 
 static int worker_main(void *arg) {
@@ -565,7 +559,7 @@ static void gather(worker *ks, int n, fsw_du_result *r, size_t top) {
 int fsw_du(plat_fd fd, const fsw_du_opts *o, fsw_du_result *r) {
   walk w;
   worker ks[16];
-  thrd_t th[16];
+  plat_thread *th[16];
   int started[16] = {0}, nth = o->threads, i, err;
   size_t top = o->top < 0 ? 0 : o->top > 1000 ? 1000 : (size_t)o->top;
   fsw_du_opts opts = *o;
@@ -578,12 +572,7 @@ int fsw_du(plat_fd fd, const fsw_du_opts *o, fsw_du_result *r) {
   if ((err = plat_fstat(fd, &st)) < 0) { plat_close(fd); return err; }
   if (st.type != PLAT_T_DIR) { plat_close(fd); return -ENOTDIR; }
   memset(&w, 0, sizeof w);
-  if (mtx_init(&w.mu, mtx_plain) != thrd_success) { plat_close(fd); return -ENOMEM; }
-  if (cnd_init(&w.cv) != thrd_success) {
-    mtx_destroy(&w.mu);
-    plat_close(fd);
-    return -ENOMEM;
-  }
+  if ((err = plat_monitor_new(&w.mon)) < 0) { plat_close(fd); return err; }
   atomic_init(&w.stop, 0);
   atomic_init(&w.done, 0);
   w.root_dev = st.dev;
@@ -606,10 +595,10 @@ int fsw_du(plat_fd fd, const fsw_du_opts *o, fsw_du_result *r) {
     fd = -1;
   }
   for (i = 1; i < nth; i++)
-    started[i] = thrd_create(&th[i], worker_main, &ks[i]) == thrd_success;
+    started[i] = plat_thread_start(&th[i], worker_main, &ks[i]) == 0;
   worker_main(&ks[0]);
   for (i = 1; i < nth; i++)
-    if (started[i]) thrd_join(th[i], NULL);
+    if (started[i]) plat_thread_join(th[i]);
   err = 0;
 out:
   while (w.qlen > 0) {                     /* left over after a stop */
@@ -630,8 +619,7 @@ out:
   }
   free(w.links.keys);
   free(w.links.used);
-  cnd_destroy(&w.cv);
-  mtx_destroy(&w.mu);
+  plat_monitor_free(w.mon);
   return err;
 }
 

@@ -54,6 +54,13 @@ typedef int (*fsw_each_fn)(void *ud, const char *name, size_t len, plat_ftype ty
  * its two halves on two threads. */
 int fsw_list(plat_fd fd, const fsw_glob *g, size_t bufsize,
              fsw_each_fn fn, void *ud, fsw_list_result *r);
+/* The same, but when ud2 is not NULL a folder the platform can split is
+ * read as two halves at once: fn(ud, ...) on the calling thread for the
+ * first, fn(ud2, ...) on another for the second (fn must allow that).
+ * The first half's entries come before the second's in the folder's own
+ * order, so concatenating what each half saw gives one reader's order. */
+int fsw_list_halves(plat_fd fd, const fsw_glob *g, size_t bufsize,
+                    fsw_each_fn fn, void *ud, void *ud2, fsw_list_result *r);
 
 /* ---- a whole tree ---- */
 typedef struct fsw_du_opts {

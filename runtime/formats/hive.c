@@ -5,18 +5,16 @@
  * leads outside the root) and handed to hivex by its alias path
  * (plat_fd_alias: /proc/self/fd/N on Linux), never
  * as a host path that could be swapped underneath.  Read handles are
- * cached per runtime in rt->hive_cache until a write or mp_free.
+ * cached per runtime in rt->hive_cache until a write or mp_free (which
+ * calls hive_cache_free: registered with mp_at_free).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "formats/hive.h"
 
@@ -56,7 +54,7 @@ static int resolve_file(mp_runtime *rt, int f, char *rel, size_t relsz,
     r = mp_target_rel(rt, FILES[f].paths[i], rel, relsz);
     if (r < 0) break;
     fd = plat_open_in(rt->rootfd, rel, PLAT_OPEN_LOOK);
-    if (fd >= 0) { close(fd); return 0; }
+    if (fd >= 0) { plat_close(fd); return 0; }
     r = fd;
     if (r != -ENOENT && r != -ENOTDIR) break;
   }
@@ -66,7 +64,7 @@ static int resolve_file(mp_runtime *rt, int f, char *rel, size_t relsz,
     if (r == -ENOENT || r == -ENOTDIR)
       snprintf(err, errsz, "%s: hive file %s not found", FILES[f].label, disp);
     else
-      snprintf(err, errsz, "%s: hive file %s: %s", FILES[f].label, disp, strerror(-r));
+      snprintf(err, errsz, "%s: hive file %s: %s", FILES[f].label, disp, plat_err_text(r));
   }
   return r == -ENOTDIR ? -ENOENT : r;
 }
@@ -81,13 +79,17 @@ static int no_registry(char *err, size_t errsz) {
 static int open_hive(mp_runtime *rt, int f, hive_h **out, char *err, size_t errsz) {
   hive_cache *c = rt->hive_cache;
   char rel[MP_PATH_MAX], pp[64], disp[MP_PATH_MAX];
-  struct stat st;
+  plat_stat st;
   hive_h *h;
   int fd, r;
   if (!rt->offline) return no_registry(err, errsz);
   if (c == NULL) {
     c = calloc(1, sizeof *c);
-    if (c == NULL) { snprintf(err, errsz, "out of memory"); return -ENOMEM; }
+    if (c == NULL || mp_at_free(rt, hive_cache_free) != 0) {
+      free(c);
+      snprintf(err, errsz, "out of memory");
+      return -ENOMEM;
+    }
     rt->hive_cache = c;
   }
   if (c->h[f]) { *out = c->h[f]; return 0; }
@@ -98,8 +100,8 @@ static int open_hive(mp_runtime *rt, int f, hive_h **out, char *err, size_t errs
     snprintf(err, errsz, "%s: %s: %s", FILES[f].label, disp, strerror(-fd));
     return fd;
   }
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    close(fd);
+  if (plat_fstat(fd, &st) != 0 || st.type != PLAT_T_FILE) {
+    plat_close(fd);
     snprintf(err, errsz, "%s: %s is not a regular file", FILES[f].label, disp);
     return -EINVAL;
   }
@@ -108,17 +110,17 @@ static int open_hive(mp_runtime *rt, int f, hive_h **out, char *err, size_t errs
      * shorter than its header's hive-bins size (offset 0x28) says. */
     unsigned char hdr[0x2c];
     uint64_t need;
-    if (pread(fd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr || memcmp(hdr, "regf", 4) != 0) {
-      close(fd);
+    if (plat_pread(fd, hdr, sizeof hdr, 0) != (long)sizeof hdr || memcmp(hdr, "regf", 4) != 0) {
+      plat_close(fd);
       snprintf(err, errsz, "%s: %s is not a valid registry hive (no regf header)", FILES[f].label, disp);
       return -EIO;
     }
     need = 4096 + ((uint64_t)hdr[0x28] | (uint64_t)hdr[0x29] << 8 |
                    (uint64_t)hdr[0x2a] << 16 | (uint64_t)hdr[0x2b] << 24);
-    if ((uint64_t)st.st_size < need) {
-      close(fd);
-      snprintf(err, errsz, "%s: %s is not a valid registry hive (truncated: %lld of %llu bytes)", FILES[f].label, disp,
-               (long long)st.st_size, (unsigned long long)need);
+    if (st.size < need) {
+      plat_close(fd);
+      snprintf(err, errsz, "%s: %s is not a valid registry hive (truncated: %llu of %llu bytes)", FILES[f].label, disp,
+               (unsigned long long)st.size, (unsigned long long)need);
       return -EIO;
     }
   }
@@ -126,7 +128,7 @@ static int open_hive(mp_runtime *rt, int f, hive_h **out, char *err, size_t errs
   errno = 0;
   h = hivex_open(pp, 0);
   r = errno;
-  close(fd);
+  plat_close(fd);
   if (h == NULL && r == ENOSYS) {  /* built without libhivex (nohivex/) */
     snprintf(err, errsz, "%s: %s: offline hive files are not available in this build",
              FILES[f].label, disp);
@@ -338,7 +340,6 @@ int hive_get_raw(mp_runtime *rt, const char *path, const char *name,
   return 0;
 }
 
-
 /* ---------- listing a key ---------- */
 
 int hive_each_value(mp_runtime *rt, const char *path, hive_value_cb fn, void *ud,
@@ -400,70 +401,32 @@ int hive_each_key(mp_runtime *rt, const char *path, hive_key_cb fn, void *ud,
 
 enum { OP_SET, OP_DELETE };
 
-/* Commit h to a new file beside base in dirfd, fsync, rename over base. */
-static int commit_replace(hive_h *h, int dirfd, const char *base, const struct stat *st,
+/* Commit h to a new file beside base in dirfd and replace base with it
+ * (plat_replace_*: made like the old file, flushed, renamed over it). */
+static int commit_replace(hive_h *h, plat_fd dirfd, const char *base, const plat_stat *st,
                           char *err, size_t errsz) {
-  static unsigned counter;
-  char tmp[NAME_MAX + 1], pp[64];
-  int tfd = -1, tries, r;
-  for (tries = 0; tries < 100; tries++) {
-    int n = snprintf(tmp, sizeof tmp, ".%.200s.marsplay-%ld-%u.tmp", base,
-                     (long)getpid(), counter++);
-    if (n < 0 || (size_t)n >= sizeof tmp) { snprintf(err, errsz, "name too long"); return -ENAMETOOLONG; }
-    tfd = openat(dirfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (tfd >= 0 || errno != EEXIST) break;
-  }
+  static const char *const what[] = {
+    "chmod of the new hive", "chown of the new hive", "fsync of the new hive",
+    "closing the new hive", "replacing the hive", "fsync of the hive folder"};
+  char tmp[256], pp[64];
+  int r, step = PLAT_REPLACE_MODE;
+  plat_fd tfd = plat_replace_begin(dirfd, base, tmp, sizeof tmp);
   if (tfd < 0) {
-    r = -errno;
-    snprintf(err, errsz, "cannot create a temporary hive file: %s", strerror(-r));
+    r = (int)tfd;
+    if (r == -ENAMETOOLONG) snprintf(err, errsz, "name too long");
+    else snprintf(err, errsz, "cannot create a temporary hive file: %s", plat_err_text(r));
     return r;
   }
   if (plat_fd_alias(tfd, pp, sizeof pp) < 0) pp[0] = '\0';  /* hivex then fails: ENOENT */
   errno = 0;
   if (hivex_commit(h, pp, 0) != 0) {
     r = errno ? -errno : -EIO;
-    snprintf(err, errsz, "writing the new hive: %s", strerror(-r));
-    goto fail;
-  }
-  if (fchmod(tfd, st->st_mode & 07777) != 0) {
-    r = -errno;
-    snprintf(err, errsz, "chmod of the new hive: %s", strerror(-r));
-    goto fail;
-  }
-  if ((st->st_uid != geteuid() || st->st_gid != getegid()) &&
-      fchown(tfd, st->st_uid, st->st_gid) != 0 && errno != EPERM) {
-    r = -errno;
-    snprintf(err, errsz, "chown of the new hive: %s", strerror(-r));
-    goto fail;
-  }
-  if (fsync(tfd) != 0) {
-    r = -errno;
-    snprintf(err, errsz, "fsync of the new hive: %s", strerror(-r));
-    goto fail;
-  }
-  if (close(tfd) != 0) {
-    tfd = -1;
-    r = -errno;
-    snprintf(err, errsz, "closing the new hive: %s", strerror(-r));
-    goto fail;
-  }
-  tfd = -1;
-  if (renameat(dirfd, tmp, dirfd, base) != 0) {
-    r = -errno;
-    snprintf(err, errsz, "replacing the hive: %s", strerror(-r));
-    goto fail;
-  }
-  /* The rename is done; a folder fsync some filesystems (FUSE) refuse
-   * does not undo it. */
-  if (fsync(dirfd) != 0 && errno != EINVAL && errno != ENOTSUP && errno != EROFS) {
-    r = -errno;
-    snprintf(err, errsz, "fsync of the hive folder: %s", strerror(-r));
+    snprintf(err, errsz, "writing the new hive: %s", plat_err_text(r));
+    plat_replace_abort(dirfd, tfd, tmp);
     return r;
   }
-  return 0;
-fail:
-  if (tfd >= 0) close(tfd);
-  unlinkat(dirfd, tmp, 0);
+  if ((r = plat_replace_commit(dirfd, tfd, tmp, base, st, &step)) < 0)
+    snprintf(err, errsz, "%s: %s", what[step], plat_err_text(r));
   return r;
 }
 
@@ -504,7 +467,7 @@ static int modify(mp_runtime *rt, const char *path, const char *name, int op,
   const char *base;
   char *slash;
   int dirfd = -1, fd = -1, r, changed = 1;
-  struct stat st;
+  plat_stat st;
   hive_h *h = NULL;
   hive_node_h node;
   if (!rt->offline) return no_registry(err, errsz);
@@ -521,25 +484,25 @@ static int modify(mp_runtime *rt, const char *path, const char *name, int op,
   dirfd = plat_open_in(rt->rootfd, slash ? rel : "", PLAT_OPEN_DIR);
   if (dirfd < 0) {
     r = dirfd;
-    snprintf(err, errsz, "%s: folder of %s: %s", FILES[kp.hive].label, disp, strerror(-r));
+    snprintf(err, errsz, "%s: folder of %s: %s", FILES[kp.hive].label, disp, plat_err_text(r));
     goto out;
   }
-  fd = openat(dirfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  fd = plat_open_at(dirfd, base, PLAT_OPEN_READ | PLAT_OPEN_NOFOLLOW);
   if (fd < 0) {
-    r = -errno;
+    r = fd;
     if (r == -ELOOP)
       snprintf(err, errsz, "%s: %s is a symbolic link: refusing to replace it",
                FILES[kp.hive].label, disp);
     else
-      snprintf(err, errsz, "%s: %s: %s", FILES[kp.hive].label, disp, strerror(-r));
+      snprintf(err, errsz, "%s: %s: %s", FILES[kp.hive].label, disp, plat_err_text(r));
     goto out;
   }
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+  if (plat_fstat(fd, &st) != 0 || st.type != PLAT_T_FILE) {
     r = -EINVAL;
     snprintf(err, errsz, "%s: %s is not a regular file", FILES[kp.hive].label, disp);
     goto out;
   }
-  if (pread(fd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr || memcmp(hdr, "regf", 4) != 0) {
+  if (plat_pread(fd, hdr, sizeof hdr, 0) != (long)sizeof hdr || memcmp(hdr, "regf", 4) != 0) {
     r = -EIO;
     snprintf(err, errsz, "%s: %s is not a registry hive", FILES[kp.hive].label, disp);
     goto out;
@@ -560,7 +523,7 @@ static int modify(mp_runtime *rt, const char *path, const char *name, int op,
              disp, errno ? strerror(errno) : "unknown error");
     goto out;
   }
-  close(fd);
+  plat_close(fd);
   fd = -1;
   r = walk(h, &kp, path, op == OP_SET, &node, err, errsz);
   if (op == OP_DELETE && r == -ENOENT) { r = 0; goto out; }  /* nothing to delete */
@@ -574,19 +537,19 @@ static int modify(mp_runtime *rt, const char *path, const char *name, int op,
     errno = 0;
     if (hivex_node_set_value(h, node, &v, 0) != 0) {
       r = errno ? -errno : -EIO;
-      snprintf(err, errsz, "%s\\%s: %s", path, name, strerror(-r));
+      snprintf(err, errsz, "%s\\%s: %s", path, name, plat_err_text(r));
       goto out;
     }
   } else if ((r = delete_value(h, node, name, &changed)) < 0) {
-    snprintf(err, errsz, "%s\\%s: %s", path, name, strerror(-r));
+    snprintf(err, errsz, "%s\\%s: %s", path, name, plat_err_text(r));
     goto out;
   }
   if (changed) r = commit_replace(h, dirfd, base, &st, err, errsz);
   drop_cached(rt, kp.hive);
 out:
   if (h) hivex_close(h);
-  if (fd >= 0) close(fd);
-  if (dirfd >= 0) close(dirfd);
+  if (fd >= 0) plat_close(fd);
+  if (dirfd >= 0) plat_close(dirfd);
   keypath_free(&kp);
   return r;
 }
@@ -678,14 +641,14 @@ static uint32_t base_checksum(const unsigned char *b) {
   return x;
 }
 
-int hive_write_empty(int fd, const char *name) {
+int hive_write_empty(plat_fd fd, const char *name) {
   enum { BLOCK = 4096, NK_FIXED = 0x50 };
   static const char root_name[] = "ROOT";
   unsigned char *f;
   unsigned char *bin, *nk, *sk;
   size_t nk_size, sk_size, sd_len, off, i, nlen;
   uint64_t ft = ((uint64_t)time(NULL) + 11644473600ULL) * 10000000ULL;
-  ssize_t w;
+  int r;
   f = calloc(2, BLOCK);
   if (f == NULL) return -ENOMEM;
   /* base block */
@@ -749,11 +712,9 @@ int hive_write_empty(int fd, const char *name) {
     if (x != 0 && x != 0xFFFFFFFF) { put32(f + 0x1FC, x); break; }
     put64(f + 0x0C, ++ft);
   }
-  w = pwrite(fd, f, 2 * BLOCK, 0);
+  r = plat_pwrite(fd, f, 2 * BLOCK, 0);
   free(f);
-  if (w < 0) return -errno;
-  if (w != 2 * BLOCK) return -EIO;
-  return ftruncate(fd, 2 * BLOCK) == 0 ? 0 : -errno;
+  return r < 0 ? r : plat_truncate(fd, 2 * BLOCK);
 }
 
 hive_node_h hive_node_ensure(hive_h *h, hive_node_h from, const char *subpath,

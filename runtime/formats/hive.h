@@ -115,7 +115,7 @@ int hive_utf16le_to_utf8(const char *s, size_t len, char **out, size_t *outlen);
 /* Write a minimal valid empty hive (regf base block, one hbin holding the
  * root key "ROOT" and its security cell) to fd at offset 0.  name is
  * stored in the header's file-name field (last 31 characters). */
-int hive_write_empty(int fd, const char *name);
+int hive_write_empty(plat_fd fd, const char *name);
 /* Find or create the key subpath ('\'-separated, relative) below from.
  * Returns the node or 0 with err set. */
 hive_node_h hive_node_ensure(hive_h *h, hive_node_h from, const char *subpath,

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "formats/regdata.h"
+#include "formats/utf8.h"
 
 /* ---------- types ---------- */
 
@@ -46,29 +47,8 @@ int hive_type_parse(const char *name, uint32_t *type, char *err, size_t errsz) {
 
 /* ---------- UTF-8 <-> UTF-16LE (strict) ---------- */
 
-/* Decode one UTF-8 sequence at s (n bytes left); returns its length or 0
- * if invalid (overlong, surrogate, above U+10FFFF, truncated). */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp) {
-  uint32_t c = s[0], min;
-  size_t len, i;
-  if (c < 0x80) { *cp = c; return 1; }
-  if ((c & 0xE0) == 0xC0) { len = 2; c &= 0x1F; min = 0x80; }
-  else if ((c & 0xF0) == 0xE0) { len = 3; c &= 0x0F; min = 0x800; }
-  else if ((c & 0xF8) == 0xF0) { len = 4; c &= 0x07; min = 0x10000; }
-  else return 0;
-  if (n < len) return 0;
-  for (i = 1; i < len; i++) {
-    if ((s[i] & 0xC0) != 0x80) return 0;
-    c = (c << 6) | (s[i] & 0x3F);
-  }
-  if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return 0;
-  *cp = c;
-  return len;
-}
-
 int hive_utf8_to_utf16le(const char *s, size_t len, int nul,
                          char **out, size_t *outlen) {
-  const unsigned char *p = (const unsigned char *)s;
   unsigned char *o;
   size_t i = 0, k = 0;
   /* at most one UTF-16 unit (2 bytes) per input byte, plus the NUL */
@@ -76,12 +56,13 @@ int hive_utf8_to_utf16le(const char *s, size_t len, int nul,
   o = malloc(len * 2 + 2);
   if (o == NULL) return -ENOMEM;
   while (i < len) {
-    uint32_t cp;
-    size_t n = utf8_decode(p + i, len - i, &cp);
+    uint32_t cp, hi, lo;
+    size_t n = mp_utf8_seq(s + i, len - i);
     if (n == 0) { free(o); return -EILSEQ; }
+    cp = mp_utf8_decode(s + i, n);
     i += n;
     if (cp >= 0x10000) {
-      uint32_t v = cp - 0x10000, hi = 0xD800 | (v >> 10), lo = 0xDC00 | (v & 0x3FF);
+      mp_utf16_split(cp, &hi, &lo);
       o[k++] = hi & 0xFF; o[k++] = hi >> 8;
       o[k++] = lo & 0xFF; o[k++] = lo >> 8;
     } else {
@@ -103,31 +84,17 @@ int hive_utf16le_to_utf8(const char *s, size_t len, char **out, size_t *outlen) 
   if (o == NULL) return -ENOMEM;
   for (i = 0; i < units; i++) {
     uint32_t c = (uint32_t)p[2 * i] | ((uint32_t)p[2 * i + 1] << 8);
-    if (c >= 0xD800 && c <= 0xDBFF) {
+    if (MP_UTF16_HIGH(c)) {
       uint32_t d;
       if (i + 1 >= units) goto bad;
       d = (uint32_t)p[2 * i + 2] | ((uint32_t)p[2 * i + 3] << 8);
-      if (d < 0xDC00 || d > 0xDFFF) goto bad;
-      c = 0x10000 + ((c - 0xD800) << 10) + (d - 0xDC00);
+      if (!MP_UTF16_LOW(d)) goto bad;
+      c = mp_utf16_join(c, d);
       i++;
-    } else if (c >= 0xDC00 && c <= 0xDFFF) {
+    } else if (MP_UTF16_LOW(c)) {
       goto bad;
     }
-    if (c < 0x80) {
-      o[k++] = (unsigned char)c;
-    } else if (c < 0x800) {
-      o[k++] = 0xC0 | (c >> 6);
-      o[k++] = 0x80 | (c & 0x3F);
-    } else if (c < 0x10000) {
-      o[k++] = 0xE0 | (c >> 12);
-      o[k++] = 0x80 | ((c >> 6) & 0x3F);
-      o[k++] = 0x80 | (c & 0x3F);
-    } else {                       /* 4 bytes from 2 units: fits */
-      o[k++] = 0xF0 | (c >> 18);
-      o[k++] = 0x80 | ((c >> 12) & 0x3F);
-      o[k++] = 0x80 | ((c >> 6) & 0x3F);
-      o[k++] = 0x80 | (c & 0x3F);
-    }
+    k += mp_utf8_put((char *)o + k, c);  /* 4 bytes only from 2 units: fits */
   }
   o[k] = '\0';
   *out = (char *)o;
@@ -227,7 +194,7 @@ int hive_encode(uint32_t type, const char *data, size_t len,
       }
       r = hive_utf8_to_utf16le(data, len, 1, raw, rawlen);
       if (r == -EILSEQ) snprintf(err, errsz, "string is not valid UTF-8");
-      else if (r < 0) snprintf(err, errsz, "%s", strerror(-r));
+      else if (r < 0) snprintf(err, errsz, "%s", plat_err_text(r));
       return r;
     case HIVE_REG_MULTI_SZ:
       return encode_multi(data, len, raw, rawlen, err, errsz);
@@ -308,7 +275,6 @@ int hive_encode_lua(lua_State *L, int idx, uint32_t type,
   s = lua_tolstring(L, idx, &len);
   return hive_encode(type, s, len, raw, rawlen, err, errsz);
 }
-
 
 /* ---------- key paths ---------- */
 
@@ -410,7 +376,7 @@ int hive_push_data(lua_State *L, uint32_t type, const char *data, size_t len,
       if (r == -EILSEQ)
         snprintf(err, errsz, "%s data is not valid UTF-16", hive_type_name(type, tb, sizeof tb));
       else if (r < 0)
-        snprintf(err, errsz, "%s", strerror(-r));
+        snprintf(err, errsz, "%s", plat_err_text(r));
       return r;
     case HIVE_REG_DWORD: case HIVE_REG_DWORD_BIG_ENDIAN:
       if (len != 4) break;
@@ -436,4 +402,3 @@ int hive_push_data(lua_State *L, uint32_t type, const char *data, size_t len,
   snprintf(err, errsz, "%s data has %zu bytes", hive_type_name(type, tb, sizeof tb), len);
   return -EINVAL;
 }
-

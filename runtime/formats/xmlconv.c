@@ -19,6 +19,7 @@
 #include <libxml/xmlerror.h>
 #include <libxml/xmlsave.h>
 
+#include "formats/utf8.h"
 #include "core/mp_printf.h"
 #include "platform/platform.h"
 #include "formats/xmlconv.h"
@@ -75,44 +76,13 @@ static int is_big(int enc) {
   return enc == MP_XENC_UTF16BE_BOM || enc == MP_XENC_UTF16BE;
 }
 
-static size_t u8_put(unsigned char *o, uint32_t cp) {
-  if (cp < 0x80) { o[0] = (unsigned char)cp; return 1; }
-  if (cp < 0x800) {
-    o[0] = (unsigned char)(0xC0 | (cp >> 6));
-    o[1] = (unsigned char)(0x80 | (cp & 0x3F));
-    return 2;
-  }
-  if (cp < 0x10000) {
-    o[0] = (unsigned char)(0xE0 | (cp >> 12));
-    o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-    o[2] = (unsigned char)(0x80 | (cp & 0x3F));
-    return 3;
-  }
-  o[0] = (unsigned char)(0xF0 | (cp >> 18));
-  o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
-  o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-  o[3] = (unsigned char)(0x80 | (cp & 0x3F));
-  return 4;
-}
-
-/* Decode one strict UTF-8 sequence at s[*i]; -1 if invalid. */
+/* Decode the strict UTF-8 sequence at s[*i]; -1 if invalid. */
 static long u8_next(const unsigned char *s, size_t n, size_t *i) {
-  unsigned c = s[*i];
-  size_t len, k;
-  long cp, min;
-  if (c < 0x80) { (*i)++; return (long)c; }
-  if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; min = 0x80; }
-  else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; min = 0x800; }
-  else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; min = 0x10000; }
-  else return -1;
-  if (n - *i < len) return -1;
-  for (k = 1; k < len; k++) {
-    unsigned d = s[*i + k];
-    if ((d & 0xC0) != 0x80) return -1;
-    cp = (cp << 6) | (long)(d & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return -1;
-  *i += len;
+  size_t k = mp_utf8_seq((const char *)s + *i, n - *i);
+  long cp;
+  if (k == 0) return -1;
+  cp = (long)mp_utf8_decode((const char *)s + *i, k);
+  *i += k;
   return cp;
 }
 
@@ -145,22 +115,22 @@ int mp_utf16_to_utf8(const char *in, size_t n, int big_endian,
   if (o == NULL) return fail(err, errsz, -ENOMEM, "out of memory");
   for (i = 0; i < n; i += 2) {
     uint32_t cp = u16_at(u + i, big_endian);
-    if (cp >= 0xDC00 && cp <= 0xDFFF) {
+    if (MP_UTF16_LOW(cp)) {
       free(o);
       return fail(err, errsz, -EILSEQ,
                   "invalid UTF-16: unpaired low surrogate 0x%04X at byte %zu", (unsigned)cp, i);
     }
-    if (cp >= 0xD800 && cp <= 0xDBFF) {
+    if (MP_UTF16_HIGH(cp)) {
       uint32_t lo = i + 3 < n ? u16_at(u + i + 2, big_endian) : 0;
-      if (lo < 0xDC00 || lo > 0xDFFF) {
+      if (!MP_UTF16_LOW(lo)) {
         free(o);
         return fail(err, errsz, -EILSEQ,
                     "invalid UTF-16: unpaired high surrogate 0x%04X at byte %zu", (unsigned)cp, i);
       }
-      cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+      cp = mp_utf16_join(cp, lo);
       i += 2;
     }
-    len += u8_put(o + len, cp);
+    len += mp_utf8_put((char *)o + len, cp);
   }
   o[len] = '\0';
   *out = (char *)o;
@@ -192,9 +162,10 @@ int mp_utf8_to_utf16(const char *in, size_t n, int big_endian, int bom,
       return fail(err, errsz, -EILSEQ, "invalid UTF-8 at byte %zu", at);
     }
     if (cp >= 0x10000) {
-      cp -= 0x10000;
-      u16_put(o + len, 0xD800 + (unsigned)(cp >> 10), big_endian);
-      u16_put(o + len + 2, 0xDC00 + (unsigned)(cp & 0x3FF), big_endian);
+      uint32_t hi, lo;
+      mp_utf16_split((uint32_t)cp, &hi, &lo);
+      u16_put(o + len, hi, big_endian);
+      u16_put(o + len + 2, lo, big_endian);
       len += 4;
     } else {
       u16_put(o + len, (unsigned)cp, big_endian);

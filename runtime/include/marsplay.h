@@ -180,13 +180,37 @@ mp_value *mp_json_parse(const char *text, size_t len, char **err);
 typedef struct mp_merge mp_merge;
 mp_merge *mp_merge_new(void);
 int mp_merge_add(mp_merge *m, const mp_value *report, const char *label, char **err);
+/* The same from JSON text (what `marsplay report merge` uses: the report
+ * is read as a stream, never built as a tree).  A merged report (kind
+ * "merge") is accepted too: its hosts, renamed as needed, and results are
+ * added, so merging merged reports gives what one merge of all their
+ * hosts' reports gives; label is not used for it.  Errors of the JSON
+ * itself start "not valid JSON: ". */
+int mp_merge_add_json(mp_merge *m, const char *text, size_t len, const char *label, char **err);
+/* The same in two steps, so that reports can be parsed on other threads
+ * while the merge adds them in order: mp_merge_input_parse reads JSON
+ * text into an input (which keeps pointers into text: keep text until the
+ * input is added or parsed again) and touches no merge;
+ * mp_merge_add_input checks and adds it.  Both return 0 or -1 with *err. */
+typedef struct mp_merge_input mp_merge_input;
+mp_merge_input *mp_merge_input_new(void);
+int mp_merge_input_parse(mp_merge_input *in, const char *text, size_t len, char **err);
+int mp_merge_add_input(mp_merge *m, mp_merge_input *in, const char *label, char **err);
+void mp_merge_input_free(mp_merge_input *in);
+/* Write the merge as "json", "text" or "junit" in pieces to sink (which
+ * returns 0, or nonzero to stop).  Returns the fleet's exit code (0-5),
+ * or -1 on out of memory or a sink failure. */
+int mp_merge_write(mp_merge *m, const char *format,
+                   int (*sink)(void *ud, const char *p, size_t n), void *ud);
 /* The merged document, valid until the next mp_merge_add or mp_merge_free;
  * NULL on out of memory. */
 const mp_value *mp_merge_result(mp_merge *m);
 void mp_merge_free(mp_merge *m);
 /* A merged document as text for an operator, or as JUnit XML (one
  * testsuite per playbook, one testcase per check and host).  malloc'd,
- * NUL-terminated; NULL on out of memory. */
+ * NUL-terminated; NULL on out of memory or when merged is not a merged
+ * document.  (Strings go through JSON: bytes that are not UTF-8 become
+ * U+FFFD.) */
 char *mp_merge_to_text(const mp_value *merged);
 char *mp_merge_to_junit(const mp_value *merged);
 

@@ -4,12 +4,10 @@
  * modes, links, free space, the file-holding process).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <lauxlib.h>
 #include <lfs.h>
@@ -134,15 +132,15 @@ static int kit_hive_create(lua_State *L) {
   int fd, r, top;
   luaL_checktype(L, 2, LUA_TTABLE);
   lua_getfield(L, 2, "name");
-  fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-  if (fd < 0) return kit_fail(L, "create", path, -errno);
+  fd = plat_open_path(path, PLAT_OPEN_CREATE);
+  if (fd < 0) return kit_fail(L, "create", path, fd);
   r = hive_write_empty(fd, luaL_optstring(L, -1, ""));
   lua_pop(L, 1);
-  if (r != 0) { close(fd); return kit_fail(L, "write", path, r); }
-  if ((r = plat_fd_alias(fd, pp, sizeof pp)) < 0) { close(fd); return kit_fail(L, "open", path, r); }
+  if (r != 0) { plat_close(fd); return kit_fail(L, "write", path, r); }
+  if ((r = plat_fd_alias(fd, pp, sizeof pp)) < 0) { plat_close(fd); return kit_fail(L, "open", path, r); }
   h = hivex_open(pp, HIVEX_OPEN_WRITE);
   r = errno;
-  close(fd);
+  plat_close(fd);
   if (h == NULL) return luaL_error(L, "%s: hivex cannot open the new hive: %s", path, strerror(r));
   top = lua_gettop(L);
   if (fill_hive(L, h, 2, err, sizeof err) != 0) {
@@ -225,7 +223,7 @@ static int kit_symlink(lua_State *L) {
 
 static int kit_realpath(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
-  char *r = realpath(path, NULL);
+  char *r = plat_abs_path(path);
   if (r == NULL) return kit_fail(L, "realpath", path, errno);
   lua_pushstring(L, r);
   free(r);

@@ -4,8 +4,8 @@
  * file, folder, process, clock, lock or sandbox operation goes through
  * here, in the project's own terms (scripts/boundary.py checks it; see
  * README "Layout").  One backend per system implements it:
- * platform/posix/ (Linux) and platform/win32/ (Windows); plat_err.c is
- * shared by both.
+ * platform/posix/ (Linux) and platform/win32/ (Windows); plat_names.c
+ * is shared by both.
  *
  * Conventions:
  *  - Handles (plat_fd) are integers wide enough for a Windows HANDLE; a
@@ -81,7 +81,7 @@ typedef enum plat_err {
 } plat_err;
 /* Name of error kind err (either sign): "ENOENT"; unknown kinds: "EIO". */
 const char *plat_err_name(int err);
-/* Message for error kind err (either sign): "no such file or directory". */
+/* Message for error kind err (either sign): "No such file or directory". */
 const char *plat_err_text(int err);
 
 /* ---- handles ---- */
@@ -89,7 +89,7 @@ typedef intptr_t plat_fd;
 #define PLAT_FD_NONE ((plat_fd)-1)
 
 /* ---- open intents (plat_open_in, mp_target_open) ----
- * One of the first three, optionally with PLAT_OPEN_NOFOLLOW.  Every
+ * One of the first four, optionally with PLAT_OPEN_NOFOLLOW.  Every
  * handle is closed on exec / not inherited by child processes. */
 enum {
   PLAT_OPEN_READ = 1,   /* read the bytes; the open never waits (a FIFO
@@ -97,6 +97,8 @@ enum {
   PLAT_OPEN_DIR = 2,    /* a folder: list it, open names relative to it */
   PLAT_OPEN_LOOK = 3,   /* look only (stat, attributes, link text, path):
                            no data access, works on any kind of entry */
+  PLAT_OPEN_CREATE = 4, /* a new file, read and write (PLAT_EEXIST if the
+                           name is taken, a link included); rw-r--r-- */
   PLAT_OPEN_NOFOLLOW = 0x100 /* flag: a link as the last component is not
                            followed (LOOK opens the link itself; the others
                            fail with PLAT_ELOOP) */
@@ -106,6 +108,8 @@ typedef enum {
   PLAT_T_UNKNOWN, PLAT_T_FILE, PLAT_T_DIR, PLAT_T_LINK, PLAT_T_FIFO,
   PLAT_T_SOCKET, PLAT_T_CHAR, PLAT_T_BLOCK
 } plat_ftype;
+/* "file", "dir", "link", "fifo", "socket", "char", "block" or "other". */
+const char *plat_ftype_name(plat_ftype t);
 
 typedef struct plat_stat {
   plat_ftype type;
@@ -114,6 +118,7 @@ typedef struct plat_stat {
   uint64_t ino, dev, nlink;
   uint32_t mode, uid, gid;
   double mtime, atime, ctime;
+  int64_t mtime_ns, ctime_ns; /* the same, exact: nanoseconds since 1970 */
 } plat_stat;
 
 typedef struct plat_volume {
@@ -143,12 +148,19 @@ void *plat_memmem(const void *hay, size_t n1, const void *needle, size_t n2);
 void *plat_memrchr(const void *s, int c, size_t n);
 
 /* ---- paths on the machine marsplay runs on (not the target) ---- */
-/* The absolute form of path, links resolved: malloc'd, or NULL. */
+/* The absolute form of path, links resolved: malloc'd, or NULL (errno
+ * says why). */
 char *plat_abs_path(const char *path);
 /* Is path (links followed) an existing folder / a file this process
  * may read?  1 or 0. */
 int plat_is_dir(const char *path);
 int plat_readable(const char *path);
+/* Does something (links followed) exist at path?  1 or 0. */
+int plat_exists(const char *path);
+/* Create the folder path (rwxr-xr-x).  0 or -PLAT_E* (-PLAT_EEXIST). */
+int plat_mkdir(const char *path);
+/* Remove the file (not a folder) path.  0 or -PLAT_E*. */
+int plat_remove(const char *path);
 /* Is the stream a terminal?  1 or 0. */
 int plat_is_terminal(FILE *f);
 /* The current folder. 0 or -PLAT_E*. */
@@ -170,6 +182,9 @@ int plat_root_open(const char *path, plat_fd *out);
  * for intent how (PLAT_OPEN_*); links and '..' are resolved as if root
  * were '/', so nothing escapes it.  Returns the handle or -PLAT_E*. */
 plat_fd plat_open_in(plat_fd root, const char *rel, unsigned how);
+/* Open a path of the machine marsplay runs on (not in the target: the
+ * stdlib, playbooks) for intent how.  The handle or -PLAT_E*. */
+plat_fd plat_open_path(const char *path, unsigned how);
 int plat_close(plat_fd fd);
 
 int plat_fstat(plat_fd fd, plat_stat *st);
@@ -235,6 +250,41 @@ int plat_del_aside_name(const char *name, char *out, size_t outsz);
  * deleted (PLAT_DEL_DONE), anything else renamed back to orig when known
  * and free (PLAT_DEL_CHANGED), else kept (PLAT_DEL_KEPT); or -PLAT_E*. */
 int plat_del_leftover(plat_fd dirfd, const char *aside, const char *orig);
+
+/* Open name (one component) inside dirfd for intent how.  The handle
+ * or -PLAT_E*. */
+plat_fd plat_open_at(plat_fd dirfd, const char *name, unsigned how);
+/* Write n bytes at offset off (all of them, retrying): 0 or -PLAT_E*. */
+int plat_pwrite(plat_fd fd, const void *buf, size_t n, uint64_t off);
+/* The next data segment of the file fd (size bytes) at or after off,
+ * skipping holes of a sparse file: 1 with [*start, *end), 0 when only a
+ * hole is left, or -PLAT_E*.  Where holes cannot be told, the rest of
+ * the file is one segment. */
+int plat_data_segment(plat_fd fd, uint64_t off, uint64_t size, uint64_t *start, uint64_t *end);
+/* Set the file's size.  0 or -PLAT_E*. */
+int plat_truncate(plat_fd fd, uint64_t size);
+
+/* ---- replacing a file whole (platform_posix_fs.c; hive writes) ----
+ * The new content is written to a temporary file beside the old one,
+ * which is then given the old one's permissions and owner (where this
+ * process may), flushed to disk and renamed over it, and the folder is
+ * flushed: after a crash the name holds the old file or the new one,
+ * never a mix. */
+/* Create the temporary file in dirfd for replacing name: its name into
+ * tmp, its handle (read and write) returned, or -PLAT_E*. */
+plat_fd plat_replace_begin(plat_fd dirfd, const char *name, char *tmp, size_t tmpsz);
+enum {                     /* the step of plat_replace_commit that failed */
+  PLAT_REPLACE_MODE, PLAT_REPLACE_OWNER, PLAT_REPLACE_FLUSH, PLAT_REPLACE_CLOSE,
+  PLAT_REPLACE_RENAME, PLAT_REPLACE_FLUSH_DIR
+};
+/* Finish: tfd (closed here in every case) made like `like` (the old
+ * file's plat_stat), flushed, renamed over name; then the folder flushed
+ * (a folder a filesystem cannot flush is not an error).  0, or -PLAT_E*
+ * with *step set; tmp is removed on failure before the rename. */
+int plat_replace_commit(plat_fd dirfd, plat_fd tfd, const char *tmp, const char *name,
+                        const plat_stat *like, int *step);
+/* Give up: close tfd, remove tmp. */
+void plat_replace_abort(plat_fd dirfd, plat_fd tfd, const char *tmp);
 
 /* Open the directory name inside dirfd for reading, not following a
  * link in name.  Returns fd >= 0 or -PLAT_E*. */
@@ -331,6 +381,24 @@ int plat_spawn_reading(const char *program, char *const args[], FILE **out,
  * or -1 if it did not end by exiting (killed).  Frees child. */
 int plat_child_wait(plat_child *child);
 
+/* ---- threads (platform_posix_thread.c) ---- */
+typedef struct plat_thread plat_thread;
+/* Run fn(arg) on a new thread.  0 or -PLAT_E* (*t untouched). */
+int plat_thread_start(plat_thread **t, int (*fn)(void *), void *arg);
+/* Wait for the thread to end, then free it. */
+void plat_thread_join(plat_thread *t);
+/* A monitor: a lock with one condition to wait on. */
+typedef struct plat_monitor plat_monitor;
+int plat_monitor_new(plat_monitor **m);      /* 0 or -PLAT_ENOMEM */
+void plat_monitor_free(plat_monitor *m);     /* NULL: nothing */
+void plat_monitor_enter(plat_monitor *m);
+void plat_monitor_leave(plat_monitor *m);
+/* Entered: leave, sleep until woken (or seconds pass, when > 0), enter
+ * again.  Wakes may be spurious: the caller looks again. */
+void plat_monitor_wait(plat_monitor *m, double seconds);
+void plat_monitor_wake(plat_monitor *m);     /* one waiter */
+void plat_monitor_wake_all(plat_monitor *m);
+
 /* ---- kernel sandbox (platform_posix_landlock.c) ---- */
 /* Forbid this process from now on to write, create, remove, rename or
  * truncate any file (already open descriptors keep working).  Returns the
@@ -346,5 +414,6 @@ int plat_restrict_writes(char *why, size_t whysz);
 int plat_lock_dir(const char *path, double timeout, long *holder);
 /* Short command name of process pid.  0 or -PLAT_E*. */
 int plat_proc_name(long pid, char *out, size_t outsz);
+
 
 #endif

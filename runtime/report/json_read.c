@@ -1,10 +1,11 @@
 /* json_read.c - JSON text to report values.
  *
- * The reader behind `marsplay report merge`, public as mp_json_parse.
+ * A pull reader (json_pull.h: one token at a time, what `marsplay report
+ * merge` streams its inputs with) and, built on it, mp_json_parse.
  * Strict RFC 8259: no comments, no trailing commas, no NaN, no leading
  * zeros; strings must be well-formed UTF-8 without raw control
  * characters, and \u escapes must pair their surrogates.  Nesting is
- * bounded (JR_MAX_DEPTH) and so is the member count of one object
+ * bounded (JP_MAX_DEPTH) and so is the member count of one object
  * (JR_MAX_MEMBERS: object lookups are linear).  A UTF-8 byte-order mark
  * is skipped; text that starts with a UTF-16 one (what Windows
  * PowerShell 5.1's `>` writes) is converted to UTF-8 first.  Numbers are
@@ -20,44 +21,56 @@
 #include <string.h>
 
 #include "marsplay.h"
-#include "core/mp_printf.h"
 #include "report/report.h"
+#include "report/json_pull.h"
 #include "core/value.h"
 #include "formats/xmlconv.h"
 
-#define JR_MAX_DEPTH 128
 #define JR_MAX_MEMBERS 10000
 #define JR_MAX_NUMBER 400    /* characters in one number */
 
-typedef struct jr {
-  const char *s, *p, *end;
-  int depth;
-  int failed;
-  const char *at;          /* where the first error was found */
-  char msg[160];
-} jr;
+enum { S_VALUE, S_VALUE_OR_END, S_KEY, S_KEY_OR_END, S_COMMA_OR_END, S_DONE };
 
-static int jfail(jr *r, const char *fmt, ...) MP_PRINTF(2, 3);
-static int jfail(jr *r, const char *fmt, ...) {
+int jp_fail_at(jp *r, const char *at, const char *fmt, ...) {
   va_list ap;
   if (r->failed) return -1;
   r->failed = 1;
-  r->at = r->p;
+  r->at = at ? at : r->p;
   va_start(ap, fmt);
   vsnprintf(r->msg, sizeof r->msg, fmt, ap);
   va_end(ap);
   return -1;
 }
 
-static int oom(jr *r) { return jfail(r, "out of memory"); }
+#define jfail(r, ...) jp_fail_at((r), NULL, __VA_ARGS__)
 
-static void skip_ws(jr *r) {
+static int oom(jp *r) { return jfail(r, "out of memory"); }
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define JP_VEC 1
+#endif
+
+static void skip_ws(jp *r) {
+#ifdef JP_VEC
+  /* Pretty-printed reports are a third indentation: 16 bytes a step. */
+  while (r->end - r->p >= 16) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)r->p);
+    __m128i w = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')),
+                                          _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
+                             _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
+                                          _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))));
+    unsigned mask = (unsigned)_mm_movemask_epi8(w);
+    if (mask != 0xFFFF) { r->p += __builtin_ctz(~mask); return; }
+    r->p += 16;
+  }
+#endif
   while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r'))
     r->p++;
 }
 
 /* What stands at p, for messages. */
-static const char *found(const jr *r) {
+static const char *found(const jp *r) {
   static const char *const names[] = {"end of input", "'{'", "'['", "a string", "a number",
                                       "another character"};
   if (r->p >= r->end) return names[0];
@@ -79,7 +92,7 @@ static int hexval(char c) {
 }
 
 /* Four hex digits at p (after "\u"). */
-static long hex4(jr *r) {
+static long hex4(jp *r) {
   long v = 0;
   int i;
   if (r->end - r->p < 4) return jfail(r, "\\u needs four hex digits");
@@ -94,71 +107,99 @@ static long hex4(jr *r) {
 
 static void put_utf8(mp_buf *b, unsigned long cp) {
   char u[4];
-  size_t n;
-  if (cp < 0x80) { u[0] = (char)cp; n = 1; }
-  else if (cp < 0x800) {
-    u[0] = (char)(0xC0 | (cp >> 6)); u[1] = (char)(0x80 | (cp & 0x3F)); n = 2;
-  } else if (cp < 0x10000) {
-    u[0] = (char)(0xE0 | (cp >> 12)); u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    u[2] = (char)(0x80 | (cp & 0x3F)); n = 3;
-  } else {
-    u[0] = (char)(0xF0 | (cp >> 18)); u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    u[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); u[3] = (char)(0x80 | (cp & 0x3F)); n = 4;
-  }
-  mpb_add(b, u, n);
+  mpb_add(b, u, mp_utf8_put(u, (uint32_t)cp));
 }
 
-/* One escape after the backslash. */
-static int escape(jr *r, mp_buf *b) {
+/* One escape after the backslash, decoded into b unless b is NULL. */
+static int escape(jp *r, mp_buf *b) {
+  static const char plain[] = "\"\\/bfnrt", out[] = "\"\\/\b\f\n\r\t";
+  const char *q;
   long cp, lo;
   char c;
   if (r->p >= r->end) return jfail(r, "unterminated string");
   c = *r->p++;
-  switch (c) {
-    case '"': mpb_add(b, "\"", 1); return 0;
-    case '\\': mpb_add(b, "\\", 1); return 0;
-    case '/': mpb_add(b, "/", 1); return 0;
-    case 'b': mpb_add(b, "\b", 1); return 0;
-    case 'f': mpb_add(b, "\f", 1); return 0;
-    case 'n': mpb_add(b, "\n", 1); return 0;
-    case 'r': mpb_add(b, "\r", 1); return 0;
-    case 't': mpb_add(b, "\t", 1); return 0;
-    case 'u': break;
-    default:
+  if (c != 'u') {
+    if (c == '\0' || (q = strchr(plain, c)) == NULL) {
       r->p--;
       return jfail(r, "invalid escape \\%c", (c > 0x20 && c < 0x7F) ? c : '?');
+    }
+    if (b) mpb_add(b, out + (q - plain), 1);
+    return 0;
   }
   if ((cp = hex4(r)) < 0) return -1;
-  if (cp >= 0xDC00 && cp <= 0xDFFF) return jfail(r, "unpaired surrogate \\u%04lX", cp);
-  if (cp >= 0xD800 && cp <= 0xDBFF) {
+  if (MP_UTF16_LOW(cp)) return jfail(r, "unpaired surrogate \\u%04lX", cp);
+  if (MP_UTF16_HIGH(cp)) {
     if (r->end - r->p < 2 || r->p[0] != '\\' || r->p[1] != 'u')
       return jfail(r, "unpaired surrogate \\u%04lX", cp);
     r->p += 2;
     if ((lo = hex4(r)) < 0) return -1;
-    if (lo < 0xDC00 || lo > 0xDFFF) return jfail(r, "unpaired surrogate \\u%04lX", cp);
-    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+    if (!MP_UTF16_LOW(lo)) return jfail(r, "unpaired surrogate \\u%04lX", cp);
+    cp = (long)mp_utf16_join((uint32_t)cp, (uint32_t)lo);
   }
-  put_utf8(b, (unsigned long)cp);
+  if (b) put_utf8(b, (unsigned long)cp);
   return 0;
 }
 
-/* A string literal at p (which is '"'), its bytes into b. */
-static int string(jr *r, mp_buf *b) {
+/* 1 for the bytes a string scan must stop at: '"', '\\', controls and
+ * every byte of 0x80 and above. */
+static const unsigned char STOP[256] = {
+#define X16 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
+  X16, X16, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  X16, X16, X16, X16, X16, X16, X16, X16
+#undef X16
+};
+
+/* A string literal at p (which is '"'): r->str/slen point at its bytes,
+ * in the text when it has no escape, else in r->sb (decoded when
+ * r->decode). */
+static int string(jp *r) {
   const char *run;
+  int esc = 0;
   r->p++;
   run = r->p;
   while (r->p < r->end) {
-    unsigned char c = (unsigned char)*r->p;
-    if (c == '"' || c == '\\') {
-      mpb_add(b, run, (size_t)(r->p - run));
+    unsigned char c;
+#ifdef JP_VEC
+    /* 16 bytes a step up to the first quote, backslash, control or
+     * non-ASCII byte (signed: those are the bytes below 0x20). */
+    while (r->end - r->p >= 16) {
+      __m128i v = _mm_loadu_si128((const __m128i *)(const void *)r->p);
+      __m128i w = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                            _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                               _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+      unsigned mask = (unsigned)_mm_movemask_epi8(w);
+      if (mask) { r->p += __builtin_ctz(mask); break; }
+      r->p += 16;
+    }
+    if (r->p >= r->end) break;
+#endif
+    c = (unsigned char)*r->p;
+    if (!STOP[c]) { r->p++; continue; }
+    if (c == '"') {
+      if (!esc) {
+        r->str = run;
+        r->slen = (size_t)(r->p - run);
+        r->p++;
+        return 0;
+      }
+      if (r->decode) mpb_add(&r->sb, run, (size_t)(r->p - run));
       r->p++;
-      if (c == '"') return b->oom ? oom(r) : 0;
-      if (escape(r, b) != 0) return -1;
+      if (r->sb.oom) return oom(r);
+      r->str = r->sb.p ? r->sb.p : "";
+      r->slen = r->decode ? r->sb.len : 0;
+      return 0;
+    }
+    if (c == '\\') {
+      if (!esc) { esc = 1; r->sb.len = 0; }
+      if (r->decode) mpb_add(&r->sb, run, (size_t)(r->p - run));
+      r->p++;
+      if (escape(r, r->decode ? &r->sb : NULL) != 0) return -1;
       run = r->p;
     } else if (c < 0x20) {
       return jfail(r, "control character 0x%02X in a string (must be escaped)", c);
-    } else if (c < 0x80) {
-      r->p++;
     } else {
       size_t k = mp_utf8_seq(r->p, (size_t)(r->end - r->p));
       if (k == 0) return jfail(r, "invalid UTF-8 byte 0x%02X in a string", c);
@@ -168,20 +209,38 @@ static int string(jr *r, mp_buf *b) {
   return jfail(r, "unterminated string");
 }
 
-static int is_digit(const jr *r) { return r->p < r->end && *r->p >= '0' && *r->p <= '9'; }
+static int is_digit(const jp *r) { return r->p < r->end && *r->p >= '0' && *r->p <= '9'; }
 
-static int number(jr *r, mp_value **out) {
-  const char *st = r->p, *dp = localeconv()->decimal_point;
+static double convert(jp *r, const char *st, size_t n) {
+  const char *dp = localeconv()->decimal_point, *q;
   char buf[JR_MAX_NUMBER + 16], *e;
-  size_t n, used = 0, dplen = dp && *dp ? strlen(dp) : 1;
+  size_t used = 0, dplen = dp && *dp ? strlen(dp) : 1;
   double v;
+  if (n > JR_MAX_NUMBER || dplen > 8) { jp_fail_at(r, st, "number too long"); return 0; }
+  for (q = st; q < st + n; q++) {   /* the locale's decimal point for strtod */
+    if (*q == '.') { memcpy(buf + used, dp && *dp ? dp : ".", dplen); used += dplen; }
+    else buf[used++] = *q;
+  }
+  buf[used] = '\0';
+  errno = 0;
+  v = strtod(buf, &e);
+  if (*e != '\0') { jp_fail_at(r, st + n, "invalid number"); return 0; }
+  if (errno == ERANGE && isinf(v)) { jp_fail_at(r, st + n, "number out of range"); return 0; }
+  return v;
+}
+
+/* Check a number's grammar; convert it only when it might overflow. */
+static int number(jp *r) {
+  const char *st = r->p;
+  long exp = 0, ndig = 0;
+  int eneg = 0;
   if (r->p < r->end && *r->p == '-') r->p++;
   if (!is_digit(r)) return jfail(r, "invalid number");
   if (*r->p == '0') {
     r->p++;
     if (is_digit(r)) return jfail(r, "invalid number (leading zero)");
   } else {
-    while (is_digit(r)) r->p++;
+    while (is_digit(r)) { r->p++; ndig++; }
   }
   if (r->p < r->end && *r->p == '.') {
     r->p++;
@@ -190,136 +249,156 @@ static int number(jr *r, mp_value **out) {
   }
   if (r->p < r->end && (*r->p == 'e' || *r->p == 'E')) {
     r->p++;
-    if (r->p < r->end && (*r->p == '+' || *r->p == '-')) r->p++;
+    if (r->p < r->end && (*r->p == '+' || *r->p == '-')) eneg = *r->p++ == '-';
     if (!is_digit(r)) return jfail(r, "invalid number (digits must follow the exponent)");
-    while (is_digit(r)) r->p++;
+    while (is_digit(r)) {
+      if (exp < 100000) exp = exp * 10 + (*r->p - '0');
+      r->p++;
+    }
   }
-  n = (size_t)(r->p - st);
-  if (n > JR_MAX_NUMBER || dplen > 8) { r->p = st; return jfail(r, "number too long"); }
-  for (; st < r->p; st++) {   /* the locale's decimal point for strtod */
-    if (*st == '.') { memcpy(buf + used, dp && *dp ? dp : ".", dplen); used += dplen; }
-    else buf[used++] = *st;
+  r->str = st;
+  r->slen = (size_t)(r->p - st);
+  if (r->slen > JR_MAX_NUMBER) { r->p = st; return jfail(r, "number too long"); }
+  if ((!eneg && exp + ndig > 300) || ndig > 300) {
+    convert(r, st, r->slen);
+    if (r->failed) return -1;
   }
-  buf[used] = '\0';
-  errno = 0;
-  v = strtod(buf, &e);
-  if (*e != '\0') return jfail(r, "invalid number");
-  if (errno == ERANGE && isinf(v)) return jfail(r, "number out of range");
-  if ((*out = mpv_num(v)) == NULL) return oom(r);
   return 0;
 }
 
-static int literal(jr *r, const char *word, mp_value *v, mp_value **out) {
+double jp_number(jp *r) { return convert(r, r->str, r->slen); }
+
+static int literal(jp *r, const char *word) {
   size_t n = strlen(word);
-  if ((size_t)(r->end - r->p) < n || memcmp(r->p, word, n) != 0) {
-    mpv_free(v);
+  if ((size_t)(r->end - r->p) < n || memcmp(r->p, word, n) != 0)
     return jfail(r, "expected a value, found %s", found(r));
-  }
-  if (v == NULL) return oom(r);
   r->p += n;
-  *out = v;
   return 0;
 }
 
-static int value(jr *r, mp_value **out);
+void jp_init(jp *r, const char *text, size_t len) {
+  memset(r, 0, sizeof *r);
+  r->s = r->p = text ? text : "";
+  r->end = r->s + (text ? len : 0);
+  r->state = S_VALUE;
+  r->decode = 1;
+}
 
-static int array(jr *r, mp_value **out) {
-  mp_value *a = mpv_arr(), *item;
-  if (a == NULL) return oom(r);
+void jp_free(jp *r) { mpb_free(&r->sb); }
+
+static void after_value(jp *r) { r->state = r->depth == 0 ? S_DONE : S_COMMA_OR_END; }
+
+static jp_tok close_c(jp *r) {
+  jp_tok t = r->stack[r->depth - 1] == 'o' ? JT_OBJ_END : JT_ARR_END;
   r->p++;
-  skip_ws(r);
-  if (r->p < r->end && *r->p == ']') { r->p++; *out = a; return 0; }
-  for (;;) {
-    if (value(r, &item) != 0) { mpv_free(a); return -1; }
-    if (mpv_push(a, item) != 0) { mpv_free(a); return oom(r); }
-    skip_ws(r);
-    if (r->p < r->end && *r->p == ',') { r->p++; skip_ws(r); continue; }
-    if (r->p < r->end && *r->p == ']') { r->p++; *out = a; return 0; }
-    mpv_free(a);
-    return jfail(r, "expected ',' or ']' in an array, found %s", found(r));
-  }
+  r->depth--;
+  after_value(r);
+  return t;
 }
 
-static int object(jr *r, mp_value **out) {
-  mp_value *o = mpv_obj(), *item;
-  mp_buf key = {NULL, 0, 0, 0};
-  if (o == NULL) return oom(r);
+static jp_tok open_c(jp *r, char kind) {
+  if (r->depth >= JP_MAX_DEPTH) {
+    jfail(r, "nested deeper than %d levels", JP_MAX_DEPTH);
+    return JT_ERROR;
+  }
+  r->stack[r->depth++] = (unsigned char)kind;
   r->p++;
-  skip_ws(r);
-  if (r->p < r->end && *r->p == '}') { r->p++; *out = o; return 0; }
+  r->state = kind == 'o' ? S_KEY_OR_END : S_VALUE_OR_END;
+  return kind == 'o' ? JT_OBJ : JT_ARR;
+}
+
+jp_tok jp_next(jp *r) {
+  if (r->failed) return JT_ERROR;
   for (;;) {
-    const char *kat = r->p;
-    if (r->p >= r->end || *r->p != '"') {
-      jfail(r, "expected a string key in an object, found %s", found(r));
-      goto fail;
-    }
-    key.len = 0;
-    if (string(r, &key) != 0) goto fail;
-    mpb_add(&key, "", 1);  /* NUL */
-    if (key.oom) { oom(r); goto fail; }
-    if (memchr(key.p, '\0', key.len - 1) != NULL) {
-      r->p = kat;
-      jfail(r, "object key contains U+0000");
-      goto fail;
-    }
-    if (mp_value_len(o) >= JR_MAX_MEMBERS) {
-      r->p = kat;
-      jfail(r, "object with more than %d members", JR_MAX_MEMBERS);
-      goto fail;
-    }
     skip_ws(r);
-    if (r->p >= r->end || *r->p != ':') {
-      jfail(r, "expected ':' after an object key, found %s", found(r));
-      goto fail;
+    r->tok = r->p;
+    switch (r->state) {
+      case S_DONE:
+        if (r->p < r->end) { jfail(r, "unexpected text after the JSON value"); return JT_ERROR; }
+        return JT_END;
+      case S_COMMA_OR_END: {
+        int obj = r->stack[r->depth - 1] == 'o';
+        if (r->p < r->end && *r->p == ',') {
+          r->p++;
+          r->state = obj ? S_KEY : S_VALUE;
+          continue;
+        }
+        if (r->p < r->end && *r->p == (obj ? '}' : ']')) return close_c(r);
+        if (obj) jfail(r, "expected ',' or '}' in an object, found %s", found(r));
+        else jfail(r, "expected ',' or ']' in an array, found %s", found(r));
+        return JT_ERROR;
+      }
+      case S_KEY_OR_END:
+        if (r->p < r->end && *r->p == '}') return close_c(r);
+        /* fall through */
+      case S_KEY: {
+        const char *kat = r->p;
+        int dec = r->decode;
+        if (r->p >= r->end || *r->p != '"') {
+          jfail(r, "expected a string key in an object, found %s", found(r));
+          return JT_ERROR;
+        }
+        r->decode = 1;
+        if (string(r) != 0) { r->decode = dec; return JT_ERROR; }
+        r->decode = dec;
+        if (memchr(r->str, '\0', r->slen) != NULL) {
+          jp_fail_at(r, kat, "object key contains U+0000");
+          return JT_ERROR;
+        }
+        skip_ws(r);
+        if (r->p >= r->end || *r->p != ':') {
+          jfail(r, "expected ':' after an object key, found %s", found(r));
+          return JT_ERROR;
+        }
+        r->p++;
+        r->state = S_VALUE;
+        return JT_KEY;
+      }
+      case S_VALUE_OR_END:
+        if (r->p < r->end && *r->p == ']') return close_c(r);
+        /* fall through */
+      default:
+        if (r->p >= r->end) {
+          jfail(r, "expected a value, found end of input");
+          return JT_ERROR;
+        }
+        switch (*r->p) {
+          case '{': return open_c(r, 'o');
+          case '[': return open_c(r, 'a');
+          case '"':
+            if (string(r) != 0) return JT_ERROR;
+            after_value(r);
+            return JT_STR;
+          case 't': if (literal(r, "true") != 0) return JT_ERROR; after_value(r); return JT_TRUE;
+          case 'f': if (literal(r, "false") != 0) return JT_ERROR; after_value(r); return JT_FALSE;
+          case 'n': if (literal(r, "null") != 0) return JT_ERROR; after_value(r); return JT_NULL;
+          default:
+            if (*r->p == '-' || (*r->p >= '0' && *r->p <= '9')) {
+              if (number(r) != 0) return JT_ERROR;
+              after_value(r);
+              return JT_NUM;
+            }
+            jfail(r, "expected a value, found %s", found(r));
+            return JT_ERROR;
+        }
     }
-    r->p++;
-    skip_ws(r);
-    if (value(r, &item) != 0) goto fail;
-    if (mpv_set(o, key.p, item) != 0) { oom(r); goto fail; }
-    skip_ws(r);
-    if (r->p < r->end && *r->p == ',') { r->p++; skip_ws(r); continue; }
-    if (r->p < r->end && *r->p == '}') { r->p++; break; }
-    jfail(r, "expected ',' or '}' in an object, found %s", found(r));
-    goto fail;
   }
-  mpb_free(&key);
-  *out = o;
-  return 0;
-fail:
-  mpb_free(&key);
-  mpv_free(o);
-  return -1;
 }
 
-static int value(jr *r, mp_value **out) {
-  int rc;
-  *out = NULL;
-  skip_ws(r);
-  if (r->p >= r->end) return jfail(r, "expected a value, found end of input");
-  switch (*r->p) {
-    case '{': case '[':
-      if (++r->depth > JR_MAX_DEPTH) return jfail(r, "nested deeper than %d levels", JR_MAX_DEPTH);
-      rc = *r->p == '{' ? object(r, out) : array(r, out);
-      r->depth--;
-      return rc;
-    case '"': {
-      mp_buf b = {NULL, 0, 0, 0};
-      if (string(r, &b) != 0) { mpb_free(&b); return -1; }
-      *out = mpv_str(b.p ? b.p : "", b.len);
-      mpb_free(&b);
-      return *out ? 0 : oom(r);
-    }
-    case 't': return literal(r, "true", mpv_bool(1), out);
-    case 'f': return literal(r, "false", mpv_bool(0), out);
-    case 'n': return literal(r, "null", mpv_null(), out);
-    default:
-      if (*r->p == '-' || (*r->p >= '0' && *r->p <= '9')) return number(r, out);
-      return jfail(r, "expected a value, found %s", found(r));
+int jp_skip(jp *r, jp_tok t) {
+  int d = r->depth, dec = r->decode;
+  if (t == JT_ERROR) return -1;
+  if (t != JT_OBJ && t != JT_ARR) return 0;
+  r->decode = 0;
+  while (r->depth >= d) {
+    t = jp_next(r);
+    if (t == JT_ERROR || t == JT_END) break;
   }
+  r->decode = dec;
+  return r->failed ? -1 : 0;
 }
 
-/* "line L, column C: message" for the error position. */
-static char *located(const jr *r) {
+char *jp_error(const jp *r) {
   const char *q;
   unsigned long line = 1, col = 1;
   size_t n;
@@ -333,47 +412,118 @@ static char *located(const jr *r) {
   return m;
 }
 
-static mp_value *parse_utf8(const char *text, size_t len, char **err) {
-  jr r;
-  mp_value *v = NULL;
-  memset(&r, 0, sizeof r);
-  r.s = r.p = text;
-  r.end = text + len;
-  skip_ws(&r);
-  if (r.p >= r.end) {
-    jfail(&r, "no JSON value (the input is empty)");
-  } else if (value(&r, &v) == 0) {
-    skip_ws(&r);
-    if (r.p < r.end) {
-      jfail(&r, "unexpected text after the JSON value");
-      mpv_free(v);
-      v = NULL;
-    }
-  }
-  if (v == NULL && err) *err = located(&r);
-  return v;
-}
-
-mp_value *mp_json_parse(const char *text, size_t len, char **err) {
+int jp_unbom(const char *text, size_t len, const char **out, size_t *outlen, char **conv,
+             char **err) {
   const unsigned char *u = (const unsigned char *)text;
-  if (err) *err = NULL;
+  *conv = NULL;
   if (text == NULL) len = 0;
-  if (len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF)
-    return parse_utf8(text + 3, len - 3, err);
-  if (len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF))) {
-    char *conv = NULL, why[128] = "";
+  *out = text ? text : "";
+  *outlen = len;
+  if (len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) {
+    *out = text + 3;
+    *outlen = len - 3;
+  } else if (len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF))) {
+    char why[128] = "";
     size_t n = 0;
-    mp_value *v;
-    if (mp_utf16_to_utf8(text + 2, len - 2, u[0] == 0xFE, &conv, &n, why, sizeof why) != 0) {
+    if (mp_utf16_to_utf8(text + 2, len - 2, u[0] == 0xFE, conv, &n, why, sizeof why) != 0) {
       if (err) {
         size_t m = strlen(why) + 64;
         if ((*err = malloc(m)) != NULL) snprintf(*err, m, "invalid UTF-16 text: %s", why);
       }
-      return NULL;
+      *conv = NULL;
+      return -1;
     }
-    v = parse_utf8(conv, n, err);
-    free(conv);
-    return v;
+    *out = *conv;
+    *outlen = n;
   }
-  return parse_utf8(text ? text : "", len, err);
+  return 0;
+}
+
+/* ---------- the tree (mp_json_parse) ---------- */
+
+static int tree(jp *r, jp_tok t, mp_value **out);
+
+static int tree_array(jp *r, mp_value **out) {
+  mp_value *a = mpv_arr(), *item;
+  jp_tok t;
+  if (a == NULL) return oom(r);
+  while ((t = jp_next(r)) != JT_ARR_END) {
+    if (tree(r, t, &item) != 0) { mpv_free(a); return -1; }
+    if (mpv_push(a, item) != 0) { mpv_free(a); return oom(r); }
+  }
+  *out = a;
+  return 0;
+}
+
+static int tree_object(jp *r, mp_value **out) {
+  mp_value *o = mpv_obj(), *item;
+  char *key;
+  jp_tok t;
+  if (o == NULL) return oom(r);
+  while ((t = jp_next(r)) != JT_OBJ_END) {
+    if (t != JT_KEY) goto fail;
+    if (mp_value_len(o) >= JR_MAX_MEMBERS) {
+      jp_fail_at(r, r->tok, "object with more than %d members", JR_MAX_MEMBERS);
+      goto fail;
+    }
+    if ((key = malloc(r->slen + 1)) == NULL) { oom(r); goto fail; }
+    memcpy(key, r->str, r->slen);
+    key[r->slen] = '\0';
+    if (tree(r, jp_next(r), &item) != 0) { free(key); goto fail; }
+    if (mpv_set(o, key, item) != 0) { free(key); oom(r); goto fail; }
+    free(key);
+  }
+  *out = o;
+  return 0;
+fail:
+  mpv_free(o);
+  return -1;
+}
+
+static int tree(jp *r, jp_tok t, mp_value **out) {
+  *out = NULL;
+  switch (t) {
+    case JT_OBJ: return tree_object(r, out);
+    case JT_ARR: return tree_array(r, out);
+    case JT_STR: *out = mpv_str(r->str, r->slen); break;
+    case JT_NUM: {
+      double v = jp_number(r);
+      if (r->failed) return -1;
+      *out = mpv_num(v);
+      break;
+    }
+    case JT_TRUE: *out = mpv_bool(1); break;
+    case JT_FALSE: *out = mpv_bool(0); break;
+    case JT_NULL: *out = mpv_null(); break;
+    default: return -1;
+  }
+  return *out ? 0 : oom(r);
+}
+
+static mp_value *parse_utf8(const char *text, size_t len, char **err) {
+  jp r;
+  mp_value *v = NULL;
+  jp_init(&r, text, len);
+  skip_ws(&r);
+  if (r.p >= r.end) {
+    jfail(&r, "no JSON value (the input is empty)");
+  } else if (tree(&r, jp_next(&r), &v) == 0 && jp_next(&r) != JT_END) {
+    mpv_free(v);
+    v = NULL;
+  }
+  if (v == NULL && err) *err = jp_error(&r);
+  jp_free(&r);
+  return v;
+}
+
+mp_value *mp_json_parse(const char *text, size_t len, char **err) {
+  const char *t;
+  size_t n;
+  char *conv;
+  mp_value *v;
+  if (err) *err = NULL;
+  if (jp_unbom(text, len, &t, &n, &conv, err) != 0) return NULL;
+  v = parse_utf8(t, n, err);
+  free(conv);
+  return v;
 }

@@ -13,6 +13,7 @@
 
 #include <stdio.h>
 #include "core/status.h"
+#include "formats/utf8.h"
 #include "core/value.h"
 
 /* Values nested deeper than this are written as JSON null. */
@@ -40,12 +41,6 @@ typedef struct mpr_counts { unsigned long n[MPR_NSTATUS]; unsigned long total; }
 void mpr_count_checks(const mp_value *checks, mpr_counts *c);
 int mpr_exit_from_counts(const mpr_counts *c, int playbook_errors);
 
-/* Length (1..4) of the well-formed UTF-8 sequence at s (n bytes left),
- * or 0 if the byte at s does not start one.  Rejects overlong forms,
- * surrogates and code points above U+10FFFF. */
-size_t mp_utf8_seq(const char *s, size_t n);
-/* Code point of a sequence that mp_utf8_seq accepted with length len. */
-unsigned long mp_utf8_decode(const char *s, size_t len);
 
 /* Format a number as JSON does (integers without a decimal point,
  * shortest round-trip otherwise, "." whatever the locale); NaN and

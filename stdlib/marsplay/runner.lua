@@ -271,6 +271,9 @@ local function run_check(check, ctx, cfg, lang, results, emit)
   out.evidence = res.evidence or {}
   out.message = res.message and text(res.message, lang, vars) or nil
   out.recommendations = texts(res.recommendations or check.recommendations, lang, vars)
+  -- what the operator must still do once the fix is done (restart a
+  -- service, register again): shown under a fixed check as its next steps
+  if res.next_steps ~= nil then out.next_steps = texts(res.next_steps, lang, vars) end
   emit { event = "detect", check = check.id, status = res.status, evidence = out.evidence,
          message = out.message }
 

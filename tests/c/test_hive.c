@@ -316,8 +316,9 @@ static void test_paths(void **state) {
 static void test_file_case_and_fallback(void **state) {
   fixture *f = *state;
   char out[512];
-  /* the profile hive exists only as systemprofile/NTUSER.DAT, lower-case folders */
-  make_hive(f, "Windows/System32/config/systemprofile/ntuser.dat");
+  /* HKU\.DEFAULT is config\DEFAULT only (no systemprofile fallback since
+   * cf6b887): found under another case of its folder and file names */
+  make_hive(f, "Windows/System32/config/default");
   run("mv '%s/Windows/System32/config' '%s/Windows/System32/CONFIG'", f->dir, f->dir);
   set_text(f->rt, "HKU\\.DEFAULT\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings",
            "ProxyEnable", "REG_DWORD", "0");

@@ -45,7 +45,7 @@ CASES=(
   "defender-no-exclusions|cache|cache-not-held|manual|3|.evidence.process_scan|skipped: offline, the processes are the rescue machine's, not the server's|Resource Monitor > CPU > Associated Handles|Monitor de Recursos > CPU > Identificadores Associados|"
   # low space: the move that frees space is not promised offline
   "cache-low-space|cache|cache-free-space|manual|3|.status|manual|on the running server, following the documented steps|no servidor em execução, seguindo as etapas documentadas|--set=protected=C:\\Data"
-  "machinename-absent|resource-not-provisioned|server-not-renamed|skipped|0|.evidence.decided|false|Cannot decide whether the server was renamed|Não é possível decidir se o servidor foi renomeado|"
+  "machinename-absent|resource-not-provisioned|server-not-renamed|skipped|5|.evidence.decided|false|Cannot decide whether the server was renamed|Não é possível decidir se o servidor foi renomeado|"
 )
 
 n=0

@@ -169,8 +169,11 @@ check "malformed JSON: no output file" test ! -e "$T/none.txt"
 run_mp report merge "$T/r/other.json"
 contains "not a report: file named" "$T/r/other.json: not a marsplay report" "$ERR"
 eq "not a report: exit 1" 1 "$CODE"
-run_mp report merge "$T/merged.json"
-contains "a merged report as input: refused" "$T/merged.json: this is a merged report" "$ERR"
+printf '{"tool": "marsplay", "kind": "merge", "schema_version": 1, "hosts": [], "playbooks": [\n'\
+'{"id": "p", "hosts": 1, "checks": [{"id": "c", "results": [{"host": "x", "status": "pass"}]}]}]}\n' >"$T/r/badmerge.json"
+run_mp report merge "$T/r/badmerge.json"
+contains "a merged report naming a host it lacks: refused" "$T/r/badmerge.json: playbooks[0].checks[0].results[0]: its host is not in hosts" "$ERR"
+eq "a bad merged report: exit 1" 1 "$CODE"
 run_mp report merge "$T/r/missing.json"
 contains "missing file: named" "$T/r/missing.json: No such file or directory" "$ERR"
 run_mp report merge
@@ -185,5 +188,60 @@ eq "unknown report subcommand: exit 1" 1 "$CODE"
 run_mp report merge --help
 eq "merge --help: exit 0" 0 "$CODE"
 contains "merge --help lists --label" "--label hostname|file" "$OUT"
+
+# ---- merges compose: merge(merge(A, B), C) writes what merge(A, B, C) writes ----
+# Generated reports: every status, waivers, playbook load errors, checks and
+# playbooks seen on some hosts only, host names given twice (and one that
+# looks like a renamed one, "web#2"), escapes and non-ASCII text.
+mkdir "$T/g"
+/usr/bin/python3 "$SRC/tests/sh/gen_reports.py" "$T/g"
+G=("$T"/g/h[0-7].json)
+nested() { # FORMAT LABEL: the seven reports merged in stages, three ways
+  local f=$1 l=$2
+  "$MP" report merge --format json --label "$l" "${G[0]}" "${G[1]}" "${G[2]}" >"$T/g/m012.json" || true
+  "$MP" report merge --format json --label "$l" "${G[3]}" "${G[4]}" >"$T/g/m34.json" || true
+  "$MP" report merge --format json --label "$l" "$T/g/m012.json" "${G[3]}" >"$T/g/m0123.json" || true
+  set +e
+  "$MP" report merge --format "$f" --label "$l" "$T/g/m012.json" "$T/g/m34.json" "${G[@]:5}" >"$T/g/n1.$f"
+  echo $? >"$T/g/n1.code"
+  "$MP" report merge --format "$f" --label "$l" "$T/g/m0123.json" "${G[@]:4}" >"$T/g/n2.$f"
+  echo $? >"$T/g/n2.code"
+  "$MP" report merge --format json --label "$l" "$T/g/m0123.json" "${G[4]}" "${G[5]}" >"$T/g/m012345.json"
+  "$MP" report merge --format "$f" --label "$l" "$T/g/m012345.json" "${G[@]:6}" >"$T/g/n3.$f"
+  echo $? >"$T/g/n3.code"
+  # hosts renamed inside a merged report that comes after others of their name
+  "$MP" report merge --format json --label "$l" "${G[@]:2}" >"$T/g/m2-7.json"
+  "$MP" report merge --format "$f" --label "$l" "${G[0]}" "${G[1]}" "$T/g/m2-7.json" >"$T/g/n4.$f"
+  echo $? >"$T/g/n4.code"
+  set -e
+}
+for l in hostname file; do
+  for f in text json junit; do
+    run_mp report merge --format "$f" --label "$l" "${G[@]}"
+    printf '%s\n' "$OUT" >"$T/g/flat.$f"
+    eq "compose ($f, --label $l): the flat merge's exit code" 1 "$CODE"
+    if [[ $f$l == jsonhostname ]]; then
+      eq "compose: renamed hosts" "web,db:/mnt/vol 1,web#2,web#3,appé,db:/mnt/vol 1#2,unknown,web#2#2" \
+        "$(jq -r '[.hosts[].host] | join(",")' "$T/g/flat.json")"
+    fi
+    nested "$f" "$l"
+    for n in n1 n2 n3 n4; do
+      eq "compose ($f, --label $l): $n exit code" 1 "$(cat "$T/g/$n.code")"
+      check "compose ($f, --label $l): $n equals the flat merge" cmp "$T/g/flat.$f" "$T/g/$n.$f"
+    done
+  done
+done
+# merging one merged report writes it again, and the same host report twice is two hosts
+run_mp report merge --format json "$T/g/flat.json"
+printf '%s\n' "$OUT" >"$T/g/again.json"
+check "compose: merge(M) = M" cmp "$T/g/flat.json" "$T/g/again.json"
+run_mp report merge --format json "${G[0]}" "${G[0]}"
+eq "compose: one report twice" "web,web#2" "$(j '[.hosts[].host] | join(",")')"
+if /usr/bin/python3 -c 'import jsonschema' 2>/dev/null; then
+  check "compose: the merged report of merged reports is valid against merge.schema.json" \
+    /usr/bin/python3 -c 'import json, sys, jsonschema
+jsonschema.Draft202012Validator(json.load(open(sys.argv[1]))).validate(json.load(open(sys.argv[2])))' \
+    "$SRC/schemas/merge.schema.json" "$T/g/n1.json"
+fi
 
 finish

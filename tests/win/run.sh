@@ -32,7 +32,7 @@ if [ -z "$deps" ]; then
   for f; do [ -f "$f" ] && deps=${f%/lib/liblua5.4.a} && break; done
 fi
 binding=("$src"/runtime/bind/bind_reg.c "$src"/runtime/core/registry.c
-         "$src"/runtime/formats/regdata.c "$src"/runtime/platform/plat_err.c)
+         "$src"/runtime/formats/regdata.c "$src"/runtime/platform/plat_names.c)
 if [ -n "$deps" ] && [ -f "$deps/lib/liblua5.4.a" ]; then
   "$CC" "${flags[@]}" -I"$deps/include" -I"$src/runtime/include" -I"$src/runtime/platform/win32/compat" -I"$src/runtime/formats/nohivex" \
     -o "$out/test_reg_live.exe" "$src/tests/win/test_reg_live.c" "${binding[@]}" "${live[@]}" \

@@ -72,6 +72,18 @@ int plat_readable(const char *path) {
   return access(path, R_OK) == 0;
 }
 
+int plat_exists(const char *path) {
+  return access(path, F_OK) == 0;
+}
+
+int plat_mkdir(const char *path) {
+  return mkdir(path, 0755) == 0 ? 0 : -errno;
+}
+
+int plat_remove(const char *path) {
+  return unlink(path) == 0 ? 0 : -errno;
+}
+
 int plat_is_terminal(FILE *f) {
   return isatty(fileno(f)) == 1;
 }
@@ -177,10 +189,60 @@ static int intent_flags(unsigned how) {
     case PLAT_OPEN_READ: f = O_RDONLY | O_NONBLOCK; break;
     case PLAT_OPEN_DIR: f = O_RDONLY | O_DIRECTORY; break;
     case PLAT_OPEN_LOOK: f = O_PATH; break;
+    case PLAT_OPEN_CREATE: f = O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW; break;
     default: return -1;
   }
   if (how & PLAT_OPEN_NOFOLLOW) f |= O_NOFOLLOW;
   return f | O_CLOEXEC;
+}
+
+plat_fd plat_open_path(const char *path, unsigned how) {
+  int flags = intent_flags(how), fd;
+  if (flags < 0) return -EINVAL;
+  do {
+    fd = open(path, flags, 0644);
+  } while (fd < 0 && errno == EINTR);
+  return fd < 0 ? -errno : fd;
+}
+
+plat_fd plat_open_at(plat_fd dirfd, const char *name, unsigned how) {
+  int flags = intent_flags(how), fd;
+  if (flags < 0) return -EINVAL;
+  do {
+    fd = openat((int)dirfd, name, flags, 0644);
+  } while (fd < 0 && errno == EINTR);
+  return fd < 0 ? -errno : fd;
+}
+
+int plat_pwrite(plat_fd fd, const void *buf, size_t n, uint64_t off) {
+  const char *p = buf;
+  while (n > 0) {
+    ssize_t w = pwrite((int)fd, p, n, (off_t)off);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) return -errno;
+    if (w == 0) return -EIO;
+    p += w;
+    n -= (size_t)w;
+    off += (uint64_t)w;
+  }
+  return 0;
+}
+
+int plat_data_segment(plat_fd fd, uint64_t off, uint64_t size, uint64_t *start, uint64_t *end) {
+  off_t s = lseek((int)fd, (off_t)off, SEEK_DATA), e;
+  if (s < 0) {
+    if (errno == ENXIO) return 0;          /* only a hole is left */
+    if (errno != EINVAL) return -errno;
+    s = (off_t)off;                        /* no SEEK_DATA here: all of it */
+  }
+  e = lseek((int)fd, s, SEEK_HOLE);
+  *start = (uint64_t)s;
+  *end = e < 0 ? size : (uint64_t)e;
+  return 1;
+}
+
+int plat_truncate(plat_fd fd, uint64_t size) {
+  return ftruncate((int)fd, (off_t)size) == 0 ? 0 : -errno;
 }
 
 plat_fd plat_open_in(plat_fd root, const char *rel, unsigned how) {

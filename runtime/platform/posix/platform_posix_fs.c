@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/fs.h>
 #include <sched.h>
 #include <stdio.h>
@@ -57,6 +58,8 @@ static void fill_stat(const struct stat *s, plat_stat *st) {
   st->mtime = ts_seconds(s->st_mtim);
   st->atime = ts_seconds(s->st_atim);
   st->ctime = ts_seconds(s->st_ctim);
+  st->mtime_ns = (int64_t)s->st_mtim.tv_sec * 1000000000 + s->st_mtim.tv_nsec;
+  st->ctime_ns = (int64_t)s->st_ctim.tv_sec * 1000000000 + s->st_ctim.tv_nsec;
 }
 
 int plat_fstat(plat_fd fd, plat_stat *st) {
@@ -603,4 +606,53 @@ static int scan_live(const char *host_path, plat_holder_cb fn, void *ud, long *d
   plat_dir_close(d);
   close(procfd);
   return r < 0 ? r : total;
+}
+
+/* ---------- replacing a file whole ---------- */
+
+plat_fd plat_replace_begin(plat_fd dirfd, const char *name, char *tmp, size_t tmpsz) {
+  static unsigned counter;
+  int tries, fd = -1;
+  for (tries = 0; tries < 100; tries++) {
+    int n = snprintf(tmp, tmpsz, ".%.200s.marsplay-%ld-%u.tmp", name, (long)getpid(), counter++);
+    if (n < 0 || (size_t)n >= tmpsz || n > NAME_MAX) return -ENAMETOOLONG;
+    fd = openat((int)dirfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd >= 0 || errno != EEXIST) break;
+  }
+  return fd < 0 ? -errno : fd;
+}
+
+int plat_replace_commit(plat_fd dirfd, plat_fd tfd, const char *tmp, const char *name,
+                        const plat_stat *like, int *step) {
+  int fd = (int)tfd, r;
+  *step = PLAT_REPLACE_MODE;
+  if (fchmod(fd, like->mode & 07777) != 0) goto fail;
+  *step = PLAT_REPLACE_OWNER;
+  if ((like->uid != geteuid() || like->gid != getegid()) &&
+      fchown(fd, like->uid, like->gid) != 0 && errno != EPERM)
+    goto fail;
+  *step = PLAT_REPLACE_FLUSH;
+  if (fsync(fd) != 0) goto fail;
+  *step = PLAT_REPLACE_CLOSE;
+  r = close(fd);
+  fd = -1;
+  if (r != 0) goto fail;
+  *step = PLAT_REPLACE_RENAME;
+  if (renameat((int)dirfd, tmp, (int)dirfd, name) != 0) goto fail;
+  /* The rename is done; a folder fsync some filesystems (FUSE) refuse
+   * does not undo it. */
+  *step = PLAT_REPLACE_FLUSH_DIR;
+  if (fsync((int)dirfd) != 0 && errno != EINVAL && errno != ENOTSUP && errno != EROFS)
+    return -errno;
+  return 0;
+fail:
+  r = -errno;
+  if (fd >= 0) close(fd);
+  unlinkat((int)dirfd, tmp, 0);
+  return r;
+}
+
+void plat_replace_abort(plat_fd dirfd, plat_fd tfd, const char *tmp) {
+  if (tfd >= 0) close((int)tfd);
+  unlinkat((int)dirfd, tmp, 0);
 }

@@ -1,5 +1,6 @@
-/* plat_err.c - names and messages of the error kinds (platform.h), the
- * one home of both; shared by every backend.  No OS call here. */
+/* plat_names.c - the names of platform.h's terms: error kinds (name and
+ * message: their one home) and file types.  Shared by every backend; no
+ * OS call here. */
 #include "platform/platform.h"
 
 static const struct { int kind; const char *name, *text; } KINDS[] = {
@@ -52,4 +53,17 @@ const char *plat_err_name(int err) {
 const char *plat_err_text(int err) {
   int i = find(err);
   return i < 0 ? "Input/output error" : KINDS[i].text;
+}
+
+const char *plat_ftype_name(plat_ftype t) {
+  switch (t) {
+    case PLAT_T_FILE: return "file";
+    case PLAT_T_DIR: return "dir";
+    case PLAT_T_LINK: return "link";
+    case PLAT_T_FIFO: return "fifo";
+    case PLAT_T_SOCKET: return "socket";
+    case PLAT_T_CHAR: return "char";
+    case PLAT_T_BLOCK: return "block";
+    default: return "other";
+  }
 }

@@ -25,6 +25,7 @@
 #include <lua.h>
 
 #include "formats/hive.h"
+#include "core/registry.h"
 #include "lab/lab.h"
 #include "core/mp_internal.h"
 #include "cli/testkit.h"
@@ -268,7 +269,7 @@ static int tk_hive_set(lua_State *L) {
   b = box_new(L);
   make_runtime(L, lua_gettop(L) - 1, b);
   err[0] = '\0';
-  r = hive_set_lua(L, b->rt, key, name, type, 5, err, sizeof err);
+  r = reg_set_lua(L, b->rt, key, name, type, 5, err, sizeof err);
   box_release(b);
   if (r < 0) return fail(L, "%s", err[0] ? err : plat_err_text(r), NULL);
   lua_pushboolean(L, 1);

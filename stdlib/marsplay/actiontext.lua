@@ -45,6 +45,9 @@ local PARTS = {
     { "^copy, verify, then switch$", "copiar, verificar e só então trocar" },
     { "^links and special files not copied: (.+)$", "links e arquivos especiais não copiados: %1" },
     { "^offline volume: no service runs there$", "volume offline: nenhum serviço é executado ali" },
+    { "^the service (.+) is not installed$", "o serviço %1 não está instalado" },
+    { "^read back: (.+), start type (%d), pid (%d+)$", "lido de volta: %1, tipo de inicialização %2, pid %3" },
+    { "^read back: (.+), start type (%d)$", "lido de volta: %1, tipo de inicialização %2" },
     { "^service control is not available on this platform$",
       "o controle de serviços não está disponível nesta plataforma" },
     -- "PATH: strerror" of a failed call

@@ -25,6 +25,7 @@
 #include <lualib.h>
 
 #include "formats/hive.h"
+#include "core/registry.h"
 #include "core/mp_internal.h"
 
 #define CONFIG "Windows/System32/config"
@@ -404,7 +405,7 @@ static void test_hive_get_and_set_lua(void **state) {
   char err[256], out[256];
   int top = lua_gettop(L);
   /* absent: exactly one nil */
-  assert_int_equal(hive_get_lua(L, f->rt, MARS "\\Config", "Multi"), -ENOENT);
+  assert_int_equal(reg_get_lua(L, f->rt, MARS "\\Config", "Multi"), -ENOENT);
   assert_int_equal(lua_gettop(L), top + 1);
   assert_true(lua_isnil(L, -1));
   lua_pop(L, 1);
@@ -412,18 +413,18 @@ static void test_hive_get_and_set_lua(void **state) {
   lua_newtable(L);
   lua_pushstring(L, "x"); lua_rawseti(L, -2, 1);
   lua_pushstring(L, "y"); lua_rawseti(L, -2, 2);
-  assert_int_equal(hive_set_lua(L, f->rt, MARS "\\Config", "Multi", "REG_MULTI_SZ", -1, err, sizeof err), 0);
+  assert_int_equal(reg_set_lua(L, f->rt, MARS "\\Config", "Multi", "REG_MULTI_SZ", -1, err, sizeof err), 0);
   assert_int_equal(lua_gettop(L), top + 1);
   /* a bad item: refused, stack unchanged */
   lua_pushboolean(L, 1); lua_rawseti(L, -2, 2);
-  assert_int_equal(hive_set_lua(L, f->rt, MARS "\\Config", "Multi", "REG_MULTI_SZ", -1, err, sizeof err), -EINVAL);
+  assert_int_equal(reg_set_lua(L, f->rt, MARS "\\Config", "Multi", "REG_MULTI_SZ", -1, err, sizeof err), -EINVAL);
   assert_int_equal(lua_gettop(L), top + 1);
   lua_pop(L, 1);
   lua_pushinteger(L, 7);
-  assert_int_equal(hive_set_lua(L, f->rt, MARS "\\Config", "N", "REG_DWORD", -1, err, sizeof err), 0);
-  assert_int_equal(hive_set_lua(L, f->rt, MARS "\\Config", "S", "REG_SZ", -1, err, sizeof err), -EINVAL);
+  assert_int_equal(reg_set_lua(L, f->rt, MARS "\\Config", "N", "REG_DWORD", -1, err, sizeof err), 0);
+  assert_int_equal(reg_set_lua(L, f->rt, MARS "\\Config", "S", "REG_SZ", -1, err, sizeof err), -EINVAL);
   lua_pop(L, 1);
-  assert_int_equal(hive_get_lua(L, f->rt, MARS "\\Config", "Multi"), 0);
+  assert_int_equal(reg_get_lua(L, f->rt, MARS "\\Config", "Multi"), 0);
   assert_true(lua_istable(L, -1));
   lua_pop(L, 1);
   assert_int_equal(lua_gettop(L), top);

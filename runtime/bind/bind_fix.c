@@ -8,14 +8,9 @@
  * the last component, and replace files atomically (temp file + fsync +
  * rename), so a run killed midway leaves the old or the new state.
  */
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "core/mp_internal.h"
 #include "core/registry.h"
@@ -92,20 +87,20 @@ static int action_end(lua_State *L, const char *state, const char *detail) {
 
 static int action_fail(lua_State *L, int err, const char *what) {
   char buf[512];
-  snprintf(buf, sizeof buf, "%s: %s", what, strerror(err < 0 ? -err : err));
+  snprintf(buf, sizeof buf, "%s: %s", what, plat_err_text(err));
   action_end(L, "failed", buf);
   return luaL_error(L, "%s", buf);
 }
 
 /* Resolve path into its parent directory fd and last name. */
-static int open_parent(lua_State *L, const char *path, char *rel, size_t relsz,
-                       const char **name) {
+static plat_fd open_parent(lua_State *L, const char *path, char *rel, size_t relsz,
+                           const char **name) {
   mp_runtime *rt = mp_rt(L);
   char parent[MP_PATH_MAX];
   char *slash;
   int r = mp_target_rel(rt, path, rel, relsz);
   if (r < 0) return r;
-  if (rel[0] == '\0') return -EINVAL;            /* the root itself */
+  if (rel[0] == '\0') return -PLAT_EINVAL;       /* the root itself */
   snprintf(parent, sizeof parent, "%s", rel);
   slash = strrchr(parent, '/');
   if (slash) { *slash = '\0'; *name = rel + (slash - parent) + 1; }
@@ -113,22 +108,18 @@ static int open_parent(lua_State *L, const char *path, char *rel, size_t relsz,
   return plat_open_in(rt->rootfd, parent, PLAT_OPEN_DIR);
 }
 
-static const char *type_name(mode_t m) {
-  if (S_ISREG(m)) return "file";
-  if (S_ISDIR(m)) return "dir";
-  if (S_ISLNK(m)) return "link";
-  if (S_ISFIFO(m)) return "fifo";
-  if (S_ISSOCK(m)) return "socket";
-  return "other";
+/* An entry's type as an action names it (char and block devices are "other"). */
+static const char *ftype_name(plat_ftype t) {
+  return t == PLAT_T_CHAR || t == PLAT_T_BLOCK ? "other" : plat_ftype_name(t);
 }
 
-static void push_statinfo(lua_State *L, const struct stat *st) {
+static void push_statinfo(lua_State *L, const plat_stat *st) {
   char mode[16];                    /* lua_pushfstring has no %o */
-  snprintf(mode, sizeof mode, "%o", (unsigned)(st->st_mode & 07777));
+  snprintf(mode, sizeof mode, "%o", (unsigned)(st->mode & 07777));
   lua_createtable(L, 0, 4);
-  lua_pushstring(L, type_name(st->st_mode));
+  lua_pushstring(L, ftype_name(st->type));
   lua_setfield(L, -2, "type");
-  lua_pushinteger(L, (lua_Integer)st->st_size);
+  lua_pushinteger(L, (lua_Integer)st->size);
   lua_setfield(L, -2, "size");
   lua_pushstring(L, mode);
   lua_setfield(L, -2, "mode");
@@ -145,23 +136,22 @@ static int del_outcome(lua_State *L, int r, const char *aside, const char *path)
       snprintf(detail, sizeof detail,
                D("changed while the fix ran, and its name was taken again meanwhile: kept as %s"), aside);
       return action_end(L, "failed", detail);
-    case -ENOENT: return action_end(L, "skipped", D("already absent"));
+    case -PLAT_ENOENT: return action_end(L, "skipped", D("already absent"));
     default: return action_fail(L, r, path);
   }
 }
 
 /* name is absent: finish a deletion of it that a killed run left aside. */
-static int del_leftover(lua_State *L, int dirfd, const char *name) {
+static int del_leftover(lua_State *L, plat_fd dirfd, const char *name) {
   char aside[MP_PATH_MAX];
-  struct stat st;
+  plat_stat st;
   int r;
-  if (plat_del_aside_name(name, aside, sizeof aside) < 0 ||
-      fstatat(dirfd, aside, &st, AT_SYMLINK_NOFOLLOW) != 0)
+  if (plat_del_aside_name(name, aside, sizeof aside) < 0 || plat_statat(dirfd, aside, &st) != 0)
     return action_end(L, "skipped", D("already absent"));
   push_statinfo(L, &st);
   lua_setfield(L, -2, "before");
   if (dry(L))
-    return action_end(L, "planned", S_ISREG(st.st_mode)
+    return action_end(L, "planned", st.type == PLAT_T_FILE
                       ? D("finish a deletion interrupted by an earlier run")
                       : D("put back an entry an interrupted run had set aside"));
   r = plat_del_leftover(dirfd, aside, name);
@@ -175,32 +165,32 @@ static int del_leftover(lua_State *L, int dirfd, const char *name) {
 static int f_delete(lua_State *L) {
   const char *path = mp_checkpath(L, 1), *name;
   char rel[MP_PATH_MAX], aside[MP_PATH_MAX];
-  struct stat st;
-  int dirfd, r;
+  plat_stat st;
+  plat_fd dirfd;
+  int r;
   mp_fix_allowed(L);
   dirfd = open_parent(L, path, rel, sizeof rel, &name);
-  action_begin(L, "delete", dirfd >= 0 || dirfd == -ENOENT ? rel : NULL);
-  if (dirfd == -ENOENT) return action_end(L, "skipped", D("already absent"));
-  if (dirfd < 0) return action_fail(L, dirfd, path);
-  if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-    int e = errno;
-    if (e == ENOENT) { r = del_leftover(L, dirfd, name); close(dirfd); return r; }
-    close(dirfd);
-    return action_fail(L, -e, path);
+  action_begin(L, "delete", dirfd >= 0 || dirfd == -PLAT_ENOENT ? rel : NULL);
+  if (dirfd == -PLAT_ENOENT) return action_end(L, "skipped", D("already absent"));
+  if (dirfd < 0) return action_fail(L, (int)dirfd, path);
+  if ((r = plat_statat(dirfd, name, &st)) != 0) {
+    if (r == -PLAT_ENOENT) { r = del_leftover(L, dirfd, name); plat_close(dirfd); return r; }
+    plat_close(dirfd);
+    return action_fail(L, r, path);
   }
   push_statinfo(L, &st);
   lua_setfield(L, -2, "before");
   lua_pushboolean(L, 0);
   lua_setfield(L, -2, "after");
-  if (!S_ISREG(st.st_mode)) {
-    close(dirfd);
+  if (st.type != PLAT_T_FILE) {
+    plat_close(dirfd);
     return action_end(L, "skipped", D("not a regular file: left alone"));
   }
-  if (dry(L)) { close(dirfd); return action_end(L, "planned", NULL); }
+  if (dry(L)) { plat_close(dirfd); return action_end(L, "planned", NULL); }
   /* Moved aside, checked to be this inode, then unlinked: a name swapped
    * meanwhile is put back, never deleted. */
-  r = plat_del_same(dirfd, name, (uint64_t)st.st_dev, (uint64_t)st.st_ino, aside, sizeof aside);
-  close(dirfd);
+  r = plat_del_same(dirfd, name, st.dev, st.ino, aside, sizeof aside);
+  plat_close(dirfd);
   return del_outcome(L, r, aside, path);
 }
 
@@ -226,17 +216,6 @@ static void dm_sample(dm_half *h, const char *name, const char *why) {
   n = strlen(name) + strlen(why) + 4;
   if ((h->samples[h->nsamples] = malloc(n)) == NULL) { h->oom = 1; return; }
   snprintf(h->samples[h->nsamples++], n, "%s (%s)", name, why);
-}
-
-static const char *ftype_name(plat_ftype t) {
-  switch (t) {
-    case PLAT_T_FILE: return "file";
-    case PLAT_T_DIR: return "dir";
-    case PLAT_T_LINK: return "link";
-    case PLAT_T_FIFO: return "fifo";
-    case PLAT_T_SOCKET: return "socket";
-    default: return "other";
-  }
 }
 
 static int dm_entry(void *ud, const char *name, size_t len, plat_ftype type) {
@@ -269,7 +248,7 @@ static int dm_entry(void *ud, const char *name, size_t len, plat_ftype type) {
   if (h->dry) return 0;
   r = plat_del_same(h->dirfd, name, st.dev, st.ino, aside, sizeof aside);
   if (r == PLAT_DEL_DONE) { h->removed++; return 0; }
-  if (r == -ENOENT) return 0;
+  if (r == -PLAT_ENOENT) return 0;
   if (r < 0) { h->failed++; return 0; }
   if (r == PLAT_DEL_KEPT) h->kept++;
   h->changed++;
@@ -313,7 +292,7 @@ static int f_delete_matching(lua_State *L) {
     if (plat_fstat(fd, &a) != 0 || plat_fstat(keep, &b) != 0 || a.dev != b.dev || a.ino != b.ino) {
       plat_close(fd);
       plat_close(keep);
-      return action_fail(L, -EAGAIN, path);
+      return action_fail(L, -PLAT_EAGAIN, path);
     }
   }
   memset(h, 0, sizeof h);
@@ -342,7 +321,7 @@ static int f_delete_matching(lua_State *L) {
         if (x == PLAT_DEL_DONE) resumed++;
         else if (x == PLAT_DEL_CHANGED) restored++;
         else if (x == PLAT_DEL_KEPT) kept++;
-        else if (x != -ENOENT) failed++;
+        else if (x != -PLAT_ENOENT) failed++;
       }
       free(h[k].aside[i]);
     }
@@ -393,45 +372,47 @@ static int f_delete_matching(lua_State *L) {
 }
 
 /* Write data to name in dirfd atomically. */
-static int write_atomic(int dirfd, const char *name, const char *data, size_t len, mode_t mode) {
+static int write_atomic(plat_fd dirfd, const char *name, const char *data, size_t len,
+                        unsigned mode) {
   char tmp[300];
-  size_t off = 0;
-  int fd, e;
+  plat_fd fd;
+  int r;
   if (snprintf(tmp, sizeof tmp, ".%s.marsplay-tmp", name) >= (int)sizeof tmp)
-    return -ENAMETOOLONG;
-  unlinkat(dirfd, tmp, 0);                  /* a leftover of a killed run */
-  fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-  if (fd < 0) return -errno;
-  while (off < len) {
-    ssize_t w = write(fd, data + off, len - off);
-    if (w < 0) { if (errno == EINTR) continue; goto fail; }
-    off += (size_t)w;
+    return -PLAT_ENAMETOOLONG;
+  plat_remove_at(dirfd, tmp, 0);            /* a leftover of a killed run */
+  fd = plat_create_at(dirfd, tmp, mode);
+  if (fd < 0) return (int)fd;
+  r = plat_pwrite(fd, data, len, 0);
+  /* the mode again, past the umask; a system whose permissions are not
+   * mode bits (Windows: ACLs) keeps the folder's inherited ones */
+  if (r == 0 && (r = plat_set_mode(dirfd, tmp, fd, mode)) == -PLAT_EOPNOTSUPP) r = 0;
+  if (r == 0) r = plat_sync(fd);
+  if (r < 0) {
+    plat_close(fd);
+    plat_remove_at(dirfd, tmp, 0);
+    return r;
   }
-  if (fchmod(fd, mode) != 0 || fsync(fd) != 0) goto fail;
-  if (close(fd) != 0) { fd = -1; goto fail; }
-  fd = -1;
-  if (renameat(dirfd, tmp, dirfd, name) != 0) goto fail;
-  fsync(dirfd);
+  if ((r = plat_close(fd)) == 0) r = plat_rename_at(dirfd, tmp, dirfd, name, 1);
+  if (r < 0) {
+    plat_remove_at(dirfd, tmp, 0);
+    return r;
+  }
+  plat_sync(dirfd);
   return 0;
-fail:
-  e = errno;
-  if (fd >= 0) close(fd);
-  unlinkat(dirfd, tmp, 0);
-  return -e;
 }
 
 /* Read a small file (for before/after comparison). */
-static char *slurp_at(int dirfd, const char *name, size_t max, size_t *len, int *err) {
-  int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+static char *slurp_at(plat_fd dirfd, const char *name, size_t max, size_t *len, int *err) {
+  plat_fd fd = plat_open_at(dirfd, name, PLAT_OPEN_READ | PLAT_OPEN_NOFOLLOW);
   char *buf;
-  ssize_t n;
+  long n;
   size_t got = 0;
-  if (fd < 0) { *err = -errno; return NULL; }
+  if (fd < 0) { *err = (int)fd; return NULL; }
   buf = malloc(max + 1);
-  if (buf == NULL) { close(fd); *err = -ENOMEM; return NULL; }
-  while ((n = read(fd, buf + got, max + 1 - got)) > 0) got += (size_t)n;
-  close(fd);
-  if (n < 0 || got > max) { free(buf); *err = n < 0 ? -EIO : -EFBIG; return NULL; }
+  if (buf == NULL) { plat_close(fd); *err = -PLAT_ENOMEM; return NULL; }
+  while ((n = plat_read(fd, buf + got, max + 1 - got)) > 0) got += (size_t)n;
+  plat_close(fd);
+  if (n < 0 || got > max) { free(buf); *err = n < 0 ? -PLAT_EIO : -PLAT_EFBIG; return NULL; }
   *len = got;
   return buf;
 }
@@ -442,29 +423,30 @@ static int f_write(lua_State *L) {
   const char *path = mp_checkpath(L, 1), *name;
   const char *data = luaL_checklstring(L, 2, &len);
   char rel[MP_PATH_MAX];
-  mode_t mode = 0644;
-  struct stat st;
-  int dirfd, exists, r, err = 0;
+  unsigned mode = 0644;
+  plat_stat st;
+  plat_fd dirfd;
+  int exists, r, err = 0;
   char *old;
   mp_fix_allowed(L);
   if (lua_istable(L, 3)) {
     lua_getfield(L, 3, "mode");
-    if (lua_isinteger(L, -1)) mode = (mode_t)lua_tointeger(L, -1) & 07777;
+    if (lua_isinteger(L, -1)) mode = (unsigned)lua_tointeger(L, -1) & 07777;
     lua_pop(L, 1);
   }
   dirfd = open_parent(L, path, rel, sizeof rel, &name);
   action_begin(L, "write", dirfd >= 0 ? rel : NULL);
-  if (dirfd < 0) return action_fail(L, dirfd, path);
-  exists = fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
-  if (exists && !S_ISREG(st.st_mode)) {
-    close(dirfd);
+  if (dirfd < 0) return action_fail(L, (int)dirfd, path);
+  exists = plat_statat(dirfd, name, &st) == 0;
+  if (exists && st.type != PLAT_T_FILE) {
+    plat_close(dirfd);
     return action_end(L, "skipped", D("target exists and is not a regular file: left alone"));
   }
-  if (exists) mode = st.st_mode & 07777;
+  if (exists) mode = st.mode & 07777;
   lua_createtable(L, 0, 2);
   lua_pushboolean(L, exists);
   lua_setfield(L, -2, "exists");
-  if (exists) { lua_pushinteger(L, (lua_Integer)st.st_size); lua_setfield(L, -2, "size"); }
+  if (exists) { lua_pushinteger(L, (lua_Integer)st.size); lua_setfield(L, -2, "size"); }
   lua_setfield(L, -2, "before");
   lua_createtable(L, 0, 1);
   lua_pushinteger(L, (lua_Integer)len);
@@ -481,13 +463,13 @@ static int f_write(lua_State *L) {
   old = exists ? slurp_at(dirfd, name, (size_t)64 << 20, &oldlen, &err) : NULL;
   if (old && oldlen == len && memcmp(old, data, len) == 0) {
     free(old);
-    close(dirfd);
+    plat_close(dirfd);
     return action_end(L, "skipped", D("already as desired"));
   }
   free(old);
-  if (dry(L)) { close(dirfd); return action_end(L, "planned", NULL); }
+  if (dry(L)) { plat_close(dirfd); return action_end(L, "planned", NULL); }
   r = write_atomic(dirfd, name, data, len, mode);
-  close(dirfd);
+  plat_close(dirfd);
   if (r < 0) return action_fail(L, r, path);
   return action_end(L, "done", NULL);
 }
@@ -495,88 +477,70 @@ static int f_write(lua_State *L) {
 /* fix.mkdir(path [, mode]) */
 static int f_mkdir(lua_State *L) {
   const char *path = mp_checkpath(L, 1), *name;
-  mode_t mode = (mode_t)luaL_optinteger(L, 2, 0755) & 07777;
+  unsigned mode = (unsigned)luaL_optinteger(L, 2, 0755) & 07777;
   char rel[MP_PATH_MAX];
-  struct stat st;
-  int dirfd;
+  plat_stat st;
+  plat_fd dirfd;
+  int r;
   mp_fix_allowed(L);
   dirfd = open_parent(L, path, rel, sizeof rel, &name);
   action_begin(L, "mkdir", dirfd >= 0 ? rel : NULL);
-  if (dirfd < 0) return action_fail(L, dirfd, path);
-  if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-    close(dirfd);
-    return action_end(L, "skipped", S_ISDIR(st.st_mode) ? D("already exists")
+  if (dirfd < 0) return action_fail(L, (int)dirfd, path);
+  if (plat_statat(dirfd, name, &st) == 0) {
+    plat_close(dirfd);
+    return action_end(L, "skipped", st.type == PLAT_T_DIR ? D("already exists")
                                     : D("a non-folder is in the way: left alone"));
   }
-  if (dry(L)) { close(dirfd); return action_end(L, "planned", NULL); }
-  if (mkdirat(dirfd, name, mode) != 0 && errno != EEXIST) {
-    int e = errno;
-    close(dirfd);
-    return action_fail(L, -e, path);
+  if (dry(L)) { plat_close(dirfd); return action_end(L, "planned", NULL); }
+  if ((r = plat_mkdir_at(dirfd, name, mode)) != 0 && r != -PLAT_EEXIST) {
+    plat_close(dirfd);
+    return action_fail(L, r, path);
   }
-  fsync(dirfd);
-  close(dirfd);
+  plat_sync(dirfd);
+  plat_close(dirfd);
   return action_end(L, "done", NULL);
-}
-
-/* chmod the very inode the O_PATH descriptor fd holds (st is its stat):
- * through its /proc/self/fd link, which names that inode and not a path
- * that could be swapped; without /proc, by reopening name and checking
- * it is still that inode.  0 or -errno. */
-static int chmod_fd(int dirfd, const char *name, int fd, const struct stat *st, mode_t mode) {
-  char proc[64];
-  struct stat st2;
-  int rfd, r = 0;
-  snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-  if (chmod(proc, mode) == 0) return 0;
-  if (errno != ENOENT) return -errno;
-  rfd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-  if (rfd < 0) return -errno;
-  if (fstat(rfd, &st2) != 0) r = -errno;
-  else if (st2.st_dev != st->st_dev || st2.st_ino != st->st_ino) r = -ESTALE;
-  else if (fchmod(rfd, mode) != 0) r = -errno;
-  close(rfd);
-  return r;
 }
 
 /* fix.chmod(path, mode): permissions of a file or folder (no links). */
 static int f_chmod(lua_State *L) {
   const char *path = mp_checkpath(L, 1), *name;
-  mode_t mode = (mode_t)luaL_checkinteger(L, 2) & 07777;
+  unsigned mode = (unsigned)luaL_checkinteger(L, 2) & 07777;
   char rel[MP_PATH_MAX], buf[16];
-  struct stat st;
-  int dirfd, fd, r;
+  plat_stat st;
+  plat_fd dirfd, fd;
+  int r;
   mp_fix_allowed(L);
   dirfd = open_parent(L, path, rel, sizeof rel, &name);
   action_begin(L, "chmod", dirfd >= 0 ? rel : NULL);
-  if (dirfd < 0) return action_fail(L, dirfd, path);
-  /* O_PATH: a device or FIFO is looked at, never opened. */
-  fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) { int e = errno; close(dirfd); return action_fail(L, -e, path); }
-  r = fstat(fd, &st) != 0 ? -errno : S_ISLNK(st.st_mode) ? -ELOOP : 0;  /* as O_NOFOLLOW */
+  if (dirfd < 0) return action_fail(L, (int)dirfd, path);
+  /* look only: a device or FIFO is looked at, never opened */
+  fd = plat_open_at(dirfd, name, PLAT_OPEN_LOOK | PLAT_OPEN_NOFOLLOW);
+  if (fd < 0) { plat_close(dirfd); return action_fail(L, (int)fd, path); }
+  r = plat_fstat(fd, &st);
+  if (r == 0 && st.type == PLAT_T_LINK) r = -PLAT_ELOOP;   /* as a no-follow open */
   if (r < 0) {
-    close(fd);
-    close(dirfd);
+    plat_close(fd);
+    plat_close(dirfd);
     return action_fail(L, r, path);
   }
-  if (!(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
-    close(fd);
-    close(dirfd);
+  if (!(st.type == PLAT_T_FILE || st.type == PLAT_T_DIR)) {
+    plat_close(fd);
+    plat_close(dirfd);
     return action_end(L, "skipped", D("not a file or folder: left alone"));
   }
-  if (S_ISREG(st.st_mode) && st.st_nlink > 1) {   /* the inode has names elsewhere */
-    close(fd);
-    close(dirfd);
+  if (st.type == PLAT_T_FILE && st.nlink > 1) {   /* the inode has names elsewhere */
+    plat_close(fd);
+    plat_close(dirfd);
     return action_end(L, "skipped", D("a file with other names (hard links): left alone"));
   }
-  snprintf(buf, sizeof buf, "%o", (unsigned)(st.st_mode & 07777));
+  snprintf(buf, sizeof buf, "%o", (unsigned)(st.mode & 07777));
   lua_pushstring(L, buf); lua_setfield(L, -2, "before");
-  snprintf(buf, sizeof buf, "%o", (unsigned)mode);
+  snprintf(buf, sizeof buf, "%o", mode);
   lua_pushstring(L, buf); lua_setfield(L, -2, "after");
-  if ((st.st_mode & 07777) == mode) r = 1;
-  else if (!dry(L)) r = chmod_fd(dirfd, name, fd, &st, mode);
-  close(fd);
-  close(dirfd);
+  if ((st.mode & 07777) == mode) r = 1;
+  else if (!dry(L)) r = plat_set_mode(dirfd, name, fd, mode);
+  plat_close(fd);
+  plat_close(dirfd);
   if (r == 1) return action_end(L, "skipped", D("already as desired"));
   if (dry(L)) return action_end(L, "planned", NULL);
   if (r < 0) return action_fail(L, r, path);
@@ -589,36 +553,35 @@ static int f_rename(lua_State *L) {
   const char *src = mp_checkpath(L, 1), *dst = mp_checkpath(L, 2);
   const char *sname, *dname;
   char srel[MP_PATH_MAX], drel[MP_PATH_MAX], disp[MP_PATH_MAX];
-  struct stat st;
-  int sfd, dfd;
+  plat_stat st;
+  plat_fd sfd, dfd;
+  int r;
   mp_fix_allowed(L);
   sfd = open_parent(L, src, srel, sizeof srel, &sname);
   action_begin(L, "move", sfd >= 0 ? srel : NULL);
-  if (sfd < 0) return action_fail(L, sfd, src);
+  if (sfd < 0) return action_fail(L, (int)sfd, src);
   dfd = open_parent(L, dst, drel, sizeof drel, &dname);
-  if (dfd < 0) { close(sfd); return action_fail(L, dfd, dst); }
+  if (dfd < 0) { plat_close(sfd); return action_fail(L, (int)dfd, dst); }
   mp_target_display(drel, disp, sizeof disp);
   lua_pushstring(L, disp);
   lua_setfield(L, -2, "after");
-  if (fstatat(dfd, dname, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-    close(sfd); close(dfd);
+  if (plat_statat(dfd, dname, &st) == 0) {
+    plat_close(sfd); plat_close(dfd);
     return action_end(L, "skipped", D("destination exists: left alone"));
   }
-  if (fstatat(sfd, sname, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-    int e = errno;
-    close(sfd); close(dfd);
-    return action_fail(L, -e, src);
+  if ((r = plat_statat(sfd, sname, &st)) != 0) {
+    plat_close(sfd); plat_close(dfd);
+    return action_fail(L, r, src);
   }
   push_statinfo(L, &st);
   lua_setfield(L, -2, "before");
-  if (dry(L)) { close(sfd); close(dfd); return action_end(L, "planned", NULL); }
-  if (renameat2(sfd, sname, dfd, dname, RENAME_NOREPLACE) != 0) {
-    int e = errno;
-    close(sfd); close(dfd);
-    return action_fail(L, -e, src);
+  if (dry(L)) { plat_close(sfd); plat_close(dfd); return action_end(L, "planned", NULL); }
+  if ((r = plat_rename_at(sfd, sname, dfd, dname, 0)) != 0) {
+    plat_close(sfd); plat_close(dfd);
+    return action_fail(L, r, src);
   }
-  fsync(dfd);
-  close(sfd); close(dfd);
+  plat_sync(dfd);
+  plat_close(sfd); plat_close(dfd);
   return action_end(L, "done", NULL);
 }
 
@@ -630,90 +593,90 @@ typedef struct copy_stats {
   char skipped_sample[512];
 } copy_stats;
 
+#define DIR_BUF (1 << 15)   /* bytes of directory entries read at a time */
+
 /* Remove a tree we created (the partial copy of a killed run). */
-static int rm_tree(int parent, const char *name, int depth) {
-  struct dirent *e;
-  DIR *d;
-  int fd, r = 0;
-  if (depth > 256) return -ELOOP;
-  fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return errno == ENOTDIR ? (unlinkat(parent, name, 0) == 0 ? 0 : -errno) : -errno;
-  d = fdopendir(fd);
-  if (d == NULL) { r = -errno; close(fd); return r; }
-  while ((e = readdir(d)) != NULL && r == 0) {
-    struct stat st;
-    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-    if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-    if (S_ISDIR(st.st_mode)) r = rm_tree(dirfd(d), e->d_name, depth + 1);
-    else if (unlinkat(dirfd(d), e->d_name, 0) != 0) r = -errno;
+static int rm_tree(plat_fd parent, const char *name, int depth) {
+  plat_dirent e;
+  plat_dir *d;
+  plat_fd fd;
+  int r = 0, n;
+  if (depth > 256) return -PLAT_ELOOP;
+  fd = plat_open_dir_at(parent, name);
+  if (fd < 0) return fd == -PLAT_ENOTDIR ? plat_remove_at(parent, name, 0) : (int)fd;
+  if ((r = plat_dir_open(fd, DIR_BUF, &d)) < 0) return r;
+  while (r == 0 && (n = plat_dir_next(d, &e)) > 0) {
+    plat_stat st;
+    if (plat_statat(plat_dir_fd(d), e.name, &st) != 0) continue;
+    if (st.type == PLAT_T_DIR) r = rm_tree(plat_dir_fd(d), e.name, depth + 1);
+    else r = plat_remove_at(plat_dir_fd(d), e.name, 0);
   }
-  closedir(d);
-  if (r == 0 && unlinkat(parent, name, AT_REMOVEDIR) != 0) r = -errno;
+  plat_dir_close(d);
+  if (r == 0) r = plat_remove_at(parent, name, 1);
   return r;
 }
 
-static int copy_file(int sdir, const char *name, int ddir, const struct stat *st,
+static int copy_file(plat_fd sdir, const char *name, plat_fd ddir, const plat_stat *st,
                      copy_stats *cs) {
   char buf[1 << 16];
-  ssize_t n;
-  int in, out, e = 0;
-  in = openat(sdir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (in < 0) return -errno;
-  out = openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-               st->st_mode & 07777);
-  if (out < 0) { e = -errno; close(in); return e; }
-  while ((n = read(in, buf, sizeof buf)) != 0) {
-    ssize_t off = 0;
-    if (n < 0) { if (errno == EINTR) continue; e = -errno; break; }
-    while (off < n) {
-      ssize_t w = write(out, buf + off, (size_t)(n - off));
-      if (w < 0) { if (errno == EINTR) continue; e = -errno; break; }
-      off += w;
-    }
-    if (e) break;
+  uint64_t off = 0;
+  long n;
+  plat_fd in, out;
+  int e = 0;
+  in = plat_open_at(sdir, name, PLAT_OPEN_READ | PLAT_OPEN_NOFOLLOW);
+  if (in < 0) return (int)in;
+  out = plat_create_at(ddir, name, st->mode & 07777);
+  if (out < 0) { plat_close(in); return (int)out; }
+  while ((n = plat_read(in, buf, sizeof buf)) != 0) {
+    if (n < 0) { e = (int)n; break; }
+    if ((e = plat_pwrite(out, buf, (size_t)n, off)) < 0) break;
+    off += (uint64_t)n;
     cs->bytes += (lua_Number)n;
   }
-  if (e == 0 && fsync(out) != 0) e = -errno;
-  if (close(out) != 0 && e == 0) e = -errno;
-  close(in);
+  if (e == 0) e = plat_sync(out);
+  if ((n = plat_close(out)) != 0 && e == 0) e = (int)n;
+  plat_close(in);
   if (e == 0) cs->files++;
   return e;
 }
 
-static int copy_tree(int sdir, int ddir, copy_stats *cs, int depth) {
-  struct dirent *e;
-  DIR *d;
-  int fd, r = 0;
-  if (depth > 256) return -ELOOP;
-  fd = dup(sdir);
-  if (fd < 0) return -errno;
-  d = fdopendir(fd);
-  if (d == NULL) { r = -errno; close(fd); return r; }
-  while ((e = readdir(d)) != NULL && r == 0) {
-    struct stat st;
-    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-    if (fstatat(sdir, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) { r = -errno; break; }
-    if (S_ISREG(st.st_mode)) {
-      r = copy_file(sdir, e->d_name, ddir, &st, cs);
-    } else if (S_ISDIR(st.st_mode)) {
-      int s2, d2;
-      if (mkdirat(ddir, e->d_name, st.st_mode & 07777) != 0) { r = -errno; break; }
-      s2 = openat(sdir, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      d2 = openat(ddir, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (s2 < 0 || d2 < 0) r = -errno;
-      else { cs->dirs++; r = copy_tree(s2, d2, cs, depth + 1); }
-      if (r == 0 && d2 >= 0) fsync(d2);
-      if (s2 >= 0) close(s2);
-      if (d2 >= 0) close(d2);
+/* Copy what the folder sdir holds into ddir; sdir is closed here. */
+static int copy_tree(plat_fd sdir, plat_fd ddir, copy_stats *cs, int depth) {
+  plat_dirent e;
+  plat_dir *d;
+  int r = 0, n;
+  if (depth > 256) { plat_close(sdir); return -PLAT_ELOOP; }
+  if ((r = plat_dir_open(sdir, DIR_BUF, &d)) < 0) return r;
+  sdir = plat_dir_fd(d);
+  while (r == 0 && (n = plat_dir_next(d, &e)) != 0) {
+    plat_stat st;
+    if (n < 0) { r = n; break; }
+    if ((r = plat_statat(sdir, e.name, &st)) != 0) break;
+    if (st.type == PLAT_T_FILE) {
+      r = copy_file(sdir, e.name, ddir, &st, cs);
+    } else if (st.type == PLAT_T_DIR) {
+      plat_fd s2, d2;
+      if ((r = plat_mkdir_at(ddir, e.name, st.mode & 07777)) != 0) break;
+      s2 = plat_open_dir_at(sdir, e.name);
+      d2 = plat_open_dir_at(ddir, e.name);
+      if (s2 < 0 || d2 < 0) {
+        r = s2 < 0 ? (int)s2 : (int)d2;
+        if (s2 >= 0) plat_close(s2);
+      } else {
+        cs->dirs++;
+        r = copy_tree(s2, d2, cs, depth + 1);
+      }
+      if (r == 0 && d2 >= 0) plat_sync(d2);
+      if (d2 >= 0) plat_close(d2);
     } else {                               /* links, FIFOs...: never followed */
       size_t used = strlen(cs->skipped_sample);
       cs->skipped++;
-      if (used + strlen(e->d_name) + 3 < sizeof cs->skipped_sample)
+      if (used + e.namelen + 3 < sizeof cs->skipped_sample)
         snprintf(cs->skipped_sample + used, sizeof cs->skipped_sample - used, "%s%s",
-                 used ? ", " : "", e->d_name);
+                 used ? ", " : "", e.name);
     }
   }
-  closedir(d);
+  plat_dir_close(d);
   return r;
 }
 
@@ -729,44 +692,45 @@ static int f_copy_tree(lua_State *L) {
   const char *dname;
   char srel[MP_PATH_MAX], drel[MP_PATH_MAX], disp[MP_PATH_MAX], partial[300];
   copy_stats cs;
-  struct stat st;
-  int sfd, pdir, tfd, r;
+  plat_stat st;
+  plat_fd sfd, pdir, tfd;
+  int r;
   mp_fix_allowed(L);
   memset(&cs, 0, sizeof cs);
   r = mp_target_rel(rt, src, srel, sizeof srel);
   action_begin(L, "copy", r == 0 ? srel : NULL);
   if (r < 0) return action_fail(L, r, src);
   sfd = plat_open_in(rt->rootfd, srel, PLAT_OPEN_DIR);
-  if (sfd < 0) return action_fail(L, sfd, src);
+  if (sfd < 0) return action_fail(L, (int)sfd, src);
   pdir = open_parent(L, dst, drel, sizeof drel, &dname);
-  if (pdir < 0) { close(sfd); return action_fail(L, pdir, dst); }
+  if (pdir < 0) { plat_close(sfd); return action_fail(L, (int)pdir, dst); }
   mp_target_display(drel, disp, sizeof disp);
   lua_pushstring(L, disp);
   lua_setfield(L, -2, "after");
-  if (fstatat(pdir, dname, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-    close(sfd); close(pdir);
+  if (plat_statat(pdir, dname, &st) == 0) {
+    plat_close(sfd); plat_close(pdir);
     return action_end(L, "skipped", D("destination exists: left alone"));
   }
-  if (dry(L)) { close(sfd); close(pdir); return action_end(L, "planned", D("copy, verify, then switch")); }
+  if (dry(L)) {
+    plat_close(sfd); plat_close(pdir);
+    return action_end(L, "planned", D("copy, verify, then switch"));
+  }
   snprintf(partial, sizeof partial, "%s.marsplay-partial", dname);
-  if (fstatat(pdir, partial, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-      (r = rm_tree(pdir, partial, 0)) < 0) {
-    close(sfd); close(pdir);
+  if (plat_statat(pdir, partial, &st) == 0 && (r = rm_tree(pdir, partial, 0)) < 0) {
+    plat_close(sfd); plat_close(pdir);
     return action_fail(L, r, "removing the partial copy of an earlier run");
   }
-  if (fstat(sfd, &st) != 0 || mkdirat(pdir, partial, st.st_mode & 07777) != 0 ||
-      (tfd = openat(pdir, partial, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
-    r = -errno;
-    close(sfd); close(pdir);
+  if ((r = plat_fstat(sfd, &st)) != 0 || (r = plat_mkdir_at(pdir, partial, st.mode & 07777)) != 0 ||
+      (r = (int)(tfd = plat_open_dir_at(pdir, partial))) < 0) {
+    plat_close(sfd); plat_close(pdir);
     return action_fail(L, r, dst);
   }
-  r = copy_tree(sfd, tfd, &cs, 0);
-  if (r == 0 && fsync(tfd) != 0) r = -errno;
-  close(tfd);
-  close(sfd);
-  if (r == 0 && renameat2(pdir, partial, pdir, dname, RENAME_NOREPLACE) != 0) r = -errno;
-  if (r == 0) fsync(pdir);
-  close(pdir);
+  r = copy_tree(sfd, tfd, &cs, 0);          /* closes sfd */
+  if (r == 0) r = plat_sync(tfd);
+  plat_close(tfd);
+  if (r == 0) r = plat_rename_at(pdir, partial, pdir, dname, 0);
+  if (r == 0) plat_sync(pdir);
+  plat_close(pdir);
   lua_createtable(L, 0, 4);
   lua_pushinteger(L, cs.files); lua_setfield(L, -2, "files");
   lua_pushinteger(L, cs.dirs); lua_setfield(L, -2, "dirs");

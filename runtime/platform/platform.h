@@ -294,6 +294,36 @@ int plat_replace_commit(plat_fd dirfd, plat_fd tfd, const char *tmp, const char 
 /* Give up: close tfd, remove tmp. */
 void plat_replace_abort(plat_fd dirfd, plat_fd tfd, const char *tmp);
 
+/* ---- changing entries at a folder handle (platform_posix_change.c;
+ * the remediation API).  name is one component of dirfd; a link is
+ * never followed: it is what is removed or renamed itself. ---- */
+/* A new file name, for writing (PLAT_EEXIST if the name is taken, a
+ * link included), with permissions mode as the umask lets (Windows: the
+ * folder's inherited ACL; mode is not applied).  The handle or -PLAT_E*. */
+plat_fd plat_create_at(plat_fd dirfd, const char *name, unsigned mode);
+/* A new folder name with permissions mode as the umask lets (Windows:
+ * inherited ACL).  0 or -PLAT_E* (-PLAT_EEXIST: the name is taken). */
+int plat_mkdir_at(plat_fd dirfd, const char *name, unsigned mode);
+/* Remove name: a file (anything but a folder) when folder is 0, an empty
+ * folder when 1.  0 or -PLAT_E*. */
+int plat_remove_at(plat_fd dirfd, const char *name, int folder);
+/* Rename from (in fromdir) to to (in todir, on the same volume).  An
+ * existing to is replaced atomically when replace is 1 (a file only);
+ * when 0 it never is: -PLAT_EEXIST.  0 or -PLAT_E*. */
+int plat_rename_at(plat_fd fromdir, const char *from, plat_fd todir, const char *to, int replace);
+/* Flush to disk what fd is open on: a file's data, a folder's entries
+ * (Windows flushes no folder, NTFS journals its entries: 0 there).
+ * 0 or -PLAT_E*. */
+int plat_sync(plat_fd fd);
+/* Set the permission bits (07777) of the very object fd is open on (any
+ * intent, PLAT_OPEN_LOOK included), fd having been opened as name in
+ * dirfd; never a path looked up again that could have been swapped.
+ * POSIX: fchmod, or for a look-only handle its /proc/self/fd link; with
+ * no /proc, name opened again and checked to be fd's object (else
+ * -PLAT_ESTALE).  Windows: -PLAT_EOPNOTSUPP (permissions there are ACLs,
+ * which this does not translate).  0 or -PLAT_E*. */
+int plat_set_mode(plat_fd dirfd, const char *name, plat_fd fd, unsigned mode);
+
 /* Open the directory name inside dirfd for reading, not following a
  * link in name.  Returns fd >= 0 or -PLAT_E*. */
 int plat_open_dir_at(plat_fd dirfd, const char *name);

@@ -61,7 +61,7 @@ int plat_del_leftover(plat_fd dirfd, const char *aside, const char *orig) {
     if (r == 0) r = PLAT_DEL_DONE;
   } else if (r == 0) {
     r = orig == NULL || orig[0] == '\0' ? PLAT_DEL_KEPT
-        : w32_rename_same_dir(w32_h(fd), orig, 0) == 0 ? PLAT_DEL_CHANGED : PLAT_DEL_KEPT;
+        : w32_rename_to(w32_h(fd), w32_h(dirfd), orig, 0) == 0 ? PLAT_DEL_CHANGED : PLAT_DEL_KEPT;
   }
   CloseHandle(w32_h(fd));
   return r;

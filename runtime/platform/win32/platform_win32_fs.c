@@ -565,25 +565,28 @@ plat_fd plat_replace_begin(plat_fd dirfd, const char *name, char *tmp, size_t tm
   return fd;
 }
 
-int w32_rename_same_dir(HANDLE h, const char *name, int replace) {
-  FILE_RENAME_INFO *ri;
+int w32_rename_to(HANDLE h, HANDLE dir, const char *name, int replace) {
+  FILE_RENAME_INFORMATION *ri;
+  IO_STATUS_BLOCK io;
+  NTSTATUS st;
   wchar_t *w;
   size_t n, sz;
   int r;
-  if (strpbrk(name, "/\\:") != NULL || strcmp(name, "..") == 0 || strcmp(name, ".") == 0)
+  if (strpbrk(name, "/\\:") != NULL || strcmp(name, "..") == 0 || strcmp(name, ".") == 0 ||
+      name[0] == '\0')
     return -PLAT_EINVAL;
   if ((r = w32_wide(name, &w)) < 0) return r;
   n = wcslen(w);
   sz = sizeof *ri + n * sizeof(wchar_t);
   if ((ri = calloc(1, sz)) == NULL) { free(w); return -PLAT_ENOMEM; }
   ri->ReplaceIfExists = replace ? TRUE : FALSE;
-  ri->RootDirectory = NULL;    /* a bare name: renamed within its own folder */
-  ri->FileNameLength = (DWORD)(n * sizeof(wchar_t));
+  ri->RootDirectory = dir;     /* name is relative to this folder's handle */
+  ri->FileNameLength = (ULONG)(n * sizeof(wchar_t));
   memcpy(ri->FileName, w, n * sizeof(wchar_t));
   free(w);
-  r = SetFileInformationByHandle(h, FileRenameInfo, ri, (DWORD)sz) ? 0 : w32_err(GetLastError());
+  st = NtSetInformationFile(h, &io, ri, (ULONG)sz, FileRenameInformation);
   free(ri);
-  return r;
+  return NT_SUCCESS(st) ? 0 : w32_nterr(st);
 }
 
 int w32_delete_handle(HANDLE h) {
@@ -597,7 +600,6 @@ int plat_replace_commit(plat_fd dirfd, plat_fd tfd, const char *tmp, const char 
                         const plat_stat *like, int *step) {
   HANDLE h = w32_h(tfd);
   int r;
-  (void)dirfd;
   (void)tmp;
   /* Windows files have no POSIX mode or owner; the read-only attribute
    * is the one permission bit carried over */
@@ -614,7 +616,7 @@ int plat_replace_commit(plat_fd dirfd, plat_fd tfd, const char *tmp, const char 
    * DELETE): the very temporary file takes the name, never a path looked
    * up again */
   *step = PLAT_REPLACE_RENAME;
-  if ((r = w32_rename_same_dir(h, name, 1)) < 0) {
+  if ((r = w32_rename_to(h, w32_h(dirfd), name, 1)) < 0) {
     w32_delete_handle(h);
     CloseHandle(h);
     return r;

@@ -46,9 +46,11 @@ int w32_attr_tag(HANDLE h, DWORD *attrs, DWORD *tag);
  * junction: the name-surrogate kind), as opposed to one that stores the
  * data differently (dedup, cloud files, compression)? */
 int w32_tag_is_link(DWORD tag);
-/* Rename the object h is open on (with DELETE access) to name in its own
- * folder; replace says whether an existing name may be replaced. */
-int w32_rename_same_dir(HANDLE h, const char *name, int replace);
+/* Rename the object h is open on (with DELETE access) to name (one
+ * component) in the folder open as dir (its own folder, or another on
+ * the same volume); replace says whether an existing name may be
+ * replaced.  0 or -PLAT_E*. */
+int w32_rename_to(HANDLE h, HANDLE dir, const char *name, int replace);
 /* Delete the object h is open on (with DELETE access), exactly it. */
 int w32_delete_handle(HANDLE h);
 

@@ -362,7 +362,9 @@ int plat_attrs_detail(plat_fd pathfd, plat_fd datafd, plat_attrs_ex *a);
  * tmpfs cannot hold system.ntfs_acl, and the lab writes the test one.
  * Copies at most size bytes to buf; returns the size or a negative errno
  * (-ENODATA: none here, also when the filesystem has no such attributes;
- * -ERANGE: larger than size).  *name gets the attribute read. */
+ * -ERANGE: larger than size).  *name gets the attribute read.  Windows:
+ * the object's own descriptor (owner, group, DACL; no SACL), self-relative
+ * as ntfs-3g gives it; *name is "GetKernelObjectSecurity". */
 int plat_ntfs_acl(plat_fd pathfd, plat_fd datafd, void *buf, size_t size, const char **name);
 
 /* Processes holding an open file descriptor on host_path or anything
@@ -393,7 +395,8 @@ int plat_lab_space(const char *path, uint64_t *total, uint64_t *avail, uint64_t 
 int plat_lab_chmod(const char *path, unsigned mode);
 int plat_lab_symlink(const char *target, const char *linkpath);
 /* Store a security descriptor where plat_ntfs_acl reads it in test mode
- * (user.marsplay.ntfs_acl: ext4 and tmpfs cannot hold system.ntfs_acl). */
+ * (user.marsplay.ntfs_acl: ext4 and tmpfs cannot hold system.ntfs_acl).
+ * Windows: -PLAT_ENOSYS (files there have real descriptors). */
 int plat_lab_test_acl(const char *path, const void *sd, size_t len);
 /* Start a detached process (own session, stdio on /dev/null, named
  * "mp-lab-holder") that keeps path open (and flock'ed) until pidfile no

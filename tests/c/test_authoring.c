@@ -7,11 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <cmocka.h>
 
 #include "marsplay.h"
-#include "testtmp.h"
+#include "platform/platform.h"
 
 static char dir[128];
 
@@ -49,8 +48,7 @@ static const char FINDING[] =
 
 static int setup(void **state) {
   (void)state;
-  assert_int_equal(test_tmpname(dir, sizeof dir, "mp_authoring"), 0);
-  assert_non_null(mkdtemp(dir));
+  assert_int_equal(plat_temp_dir("mp_authoring-", dir, sizeof dir), 0);
   write_file("clean.lua", FINDING);
   write_file("bad.lua",
              "local mp = require 'marsplay'\n"
@@ -62,11 +60,8 @@ static int setup(void **state) {
 }
 
 static int teardown(void **state) {
-  const char *names[] = {"clean.lua", "bad.lua", "w.txt", "bad.txt"};
-  size_t i;
   (void)state;
-  for (i = 0; i < sizeof names / sizeof names[0]; i++) unlink(path_of(names[i]));
-  return rmdir(dir);
+  return plat_remove_tree(dir);
 }
 
 static const mp_value *problems(const mp_value *r) {

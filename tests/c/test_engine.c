@@ -8,10 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "marsplay.h"
-#include "testtmp.h"
+#include "platform/platform.h"
 #include <lua.h>
 #include <lauxlib.h>
 
@@ -57,15 +56,12 @@ static const char *status_of(mp_runtime *rt, size_t pb, const char *id) {
 
 static int setup(void **state) {
   (void)state;
-  if (test_tmpname(dir, sizeof dir, "mp-engine") != 0) return -1;
-  return mkdtemp(dir) ? 0 : -1;
+  return plat_temp_dir("mp-engine-", dir, sizeof dir) == 0 ? 0 : -1;
 }
 
 static int teardown(void **state) {
-  char cmd[200];
   (void)state;
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  return system(cmd) == 0 ? 0 : -1;
+  return plat_remove_tree(dir) == 0 ? 0 : -1;
 }
 
 #define PB_HEAD "local mp = require 'marsplay'\nreturn mp.playbook { id = 'p', checks = {\n"
@@ -112,7 +108,7 @@ static void dry_run_plans(void **state) {
   {
     char p[256];
     snprintf(p, sizeof p, "%s/new.txt", dir);
-    assert_int_equal(access(p, F_OK), -1);   /* nothing written */
+    assert_int_equal(plat_exists(p), 0);   /* nothing written */
   }
   mp_free(rt);
 }

@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifndef _WIN32
 #include <sys/wait.h>
 #include <unistd.h>
+#endif
 #include <cmocka.h>
 
 #include "testtmp.h"
@@ -174,17 +176,26 @@ static mp_value *sample(const char *lang) {
   return r;
 }
 
-/* Output of a writer into memory: 'j' JUnit, 'J' JSON, else text. */
+/* Output of a writer into memory: 'j' JUnit, 'J' JSON, else text.
+ * Through a C11 tmpfile (open_memstream is POSIX only). */
 static char *capture(const mp_value *r, int what, int colour, const char *lang, size_t *len) {
-  char *buf = NULL;
-  size_t n = 0;
-  FILE *f = open_memstream(&buf, &n);
+  char *buf;
+  long size;
+  size_t n;
+  FILE *f = tmpfile();
   int rc;
   assert_non_null(f);
   if (what == 'j') rc = mp_report_write_junit(r, f);
   else if (what == 'J') rc = mp_report_write_json(r, f);
   else rc = mp_report_write_text(r, f, colour, lang);
   assert_int_equal(rc, 0);
+  assert_int_equal(fflush(f), 0);
+  assert_true((size = ftell(f)) >= 0);
+  rewind(f);
+  assert_non_null(buf = malloc((size_t)size + 1));
+  n = fread(buf, 1, (size_t)size, f);
+  assert_int_equal(n, (size_t)size);
+  buf[n] = '\0';
   assert_int_equal(fclose(f), 0);
   if (len) *len = n;
   return buf;
@@ -495,12 +506,21 @@ static void test_malformed(void **state) {
 
 /* ---------- JSON and the schema ---------- */
 
+#ifndef _WIN32
 static const char *source_dir(void) {
   const char *s = getenv("MARSPLAY_SOURCE");
   return s && *s ? s : NULL;
 }
+#endif
 
-/* 0 valid, 1 invalid, 77 no validator available. */
+/* 0 valid, 1 invalid, 77 no validator available (the Windows build under
+ * Wine has none: the Linux build validates the same writer's output). */
+#ifdef _WIN32
+static int validate(const mp_value *r) {
+  (void)r;
+  return 77;
+}
+#else
 static int validate(const mp_value *r) {
   char path[512], cmd[8192];
   const char *src = source_dir();
@@ -530,6 +550,7 @@ static int validate(const mp_value *r) {
   assert_true(rc != -1 && WIFEXITED(rc));
   return WEXITSTATUS(rc);
 }
+#endif
 
 static void test_json_schema(void **state) {
   mp_value *r = sample("en"), *c;

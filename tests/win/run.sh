@@ -21,7 +21,7 @@ flags=(-std=c11 -O1 -g -Wall -Wextra -Wshadow -Werror -D__USE_MINGW_ANSI_STDIO=1
        -D_WIN32_WINNT=0x0603 -I"$src/runtime")
 live=("$src"/runtime/platform/win32/live_reg.c "$src"/runtime/platform/win32/live_svc.c
       "$src"/runtime/platform/win32/live_sys.c "$src"/runtime/platform/live_common.c
-      "$src"/runtime/platform/win32/platform_win32.c)
+      "$src"/runtime/platform/win32/platform_win32.c "$src"/runtime/platform/win32/platform_win32_sys.c)
 "$CC" "${flags[@]}" -o "$out/test_live.exe" "$src/tests/win/test_live.c" "${live[@]}" -ladvapi32
 "$CC" "${flags[@]}" -o "$out/svc_standin.exe" "$src/tests/win/svc_standin.c" -ladvapi32
 

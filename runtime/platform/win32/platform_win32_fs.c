@@ -639,3 +639,23 @@ void plat_replace_abort(plat_fd dirfd, plat_fd tfd, const char *tmp) {
   w32_delete_handle(w32_h(tfd));     /* exactly the temporary file */
   CloseHandle(w32_h(tfd));
 }
+
+/* ---------- security descriptor ---------- */
+
+/* The object's own security descriptor, self-relative (the layout
+ * ntfs-3g's system.ntfs_acl has): owner, group and DACL; the SACL needs a
+ * privilege and is not read.  The look handle has READ_CONTROL. */
+int plat_ntfs_acl(plat_fd pathfd, plat_fd datafd, void *buf, size_t size, const char **name) {
+  DWORD need = 0;
+  HANDLE h = w32_h(datafd >= 0 ? datafd : pathfd);
+  const SECURITY_INFORMATION what =
+      OWNER_SECURITY_INFORMATION | GROUP_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION;
+  *name = "GetKernelObjectSecurity";
+  if (size > 0x7fffffffu) size = 0x7fffffffu;
+  if (GetKernelObjectSecurity(h, what, (PSECURITY_DESCRIPTOR)buf, (DWORD)size, &need))
+    return (int)GetSecurityDescriptorLength((PSECURITY_DESCRIPTOR)buf);
+  if (GetLastError() == ERROR_INSUFFICIENT_BUFFER) return -PLAT_ERANGE;
+  if (GetLastError() == ERROR_NOT_SUPPORTED || GetLastError() == ERROR_INVALID_FUNCTION)
+    return -PLAT_ENODATA;                 /* a filesystem without ACLs (FAT) */
+  return w32_err(GetLastError());
+}

@@ -26,7 +26,12 @@ local MSG = {
   still_there = { en = "the problem is still there after the fix: ", ["pt-BR"] = "o problema continua após a correção: " },
 }
 
+-- The folder of a path: '/'-separated, and on Windows (where Lua's
+-- directory separator, package.config's first character, is a
+-- backslash) also backslash-separated.
+local WINDOWS_PATHS = package.config:sub(1, 1) == "\\"
 local function dirname(path)
+  if WINDOWS_PATHS then return path:match("^(.*)[/\\][^/\\]*$") or "." end
   return path:match("^(.*)/[^/]*$") or "."
 end
 

@@ -173,9 +173,19 @@ local function winrel(p)
   return r
 end
 
+-- On Windows (Lua's directory separator, package.config's first
+-- character, is a backslash) a host path may start with a drive ("C:")
+-- and use either separator.
+local WINDOWS_PATHS = package.config:sub(1, 1) == "\\"
+
 local function mkdirs(path)
-  local sofar = path:sub(1, 1) == "/" and "" or "."
-  for part in path:gmatch("[^/]+") do
+  local sofar, parts = path:sub(1, 1) == "/" and "" or ".", "[^/]+"
+  if WINDOWS_PATHS then
+    local drive, rest = path:match("^(%a:)[/\\](.*)$")
+    if drive then sofar, path = drive, rest end
+    parts = "[^/\\]+"
+  end
+  for part in path:gmatch(parts) do
     sofar = sofar .. "/" .. part
     local mode = lfs.attributes(sofar, "mode")
     if mode == nil then

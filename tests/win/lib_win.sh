@@ -14,7 +14,7 @@ if ! command -v "$WINE" >/dev/null 2>&1; then echo "skip: no $WINE"; exit 77; fi
 MARSPLAY_BIN=$(mktemp "${TMPDIR:-/tmp}/marsplay-wine.XXXXXX")
 cat >"$MARSPLAY_BIN" <<EOS
 #!/bin/sh
-set -e
+# no set -e: the exit status of marsplay.exe is passed on, whatever it is
 exec 3>&1
 status=\$( { { "$WINE" "\$MARSPLAY_EXE" "\$@"; echo \$? >&4; } | tr -d '\r' >&3; } 4>&1 )
 exit "\$status"

@@ -104,6 +104,20 @@ local function text(v, lang, vars)
   return interpolate(tr(v, lang), vars or {})
 end
 
+-- Evidence values that are texts ({ en =, ["pt-BR"] = }, at any depth
+-- in lists and records) become the report language's string.
+local function is_text(v)
+  if type(v) ~= "table" or type(v.en) ~= "string" then return false end
+  for k in pairs(v) do if k ~= "en" and k ~= "pt-BR" then return false end end
+  return true
+end
+local function tr_evidence(v, lang, depth)
+  if type(v) ~= "table" or depth > 8 then return v end
+  if is_text(v) then return tr(v, lang) end
+  for k, x in pairs(v) do v[k] = tr_evidence(x, lang, depth + 1) end
+  return v
+end
+
 local function texts(list, lang, vars)
   local out = array()
   if type(list) ~= "table" then return out end
@@ -263,6 +277,7 @@ local function run_check(check, ctx, cfg, lang, results, emit)
   if not STATUSES[res.status] then
     return finish("error", { reason = "detect returned unknown status " .. tostring(res.status) })
   end
+  res.evidence = tr_evidence(res.evidence, lang, 0)
   local vars = setmetatable({}, { __index = function(_, k)
     local e = res.evidence and res.evidence[k]
     if e ~= nil then return e end

@@ -35,6 +35,10 @@ local RULES = {
   { "^EndTag: '</' not found$", "tag de fechamento: '</' não encontrado" },
   { "^Couldn't find end of Start Tag (%S+) line (%d+)$", "fim da tag de abertura %1 (linha %2) não encontrado" },
   -- the stdlib's own reasons
+  { "^empty %((%d+) bytes%)$", "vazio (%1 bytes)" },
+  { "^not a file %((.-)%)$", "não é um arquivo (%1)" },
+  { "^not a Windows binary %(no MZ header%)$", "não é um binário do Windows (sem cabeçalho MZ)" },
+  { "^not a module manifest %(no @{ %.%.%. }%)$", "não é um manifesto de módulo (sem @{ ... })" },
   { "^(.-) has no version resource %((.*)%)$", "%1 não tem recurso de versão (%2)" },
   { "^no version resource in the first (%d+) bytes of (.+)$", "nenhum recurso de versão nos primeiros %1 bytes de %2" },
   { "^VS_FIXEDFILEINFO not found$", "VS_FIXEDFILEINFO não encontrado" },

@@ -468,7 +468,7 @@ function M.detect_settings(ctx)
     end
     ev.proxy = parsed.server
     if ctx.offline and not p.probe_offline then
-      ev.reachable = "not tested (offline volume)"
+      ev.reachable = T("not tested (offline volume)", "não testado (volume offline)")
       return mp.pass(ev, T("The SYSTEM account uses the proxy {proxy}; whether it is reachable can only be tested on the running server.",
                            "A conta SYSTEM usa o proxy {proxy}; se ele está acessível só pode ser testado no servidor em execução."))
     end

@@ -11,7 +11,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,13 +37,18 @@ int mp_fix_allowed(lua_State *L) {
 
 static int dry(lua_State *L) { return mp_rt(L)->cfg.dry_run; }
 
-/* Start an action table on the stack: kind, target (display form). */
+/* Start an action table on the stack: kind, target (display form).
+ * Without rel (the path could not be resolved) the target is the path as
+ * the playbook gave it (argument 1): every action names its target. */
 static void action_begin(lua_State *L, const char *kind, const char *rel) {
   char disp[MP_PATH_MAX], host[MP_PATH_MAX];
   lua_createtable(L, 0, 8);
   lua_pushstring(L, kind);
   lua_setfield(L, -2, "kind");
-  if (rel) {
+  if (rel == NULL) {
+    lua_pushstring(L, lua_type(L, 1) == LUA_TSTRING ? lua_tostring(L, 1) : "?");
+    lua_setfield(L, -2, "target");
+  } else {
     mp_target_display(rel, disp, sizeof disp);
     lua_pushstring(L, mp_rt(L)->offline ? disp : rel);
     lua_setfield(L, -2, "target");
@@ -168,7 +172,7 @@ static int del_leftover(lua_State *L, int dirfd, const char *name) {
 /* fix.delete(path): remove one regular file (never a link's target, never
  * a folder). Absent: nothing to do (skipped). */
 static int f_delete(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1), *name;
+  const char *path = mp_checkpath(L, 1), *name;
   char rel[MP_PATH_MAX], aside[MP_PATH_MAX];
   struct stat st;
   int dirfd, r;
@@ -199,18 +203,11 @@ static int f_delete(lua_State *L) {
   return del_outcome(L, r, aside, path);
 }
 
-static int ci_match(const char *pattern, const char *name) {
-  /* no FNM_PERIOD: Windows has no hidden dot files, and fs.count agrees */
-  if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) return 0;
-  return fnmatch(pattern, name, FNM_CASEFOLD) == 0;
-}
-
 /* What one reader of delete_matching saw and did.  A large ext4 folder is
  * read as two halves at once (fsw_list_halves), one of these each. */
 typedef struct dm_half {
   plat_fd dirfd;
-  const char *pattern;
-  const fsw_glob *g;      /* NULL: fnmatch (brackets, escapes, "*.*") */
+  const fsw_glob *g;      /* the one wildcard matcher of detect and fix (fs.glob's) */
   int dry;
   lua_Integer regular, removed, left, changed, failed, kept;
   lua_Number bytes;
@@ -259,7 +256,7 @@ static int dm_entry(void *ud, const char *name, size_t len, plat_ftype type) {
     else h->naside++;
     return 0;
   }
-  if (h->g ? !fsw_glob_match(h->g, name, len) : !ci_match(h->pattern, name)) return 0;
+  if (!fsw_glob_match(h->g, name, len)) return 0;
   if (plat_statat(h->dirfd, name, &st) != 0) return 0;
   if (st.type != PLAT_T_FILE) {
     h->left++;
@@ -279,22 +276,15 @@ static int dm_entry(void *ud, const char *name, size_t len, plat_ftype type) {
   return 0;
 }
 
-/* The fast wildcard where it means what fnmatch means (no brackets,
- * escapes or '?', not "*.*"). */
-static int dm_fast_glob(const char *pattern, fsw_glob *g) {
-  size_t n = strlen(pattern);
-  if (strpbrk(pattern, "[\\?") != NULL || strcmp(pattern, "*.*") == 0) return 0;
-  fsw_glob_init(g, pattern, n, 1);
-  return 1;
-}
-
 /* fix.delete_matching(dir, pattern): delete the regular files directly in
- * dir whose name matches pattern (case-insensitive glob).  Folders, links,
+ * dir whose name matches pattern (case-insensitive Windows wildcard, as
+ * fs.glob: what detect lists is what the fix deletes).  Folders, links,
  * FIFOs and anything else are left alone and counted.  A large ext4
  * folder is read (and its files deleted) as two halves at once. */
 static int f_delete_matching(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
-  const char *pattern = luaL_checkstring(L, 2);
+  const char *path = mp_checkpath(L, 1);
+  size_t plen;
+  const char *pattern = luaL_checklstring(L, 2, &plen);
   mp_runtime *rt = mp_rt(L);
   char rel[MP_PATH_MAX], shown[MP_PATH_MAX + 256];
   lua_Integer regular, removed, left, changed, failed, kept;
@@ -327,8 +317,8 @@ static int f_delete_matching(lua_State *L) {
   }
   memset(h, 0, sizeof h);
   h[0].dirfd = keep;
-  h[0].pattern = pattern;
-  h[0].g = dm_fast_glob(pattern, &g) ? &g : NULL;
+  fsw_glob_init(&g, pattern, plen, 1);
+  h[0].g = &g;
   h[0].dry = dry(L);
   h[1] = h[0];
   r = fsw_list_halves(fd, NULL, 1 << 16, dm_entry, &h[0], &h[1], &lr);
@@ -448,7 +438,7 @@ static char *slurp_at(int dirfd, const char *name, size_t max, size_t *len, int 
 /* fix.write(path, data [, {mode=, describe=}]) */
 static int f_write(lua_State *L) {
   size_t len, oldlen = 0;
-  const char *path = luaL_checkstring(L, 1), *name;
+  const char *path = mp_checkpath(L, 1), *name;
   const char *data = luaL_checklstring(L, 2, &len);
   char rel[MP_PATH_MAX];
   mode_t mode = 0644;
@@ -503,7 +493,7 @@ static int f_write(lua_State *L) {
 
 /* fix.mkdir(path [, mode]) */
 static int f_mkdir(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1), *name;
+  const char *path = mp_checkpath(L, 1), *name;
   mode_t mode = (mode_t)luaL_optinteger(L, 2, 0755) & 07777;
   char rel[MP_PATH_MAX];
   struct stat st;
@@ -550,7 +540,7 @@ static int chmod_fd(int dirfd, const char *name, int fd, const struct stat *st, 
 
 /* fix.chmod(path, mode): permissions of a file or folder (no links). */
 static int f_chmod(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1), *name;
+  const char *path = mp_checkpath(L, 1), *name;
   mode_t mode = (mode_t)luaL_checkinteger(L, 2) & 07777;
   char rel[MP_PATH_MAX], buf[16];
   struct stat st;
@@ -573,6 +563,11 @@ static int f_chmod(lua_State *L) {
     close(dirfd);
     return action_end(L, "skipped", D("not a file or folder: left alone"));
   }
+  if (S_ISREG(st.st_mode) && st.st_nlink > 1) {   /* the inode has names elsewhere */
+    close(fd);
+    close(dirfd);
+    return action_end(L, "skipped", D("a file with other names (hard links): left alone"));
+  }
   snprintf(buf, sizeof buf, "%o", (unsigned)(st.st_mode & 07777));
   lua_pushstring(L, buf); lua_setfield(L, -2, "before");
   snprintf(buf, sizeof buf, "%o", (unsigned)mode);
@@ -590,7 +585,7 @@ static int f_chmod(lua_State *L) {
 /* fix.rename(src, dst): move within the target volume; refuses to
  * replace an existing dst. */
 static int f_rename(lua_State *L) {
-  const char *src = luaL_checkstring(L, 1), *dst = luaL_checkstring(L, 2);
+  const char *src = mp_checkpath(L, 1), *dst = mp_checkpath(L, 2);
   const char *sname, *dname;
   char srel[MP_PATH_MAX], drel[MP_PATH_MAX], disp[MP_PATH_MAX];
   struct stat st;
@@ -728,7 +723,7 @@ static int copy_tree(int sdir, int ddir, copy_stats *cs, int depth) {
  * dst; a rerun discards the partial copy and starts again.  The source is
  * never changed. */
 static int f_copy_tree(lua_State *L) {
-  const char *src = luaL_checkstring(L, 1), *dst = luaL_checkstring(L, 2);
+  const char *src = mp_checkpath(L, 1), *dst = mp_checkpath(L, 2);
   mp_runtime *rt = mp_rt(L);
   const char *dname;
   char srel[MP_PATH_MAX], drel[MP_PATH_MAX], disp[MP_PATH_MAX], partial[300];
@@ -788,8 +783,8 @@ static int f_copy_tree(lua_State *L) {
 
 /* fix.set_value(keypath, name, type, value): a registry value. */
 static int f_set_value(lua_State *L) {
-  const char *key = luaL_checkstring(L, 1);
-  const char *name = luaL_checkstring(L, 2);
+  const char *key = mp_checkpath(L, 1);
+  const char *name = mp_checkpath(L, 2);
   const char *type = luaL_checkstring(L, 3);
   mp_runtime *rt = mp_rt(L);
   char target[1024], err[512];
@@ -818,7 +813,7 @@ static int f_set_value(lua_State *L) {
 
 /* fix.service(name, "start"|"stop"|"restart"): live Windows only. */
 static int f_service(lua_State *L) {
-  const char *name = luaL_checkstring(L, 1);
+  const char *name = mp_checkpath(L, 1);
   static const char *const ops[] = {"start", "stop", "restart", NULL};
   int op = luaL_checkoption(L, 2, NULL, ops);
   mp_fix_allowed(L);

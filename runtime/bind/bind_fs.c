@@ -30,6 +30,7 @@
 #include "formats/utf8.h"
 #include "formats/fsscan.h"
 #include "formats/fswalk.h"
+#include "formats/ntacl.h"
 #include "core/mp_internal.h"
 
 #define READ_MAX_DEFAULT ((lua_Integer)16 << 20)
@@ -49,18 +50,7 @@ static int fail(lua_State *L, int err, const char *what) {
   return mp_push_errno(L, err, what);
 }
 
-static const char *type_name(plat_ftype t) {
-  switch (t) {
-    case PLAT_T_FILE: return "file";
-    case PLAT_T_DIR: return "dir";
-    case PLAT_T_LINK: return "link";
-    case PLAT_T_FIFO: return "fifo";
-    case PLAT_T_SOCKET: return "socket";
-    case PLAT_T_CHAR: return "char";
-    case PLAT_T_BLOCK: return "block";
-    default: return "other";
-  }
-}
+static const char *type_name(plat_ftype t) { return plat_ftype_name(t); }
 
 /* nil, "what: <why>", code for cases strerror words badly. */
 static int fail_why(lua_State *L, int err, const char *what, const char *why) {
@@ -203,15 +193,6 @@ static void push_display(lua_State *L, const char *rel, const char *sub) {
   lua_pushstring(L, out);
 }
 
-static int over_deadline(mp_runtime *rt) {
-  return rt->deadline > 0 && plat_monotonic() > rt->deadline;
-}
-
-static int raise_timeout(lua_State *L) {
-  mp_runtime *rt = mp_rt(L);
-  rt->limit_hit = 1;   /* as the engine's count hook says it */
-  return luaL_error(L, "time budget exceeded");
-}
 
 /* ---------- stat, exists, isdir ---------- */
 
@@ -227,7 +208,7 @@ static void push_perms(lua_State *L, uint32_t mode) {
 }
 
 static int fs_stat(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   char target[MP_PATH_MAX];
   int fd, r, have_target = 0;
   plat_stat st;
@@ -258,7 +239,7 @@ static int fs_stat(lua_State *L) {
 }
 
 static int probe(lua_State *L, int want_dir) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   plat_stat st;
   int fd = mp_target_open(mp_rt(L), path, PLAT_OPEN_LOOK | PLAT_OPEN_NOFOLLOW), r;
   if (fd == -ENOENT || fd == -ENOTDIR) {
@@ -279,7 +260,7 @@ static int fs_isdir(lua_State *L) { return probe(L, 1); }
 /* ---------- read ---------- */
 
 static int fs_read(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   lua_Integer max = luaL_optinteger(L, 2, READ_MAX_DEFAULT);
   int *fd;
   plat_stat st;
@@ -405,7 +386,7 @@ static int read_list(lua_State *L, const char *path, const fsw_glob *g, list_box
 }
 
 static int fs_dir(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   list_box *lb;
   size_t i;
   int r = read_list(L, path, NULL, &lb);
@@ -427,7 +408,7 @@ static int fs_dir(lua_State *L) {
 
 static int fs_glob(lua_State *L) {
   size_t plen;
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   const char *pat = luaL_checklstring(L, 2, &plen);
   fsw_glob g;
   list_box *lb;
@@ -455,7 +436,7 @@ static int class_of_name(const char *t) {
 
 static int fs_count(lua_State *L) {
   size_t plen;
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   const char *pat = luaL_checklstring(L, 2, &plen);
   const char *type = "any";
   int cls, fold = 1, fd, r;
@@ -509,7 +490,7 @@ typedef struct tick_ctx {
 static int on_tick(void *ud, uint64_t done) {
   tick_ctx *t = ud;
   double now = plat_monotonic();
-  if (over_deadline(t->rt)) { t->timeout = 1; return 1; }
+  if (mp_over_deadline(t->rt)) { t->timeout = 1; return 1; }
   if (now >= t->next) {
     t->next = now + 0.1;
     mp_progress(t->rt, t->what, (double)done, t->total);
@@ -539,7 +520,7 @@ static lua_Integer opt_int_field(lua_State *L, int t, const char *k, lua_Integer
 }
 
 static int fs_du(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   mp_runtime *rt = mp_rt(L);
   fsw_du_opts o;
   fsw_du_result *r;
@@ -566,7 +547,7 @@ static int fs_du(lua_State *L) {
   if ((fd = open_dir(L, path, rel, sizeof rel)) < 0) return 3;
   t.next = plat_monotonic() + 0.1;
   err = fsw_du(fd, &o, r);
-  if (t.timeout) { fsw_du_free(r); return raise_timeout(L); }
+  if (t.timeout) { fsw_du_free(r); return mp_raise_timeout(L); }
   if (err < 0) return fail(L, err, path);
   mp_progress(rt, "du", (double)(r->files + r->dirs + r->links + r->others), 0);
   lua_createtable(L, 0, 16);
@@ -630,7 +611,7 @@ static int scan_tick(void *ud, uint64_t bytes) {
 }
 
 static int fs_scan(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   mp_runtime *rt = mp_rt(L);
   fss_opts o;
   fss_result *r;
@@ -691,7 +672,7 @@ static int fs_scan(lua_State *L) {
   t.next = plat_monotonic() + 0.1;
   err = fss_scan(*fd, &o, r);
   guard_close(fd);
-  if (t.timeout) { fss_free(r); return raise_timeout(L); }
+  if (t.timeout) { fss_free(r); return mp_raise_timeout(L); }
   if (err < 0) return fail(L, err, path);
   mp_progress(rt, "scan", (double)r->bytes, t.total);
   lua_createtable(L, 0, 8);
@@ -743,7 +724,7 @@ static const struct { uint32_t bit; const char *name; } WIN_NAMES[] = {
   {PLAT_WIN_RECALL_ON_DATA_ACCESS, "recall_on_data_access"}, {0, NULL}};
 
 static int fs_attrs(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   char rel[MP_PATH_MAX];
   plat_attrs_ex a;
   plat_stat st, st2;
@@ -810,10 +791,89 @@ static int fs_attrs(lua_State *L) {
   return 1;
 }
 
+/* ---------- NTFS security descriptor ---------- */
+
+#define NTACL_MAX 65536   /* a security descriptor is at most 64 KiB */
+
+/* fs.ntfs_acl(path) -> { source, owner, dacl_present, dacl_null, dacl =
+ * {{ type, flags, mask, sid, inherit_only }...}, full_control(sid) via
+ * system_full } | nil, why, code */
+static int fs_ntfs_acl(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  char rel[MP_PATH_MAX], err[160];
+  unsigned char *buf;
+  mp_secdesc *sd;
+  const char *name = "";
+  plat_stat st, st2;
+  int pfd, dfd = -1, r, n;
+  size_t i;
+  if ((r = rel_of(L, path, rel, sizeof rel)) < 0) return fail(L, r, path);
+  pfd = open_rel(L, rel, PLAT_OPEN_LOOK | PLAT_OPEN_NOFOLLOW);
+  if (pfd < 0) return fail(L, pfd, path);
+  if ((r = plat_fstat(pfd, &st)) < 0) { plat_close(pfd); return fail(L, r, path); }
+  if (st.type == PLAT_T_FILE || st.type == PLAT_T_DIR) {
+    dfd = open_rel(L, rel, (st.type == PLAT_T_DIR ? PLAT_OPEN_DIR : PLAT_OPEN_READ) |
+                             PLAT_OPEN_NOFOLLOW);
+    if (dfd >= 0 && (plat_fstat(dfd, &st2) < 0 || st2.ino != st.ino || st2.dev != st.dev)) {
+      plat_close(dfd);
+      dfd = -1;
+    }
+  }
+  buf = malloc(NTACL_MAX);
+  sd = malloc(sizeof *sd);
+  if (buf == NULL || sd == NULL) {
+    free(buf);
+    free(sd);
+    plat_close(pfd);
+    if (dfd >= 0) plat_close(dfd);
+    return fail(L, -ENOMEM, path);
+  }
+  n = plat_ntfs_acl(pfd, dfd, buf, NTACL_MAX, &name);
+  plat_close(pfd);
+  if (dfd >= 0) plat_close(dfd);
+  if (n < 0) {
+    free(buf);
+    free(sd);
+    if (n == -ENODATA)
+      return fail_why(L, -n, path, "no NTFS security descriptor here (the volume is not mounted with ntfs-3g, "
+                                   "which exposes it as system.ntfs_acl)");
+    return fail(L, n, path);
+  }
+  r = mp_secdesc_parse(buf, (size_t)n, sd, err, sizeof err);
+  free(buf);
+  if (r < 0) {
+    free(sd);
+    return fail_why(L, -r, path, err);
+  }
+  lua_createtable(L, 0, 7);
+  set_str(L, "source", name);
+  if (sd->owner[0]) set_str(L, "owner", sd->owner);
+  set_bool(L, "dacl_present", sd->dacl_present);
+  set_bool(L, "dacl_null", sd->dacl_null);
+  set_bool(L, "system_full_control", mp_secdesc_full_control(sd, "S-1-5-18"));
+  lua_createtable(L, (int)sd->n_aces, 0);
+  for (i = 0; i < sd->n_aces; i++) {
+    const mp_ace *a = &sd->aces[i];
+    lua_createtable(L, 0, 5);
+    if (a->type == MP_ACE_ALLOWED) set_str(L, "type", "allow");
+    else if (a->type == MP_ACE_DENIED) set_str(L, "type", "deny");
+    else set_int(L, "type", a->type);
+    set_int(L, "flags", a->flags);
+    set_int(L, "mask", a->mask);
+    if (a->sid[0]) set_str(L, "sid", a->sid);
+    set_bool(L, "inherit_only", (a->flags & MP_ACE_INHERIT_ONLY) != 0);
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  set_array(L);
+  lua_setfield(L, -2, "dacl");
+  free(sd);
+  return 1;
+}
+
 /* ---------- volume ---------- */
 
 static int fs_volume(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   plat_volume v;
   int fd = mp_target_open(mp_rt(L), path, PLAT_OPEN_LOOK | PLAT_OPEN_NOFOLLOW), r;
   if (fd < 0) return fail(L, fd, path);
@@ -880,7 +940,7 @@ static int push_host_display(lua_State *L, mp_runtime *rt, const char *file) {
 }
 
 static int fs_holders(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   mp_runtime *rt = mp_rt(L);
   char rel[MP_PATH_MAX], host[MP_PATH_MAX];
   holder_box *hb;
@@ -924,7 +984,7 @@ static int fs_holders(lua_State *L) {
 /* ---------- host, display ---------- */
 
 static int fs_host(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   char rel[MP_PATH_MAX], host[MP_PATH_MAX];
   int r = rel_of(L, path, rel, sizeof rel);
   if (r == 0) r = mp_target_host(mp_rt(L), rel, host, sizeof host);
@@ -934,7 +994,7 @@ static int fs_host(lua_State *L) {
 }
 
 static int fs_display(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   char rel[MP_PATH_MAX];
   int r = rel_of(L, path, rel, sizeof rel);
   if (r < 0) return fail(L, r, path);
@@ -946,7 +1006,7 @@ static const luaL_Reg fs_funcs[] = {
   {"stat", fs_stat}, {"exists", fs_exists}, {"isdir", fs_isdir},
   {"read", fs_read}, {"dir", fs_dir}, {"glob", fs_glob},
   {"count", fs_count}, {"du", fs_du}, {"scan", fs_scan},
-  {"attrs", fs_attrs}, {"volume", fs_volume}, {"holders", fs_holders},
+  {"attrs", fs_attrs}, {"ntfs_acl", fs_ntfs_acl}, {"volume", fs_volume}, {"holders", fs_holders},
   {"host", fs_host}, {"display", fs_display}, {NULL, NULL}};
 
 int mp_open_fs(lua_State *L) {

@@ -26,9 +26,20 @@ static int fail(lua_State *L, int r, const char *msg) {
   return 3;
 }
 
+/* The key's hive must be readable: a missing or unreadable hive raises
+ * an error (the check ends `error`, naming the file) instead of reading
+ * as an absent key, which playbooks take for a state of the system. */
+static const char *hive_key(lua_State *L, int idx) {
+  const char *key = mp_checkpath(L, idx);
+  char err[ERRSZ];
+  if (hive_file_ok(mp_rt(L), key, err, sizeof err) < 0)
+    luaL_error(L, "registry hive unavailable: %s (nothing under %s can be read)", err, key);
+  return key;
+}
+
 static int r_get(lua_State *L) {
-  const char *key = luaL_checkstring(L, 1);
-  const char *name = luaL_optstring(L, 2, "");
+  const char *key = hive_key(L, 1);
+  const char *name = mp_optpath(L, 2, "");
   return hive_get_value_lua(L, mp_rt(L), key, name);
 }
 
@@ -58,7 +69,7 @@ static void push_entry(lua_State *L, hive_h *h, hive_value_h v) {
 }
 
 static int r_values(lua_State *L) {
-  const char *key = luaL_checkstring(L, 1);
+  const char *key = hive_key(L, 1);
   char err[ERRSZ];
   hive_h *h;
   hive_node_h node;
@@ -85,7 +96,7 @@ static int r_values(lua_State *L) {
 }
 
 static int r_keys(lua_State *L) {
-  const char *key = luaL_checkstring(L, 1);
+  const char *key = hive_key(L, 1);
   char err[ERRSZ];
   hive_h *h;
   hive_node_h node, *kids;
@@ -111,8 +122,8 @@ static int r_keys(lua_State *L) {
 }
 
 static int r_exists(lua_State *L) {
-  const char *key = luaL_checkstring(L, 1);
-  const char *name = luaL_optstring(L, 2, NULL);
+  const char *key = hive_key(L, 1);
+  const char *name = mp_optpath(L, 2, NULL);
   char err[ERRSZ];
   int r;
   if (name == NULL) {

@@ -63,7 +63,7 @@ static int l_hostname(lua_State *L) {
 }
 
 static int l_env(lua_State *L) {
-  const char *name = luaL_checkstring(L, 1), *v;
+  const char *name = mp_checkpath(L, 1), *v;
   if (offline(L, "sys.env")) return 3;
   v = getenv(name);
   if (v == NULL) lua_pushnil(L);

@@ -140,14 +140,7 @@ static int digest_file(walk *w, plat_fd fd, uint64_t size, char out[65]) {
 }
 
 static const char *type_of(plat_ftype t) {
-  switch (t) {
-    case PLAT_T_FILE: return "file";
-    case PLAT_T_DIR: return "dir";
-    case PLAT_T_LINK: return "link";
-    case PLAT_T_FIFO: return "fifo";
-    case PLAT_T_SOCKET: return "socket";
-    default: return "device";
-  }
+  return t == PLAT_T_CHAR || t == PLAT_T_BLOCK || t == PLAT_T_UNKNOWN ? "device" : plat_ftype_name(t);
 }
 
 static int add(walk *w, const char *rel, const plat_stat *st, const char *extra) {

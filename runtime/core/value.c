@@ -175,6 +175,23 @@ mp_value *mpv_copy(const mp_value *v) {
 
 /* ---------- lookups ---------- */
 
+/* Put an object's keys in byte order (stable reports: a Lua table has no
+ * order of its own).  Insertion sort: objects are small. */
+void mpv_sort_keys(mp_value *obj) {
+  size_t i, j;
+  if (obj == NULL || obj->type != MP_OBJECT) return;
+  for (i = 1; i < obj->u.agg.len; i++) {
+    char *k = obj->u.agg.keys[i];
+    mp_value *item = obj->u.agg.items[i];
+    for (j = i; j > 0 && strcmp(obj->u.agg.keys[j - 1], k) > 0; j--) {
+      obj->u.agg.keys[j] = obj->u.agg.keys[j - 1];
+      obj->u.agg.items[j] = obj->u.agg.items[j - 1];
+    }
+    obj->u.agg.keys[j] = k;
+    obj->u.agg.items[j] = item;
+  }
+}
+
 mp_value *mpv_getm(mp_value *obj, const char *key) {
   long at = find_key(obj, key);
   return at >= 0 ? obj->u.agg.items[at] : NULL;

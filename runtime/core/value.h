@@ -30,6 +30,7 @@ mp_value *mpv_obj(void);
 int mpv_push(mp_value *arr, mp_value *item);
 int mpv_set(mp_value *obj, const char *key, mp_value *item); /* replaces */
 mp_value *mpv_copy(const mp_value *v);
+void mpv_sort_keys(mp_value *obj);  /* keys in byte order */
 void mpv_free(mp_value *v);
 
 /* Mutable lookups. */

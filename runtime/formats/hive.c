@@ -485,6 +485,16 @@ int hive_available(mp_runtime *rt, char *why, size_t whysz) {
   return open_hive(rt, 0, &h, why, whysz) == 0;
 }
 
+int hive_file_ok(mp_runtime *rt, const char *path, char *err, size_t errsz) {
+  keypath kp;
+  hive_h *h;
+  int r;
+  if (!rt->offline || parse_keypath(path, &kp, err, errsz) < 0) return 0;
+  r = open_hive(rt, kp.file, &h, err, errsz);
+  keypath_free(&kp);
+  return r;
+}
+
 /* ---------- walking keys ---------- */
 
 /* Child of node named name (ASCII case-insensitive): 0 and *child set

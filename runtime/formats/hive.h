@@ -64,6 +64,11 @@ void hive_cache_free(mp_runtime *rt);
 /* 1 if the target has a readable registry (the SOFTWARE hive opens),
  * else 0 with the reason in why. */
 int hive_available(mp_runtime *rt, char *why, size_t whysz);
+/* On an offline volume: can the hive file holding keypath be read?  0 if
+ * so (or if keypath is malformed, or there is no registry at all: the
+ * call itself says so); -errno with err naming the file otherwise.  A
+ * missing, linked-away, unreadable or damaged hive is not a missing key. */
+int hive_file_ok(mp_runtime *rt, const char *keypath, char *err, size_t errsz);
 
 /* Walk to the key of keypath in the cached read handle of its hive: 0
  * with *h and *node set (valid until the next write to that hive or

@@ -103,6 +103,7 @@ mp_value *mp_from_lua(lua_State *L, int idx, int depth) {
         lua_pop(L, 1);
       }
       if (v == NULL) lua_pop(L, 2);
+      mpv_sort_keys(v);   /* the same order in every run and every format */
       return v;
     }
     case LUA_TNIL: case LUA_TNONE: return mpv_null();

@@ -33,6 +33,9 @@ typedef struct labels {
     *exit_manual, *exit_fixfail, *exit_nothing_live, *exit_nothing_offline;
   const char *verbs[9][4];  /* by kind, then state planned/done/failed/skipped */
   const char *landlock;     /* what the kernel's write ban means */
+  const char *next_steps, *after_fix, *exit_fixed_steps;
+  const char *file1, *files, *matching, *in, *to, *from, *as, *replacing, *new_file;
+  char thousands, decimal;
 } labels;
 
 static const char *const kinds[9] = {
@@ -68,11 +71,14 @@ static const labels EN = {
     {"would change permissions of", "changed permissions of",
      "could not change permissions of", "did not change permissions of"},
     {"would set", "set", "could not set", "did not set"},
-    {"would change service", "changed service", "could not change service",
-     "did not change service"},
+    {"would change", "changed", "could not change", "did not change"},
     {"planned:", "done:", "failed:", "not done:"}
   },
-  "no file can be written, created, removed or renamed"
+  "no file can be written, created, removed or renamed",
+  "Next steps (the fix is done; these are for you)", "After the fix, you will need to",
+  "the problems found were fixed and verified, but step(s) remain for you: see \"Next steps\" above",
+  "file", "files", "matching", "in", "to", "from", "as", "replacing", "a new file",
+  ',', '.'
 };
 
 static const labels PT = {
@@ -106,11 +112,17 @@ static const labels PT = {
     {"alteraria as permissões de", "permissões alteradas:",
      "não foi possível alterar as permissões de", "permissões não alteradas:"},
     {"definiria", "definido:", "não foi possível definir", "não definido:"},
-    {"alteraria o serviço", "serviço alterado:", "não foi possível alterar o serviço",
-     "serviço não alterado:"},
+    {"alteraria", "alterado:", "não foi possível alterar", "não alterado:"},
     {"planejado:", "feito:", "falhou:", "não feito:"}
   },
-  "nenhum arquivo pode ser gravado, criado, removido ou renomeado"
+  "nenhum arquivo pode ser gravado, criado, removido ou renomeado",
+  "Próximos passos (a correção foi feita; estes cabem a você)",
+  "Depois da correção, será preciso",
+  "os problemas encontrados foram corrigidos e verificados, mas restam passos para você: "
+  "veja \"Próximos passos\" acima",
+  "arquivo", "arquivos", "correspondentes a", "em", "para", "de", "como", "substituindo",
+  "um arquivo novo",
+  '.', ','
 };
 
 static const char *const tags[MPR_NSTATUS] = {
@@ -253,13 +265,86 @@ static int index_of(const char *const *list, size_t n, const char *s) {
   return -1;
 }
 
+/* A count with thousands separators: 100003 -> "100,003" (en) or
+ * "100.003" (pt-BR). */
+static void count(ctx *x, double v) {
+  char d[32];
+  int n, i;
+  if (!(v >= 0 && v < 1e18)) { mpb_printf(x->b, "%.0f", v); return; }
+  n = snprintf(d, sizeof d, "%.0f", v);
+  for (i = 0; i < n; i++) {
+    if (i > 0 && (n - i) % 3 == 0) mpb_add(x->b, &x->L->thousands, 1);
+    mpb_add(x->b, d + i, 1);
+  }
+}
+
+/* Bytes in human units, as mp.bytes: "54 B", "1.5 GiB" ("1,5 GiB"). */
+static void human_bytes(ctx *x, double v) {
+  static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  char t[32], *dot;
+  int i = 0;
+  if (!(v >= 0 && v < 1e30)) { mpb_printf(x->b, "%.0f B", v); return; }
+  v = (double)(unsigned long long)(v + 0.5);
+  while (v >= 1024 && i < 5) { v /= 1024; i++; }
+  if (i == 0) { count(x, v); mpb_puts(x->b, " B"); return; }
+  snprintf(t, sizeof t, "%.1f", v);
+  if ((dot = strchr(t, '.')) != NULL) *dot = x->L->decimal;
+  mpb_printf(x->b, "%s %s", t, units[i]);
+}
+
+static int num_field(const mp_value *o, const char *k, double *out) {
+  const mp_value *v = mp_value_get(o, k);
+  if (v == NULL || mp_value_type(v) != MP_NUMBER) return 0;
+  *out = mp_value_number(v);
+  return 1;
+}
+
+/* "N files (B) matching PATTERN in FOLDER" for a target FOLDER\PATTERN;
+ * 0 when the action is not shaped so. */
+static int files_matching(ctx *x, const mp_value *a, const char *target, const char *state) {
+  const mp_value *before = mp_value_get(a, "before");
+  const char *sep;
+  double files, bytes = 0, n;
+  int has_bytes;
+  if (target == NULL || mp_value_type(before) != MP_OBJECT || !num_field(before, "files", &files) ||
+      (sep = strrchr(target, '\\')) == NULL)
+    return 0;
+  has_bytes = num_field(before, "bytes", &bytes);
+  n = files;
+  if (state && strcmp(state, "done") == 0 && num_field(a, "count", &n) && n != files)
+    has_bytes = 0;                        /* some were not deleted: bytes unknown */
+  mpb_add(x->b, " ", 1);
+  count(x, n);
+  mpb_printf(x->b, " %s", n == 1 ? x->L->file1 : x->L->files);
+  if (has_bytes) { mpb_puts(x->b, " ("); human_bytes(x, bytes); mpb_add(x->b, ")", 1); }
+  mpb_printf(x->b, " %s ", x->L->matching);
+  tputs(x, sep + 1, -1);
+  mpb_printf(x->b, " %s ", x->L->in);
+  tput(x->b, target, (size_t)(sep - target), -1, 0);
+  return 1;
+}
+
+/* A value in an action sentence: a size object as "1.2 KiB", a string
+ * bare, the rest short JSON. */
+static void action_value(ctx *x, const mp_value *v) {
+  double n;
+  if (mp_value_type(v) == MP_OBJECT && num_field(v, "size", &n)) human_bytes(x, n);
+  else short_value(x->b, v, VALUE_MAX);
+}
+
+/* One action as a sentence: "would delete 100,003 files (54 B) matching
+ * *.tmp in C:\Windows\Temp", "would set KEY from 4 to 3", "would move A
+ * to B", then the detail in parentheses (after a colon when it failed). */
 static void action(ctx *x, const mp_value *a) {
   const char *kind = sget(a, "kind"), *state = sget(a, "state");
   const char *target = sget(a, "target"), *detail = sget(a, "detail");
   const mp_value *before = mp_value_get(a, "before"), *after = mp_value_get(a, "after");
   int k = index_of(kinds, 8, kind), s = index_of(states, 4, state);
-  int has_before = before && mp_value_type(before) != MP_NULL;
-  int has_after = after && mp_value_type(after) != MP_NULL;
+  int has_before = before && mp_value_type(before) != MP_NULL &&
+                   !(mp_value_type(before) == MP_BOOL && !mp_value_bool(before));
+  int has_after = after && mp_value_type(after) != MP_NULL &&
+                  !(mp_value_type(after) == MP_BOOL && !mp_value_bool(after));
+  double size;
   mp_buf *b = x->b;
   mpb_printf(b, "%*s- ", BODY + 2, "");
   if (s < 0) {  /* a state this writer does not know: show it raw */
@@ -270,14 +355,48 @@ static void action(ctx *x, const mp_value *a) {
   }
   mpb_puts(b, x->L->verbs[k < 0 ? 8 : k][s]);
   if (k < 0) { mpb_add(b, " ", 1); tputs(x, kind ? kind : "?", -1); }
-  if (target) { mpb_add(b, " ", 1); tputs(x, target, -1); }
-  if (has_after && (k == 1 || k == 2)) {           /* move, copy */
-    mpb_puts(b, " -> ");
-    short_value(b, after, VALUE_MAX);
-  } else if (has_after) {
-    mpb_puts(b, ": ");
-    if (has_before) { short_value(b, before, VALUE_MAX); mpb_puts(b, " -> "); }
-    short_value(b, after, VALUE_MAX);
+  if (k == 0 && files_matching(x, a, target, state)) {
+    /* delete_matching: the detail's first part restates the count */
+    if (detail && *detail >= '0' && *detail <= '9') {
+      const char *rest = strstr(detail, "; ");
+      detail = rest ? rest + 2 : NULL;
+    }
+  } else {
+    if (target) { mpb_add(b, " ", 1); tputs(x, target, -1); }
+    if (k == 0 && mp_value_type(before) == MP_OBJECT && num_field(before, "size", &size)) {
+      mpb_puts(b, " (");                 /* delete one file: its size */
+      human_bytes(x, size);
+      mpb_add(b, ")", 1);
+    } else if (has_after && (k == 1 || k == 2)) {           /* move, copy */
+      mpb_printf(b, " %s ", x->L->to);
+      short_value(b, after, VALUE_MAX);
+    } else if (k == 3 && mp_value_type(after) == MP_OBJECT) {  /* write: sizes */
+      mpb_puts(b, " (");
+      action_value(x, after);
+      if (mp_value_type(before) == MP_OBJECT && num_field(before, "size", &size)) {
+        mpb_printf(b, ", %s ", x->L->replacing);
+        human_bytes(x, size);
+      } else {
+        mpb_printf(b, ", %s", x->L->new_file);
+      }
+      mpb_add(b, ")", 1);
+    } else if (k == 7 && has_after) {    /* service: the operation */
+      mpb_puts(b, ": ");
+      short_value(b, after, VALUE_MAX);
+    } else if (has_after && has_before && k == 3) {  /* write, described */
+      mpb_puts(b, ": ");
+      action_value(x, before);
+      mpb_puts(b, " -> ");
+      action_value(x, after);
+    } else if (has_after && has_before) {
+      mpb_printf(b, " %s ", x->L->from);
+      action_value(x, before);
+      mpb_printf(b, " %s ", x->L->to);
+      action_value(x, after);
+    } else if (has_after) {
+      mpb_printf(b, " %s ", k == 6 ? x->L->as : x->L->to);
+      action_value(x, after);
+    }
   }
   if (detail && strcmp(state ? state : "", "failed") == 0) {
     mpb_puts(b, ": ");
@@ -299,10 +418,10 @@ static void actions(ctx *x, const mp_value *acts) {
   for (i = 0; i < n; i++) action(x, mp_value_at(acts, i));
 }
 
-static void recommendations(ctx *x, const mp_value *recs) {
+static void recommendations(ctx *x, const mp_value *recs, const char *label) {
   size_t i, n = mp_value_len(recs);
   if (n == 0) return;
-  mpb_printf(x->b, "%*s%s:\n", BODY, "", x->L->recommendations);
+  mpb_printf(x->b, "%*s%s:\n", BODY, "", label);
   for (i = 0; i < n; i++) {
     const mp_value *r = mp_value_at(recs, i);
     size_t len;
@@ -372,7 +491,9 @@ static void check(ctx *x, const mp_value *c) {
   }
   if (k != MPR_FIXED) evidence(x, mp_value_get(c, "evidence"));
   actions(x, mp_value_get(c, "actions"));
-  if (k != MPR_FIXED) recommendations(x, mp_value_get(c, "recommendations"));
+  if (k != MPR_FIXED) recommendations(x, mp_value_get(c, "recommendations"), x->L->recommendations);
+  if (k == MPR_FIXED) recommendations(x, mp_value_get(c, "next_steps"), x->L->next_steps);
+  else if (k == MPR_PLANNED) recommendations(x, mp_value_get(c, "next_steps"), x->L->after_fix);
 }
 
 static void playbook(ctx *x, const mp_value *pb) {
@@ -440,14 +561,21 @@ const char *mpr_nothing_checked(const mp_value *report, const char *lang) {
 static void summary(ctx *x, const mp_value *r) {
   const mp_value *pbs = mp_value_get(r, "playbooks"), *ec = mp_value_get(r, "exit_code");
   mpr_counts c;
-  unsigned long pb_errors = 0;
+  unsigned long pb_errors = 0, steps = 0;
   size_t i;
   int code, first = 1;
   const char *meaning;
   memset(&c, 0, sizeof c);
   for (i = 0; i < mp_value_len(pbs); i++) {
-    mpr_count_checks(mp_value_get(mp_value_at(pbs, i), "checks"), &c);
+    const mp_value *checks = mp_value_get(mp_value_at(pbs, i), "checks");
+    size_t j;
+    mpr_count_checks(checks, &c);
     pb_errors += sget(mp_value_at(pbs, i), "error") != NULL;
+    for (j = 0; j < mp_value_len(checks); j++) {
+      const mp_value *ck = mp_value_at(checks, j);
+      if (mpr_status_index(sget(ck, "status")) == MPR_FIXED)
+        steps += (unsigned long)mp_value_len(mp_value_get(ck, "next_steps"));
+    }
   }
   code = mp_value_type(ec) == MP_NUMBER ? (int)mp_value_number(ec)
                                         : mpr_exit_from_counts(&c, pb_errors != 0);
@@ -475,7 +603,9 @@ static void summary(ctx *x, const mp_value *r) {
     case MP_EXIT_NOTHING: meaning = nothing(x->L, r); break;
     default: meaning = "?";
   }
-  mpb_printf(x->b, ".\n%s %d: %s", x->L->exit_code, code, meaning);
+  mpb_printf(x->b, ".\n%s %d: ", x->L->exit_code, code);
+  if (code == MP_EXIT_OK && steps) mpb_puts(x->b, x->L->exit_fixed_steps);
+  else mpb_puts(x->b, meaning);
   if (code == MP_EXIT_FIXABLE && x->dry) mpb_printf(x->b, "; %s", x->L->exit_dry);
   mpb_puts(x->b, ".\n");
 }

@@ -16,6 +16,8 @@ local PARTS = {
     { "^a non%-folder is in the way: left alone$", "há algo que não é pasta no caminho: deixado como está" },
     { "^not a regular file: left alone$", "não é um arquivo comum: deixado como está" },
     { "^not a file or folder: left alone$", "não é arquivo nem pasta: deixado como está" },
+    { "^a file with other names %(hard links%): left alone$",
+      "um arquivo com outros nomes (links físicos): deixado como está" },
     { "^target exists and is not a regular file: left alone$",
       "o destino existe e não é um arquivo comum: deixado como está" },
     { "^destination exists: left alone$", "o destino já existe: deixado como está" },

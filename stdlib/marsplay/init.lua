@@ -77,6 +77,69 @@ function M.skip(reason, evidence)
   return { status = "skipped", reason = reason, message = reason, evidence = evidence }
 end
 
+-- Walk a folder tree: for path, entry in mp.walk(dir [, opts]) do ... end.
+-- Depth first, names sorted; links and other non-folders are yielded but
+-- never entered (nothing follows a link).  entry = { name, type, depth,
+-- path [, size, mtime] } (size and mtime with opts.stat).  opts.depth:
+-- folder levels below dir to enter (default 16, 0..64); opts.max: entries
+-- yielded at most (default 100000).  The second result is the walk's
+-- status: { entries, truncated, errors = { {path, message, code} } }.
+local WALK_ERRORS = 100
+function M.walk(dir, opts)
+  opts = opts or {}
+  if type(dir) ~= "string" then error("marsplay.walk: dir must be a string", 2) end
+  local maxdepth = opts.depth == nil and 16 or opts.depth
+  local max = opts.max == nil and 100000 or opts.max
+  if type(maxdepth) ~= "number" or maxdepth < 0 or maxdepth > 64 then
+    error("marsplay.walk: opts.depth must be a number from 0 to 64", 2)
+  end
+  if type(max) ~= "number" or max < 0 then error("marsplay.walk: opts.max must be a number >= 0", 2) end
+  local status = { entries = 0, truncated = false, errors = {} }
+  local function failed(path, msg, code)
+    if #status.errors < WALK_ERRORS then status.errors[#status.errors + 1] = { path, msg, code } end
+  end
+  local sep = dir:find("/", 1, true) and not dir:find("\\", 1, true) and "/" or "\\"
+  local function join(a, b) return (a:sub(-1) == sep) and (a .. b) or (a .. sep .. b) end
+  -- a stack of open folder listings: { path, list, next index, depth }
+  local stack = {}
+  local first, msg, code = M.fs.dir(dir)
+  if not first then failed(dir, msg, code) else stack[1] = { dir, first, 1, 1 } end
+  local function iter()
+    while #stack > 0 do
+      local top = stack[#stack]
+      local e = top[2][top[3]]
+      if e == nil then
+        stack[#stack] = nil
+      else
+        top[3] = top[3] + 1
+        if status.entries >= max then
+          status.truncated = true
+          stack = {}
+          return nil
+        end
+        local path = join(top[1], e.name)
+        local entry = { name = e.name, type = e.type, depth = top[4], path = path }
+        if opts.stat and e.type == "file" then
+          local st, smsg, scode = M.fs.stat(path)
+          if st then entry.size, entry.mtime = st.size, st.mtime else failed(path, smsg, scode) end
+        end
+        if e.type == "dir" then
+          if top[4] <= maxdepth then
+            local list, lmsg, lcode = M.fs.dir(path)
+            if list then stack[#stack + 1] = { path, list, 1, top[4] + 1 } else failed(path, lmsg, lcode) end
+          else
+            status.truncated = true
+          end
+        end
+        status.entries = status.entries + 1
+        return path, entry
+      end
+    end
+    return nil
+  end
+  return iter, status
+end
+
 -- Size in human units.
 function M.bytes(n)
   if type(n) ~= "number" then return tostring(n) end

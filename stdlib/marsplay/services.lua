@@ -205,6 +205,11 @@ function M.detect_configured(opts)
     recommendations = {
       T("Set the service's startup type to " .. want_en .. " (Automatic also works): services.msc, or sc config {service} start= " .. sc .. ", then start it.",
         "Defina o tipo de inicialização do serviço como " .. want_pt .. " (Automático também funciona): services.msc, ou sc config {service} start= " .. sc .. ", e inicie-o."),
+    },
+    -- the fix only changes Start: the service still has to be started
+    next_steps = {
+      T("Start the {service} service on the running server: services.msc, or net start {service} in an elevated prompt.",
+        "Inicie o serviço {service} no servidor em execução: services.msc, ou net start {service} em um prompt elevado."),
     } }
 end
 

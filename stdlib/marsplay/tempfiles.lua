@@ -52,6 +52,10 @@ function M.detect(params)
                         "{other_tmp_entries} pasta(s) ou link(s) com nome *.tmp ficam como estão.")
   end
   return mp.finding { evidence = ev, recommendations = recs,
+    next_steps = {
+      T("Register the server to the vault again if a registration failed because of these files (error 34513).",
+        "Registre o servidor no cofre novamente se um registro falhou por causa desses arquivos (erro 34513)."),
+    },
     message = T("{tmp_files} *.tmp files in {folder}: more than {tmp_limit} break the server registration.",
                 "{tmp_files} arquivos *.tmp em {folder}: mais de {tmp_limit} impedem o registro do servidor.") }
 end

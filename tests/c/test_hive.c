@@ -312,13 +312,23 @@ static void test_paths(void **state) {
   assert_string_equal(out, "nilENOENT");
 }
 
-static void test_file_case_and_fallback(void **state) {
+static void test_file_case_and_no_fallback(void **state) {
   fixture *f = *state;
-  char out[512];
-  /* HKU\.DEFAULT is config\DEFAULT only (no systemprofile fallback since
-   * cf6b887): found under another case of its folder and file names */
-  make_hive(f, "Windows/System32/config/default");
+  char out[512], err[512];
+  int r;
+  /* only systemprofile/NTUSER.DAT, lower-case folders: another hive, never
+   * HKU\S-1-5-18 (that is config\DEFAULT): neither read nor written */
+  make_hive(f, "Windows/System32/config/systemprofile/ntuser.dat");
   run("mv '%s/Windows/System32/config' '%s/Windows/System32/CONFIG'", f->dir, f->dir);
+  lua_eval(f, "local v, m, c = reg.get([[HKU\\S-1-5-18\\Software]], 'x') return tostring(v) .. '|' .. c .. '|' .. m",
+           out, sizeof out);
+  assert_string_equal(out, "nil|ENOENT|HKU\\S-1-5-18: hive file C:\\Windows\\System32\\config\\DEFAULT not found");
+  r = hive_put_value(f->rt, "HKU\\.DEFAULT\\Software\\Test", "V", "REG_SZ", "x", 1, err, sizeof err);
+  assert_true(r < 0);
+  assert_non_null(strstr(err, "DEFAULT not found"));
+  assert_int_equal(count_named(f, "Windows/System32/CONFIG", "DEFAULT"), 0);
+  /* config\DEFAULT, found case-insensitively */
+  make_hive(f, "Windows/System32/CONFIG/default");
   set_text(f->rt, "HKU\\.DEFAULT\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings",
            "ProxyEnable", "REG_DWORD", "0");
   lua_eval(f, "return reg.get([[HKU\\S-1-5-18\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings]], 'ProxyEnable')",
@@ -619,7 +629,7 @@ int main(void) {
     cmocka_unit_test_setup_teardown(test_types_roundtrip, setup, teardown),
     cmocka_unit_test_setup_teardown(test_other_types_and_bad_utf16, setup, teardown),
     cmocka_unit_test_setup_teardown(test_paths, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_file_case_and_fallback, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_file_case_and_no_fallback, setup, teardown),
     cmocka_unit_test_setup_teardown(test_current_control_set, setup, teardown),
     cmocka_unit_test_setup_teardown(test_write_replace_and_delete, setup, teardown),
     cmocka_unit_test_setup_teardown(test_hive_get_and_set_lua, setup, teardown),

@@ -369,13 +369,13 @@ static void test_text_en(void **state) {
          "      - would delete C:\\Windows\\Temp\\x.tmp\n");
   has(t, "    Recommendations:\n      1. Run again without --dry-run\n      2. Check free space\n");
   has(t, "\n[FIXED]      Scratch permissions\n    Permissions repaired.\n"
-         "    Actions:\n      - changed permissions of C:\\Scratch: rw -> full\n");
+         "    Actions:\n      - changed permissions of C:\\Scratch from rw to full\n");
   has(t, "\n[MANUAL]     Shadow copy storage (critical)\n");
   has(t, "    Error IDs: 34506, 0x1FC07\n");
   has(t, "      2. Run vssadmin resize shadowstorage.\n");
   has(t, "\n[FIX-FAILED] Cache location (high)\n");
   has(t, "    Reason: fix failed: access denied\n    The fix did not verify.\n");
-  has(t, "      - could not move C:\\a -> D:\\b: access denied\n");
+  has(t, "      - could not move C:\\a to D:\\b: access denied\n");
   has(t, "\n[SKIP]       Antivirus exclusions\n    Reason: depends on cache-acl, which is fail\n[ERROR]");
   has(t, "\n[ERROR]      Cache VHD (high)\n    Reason: cache.lua:12: attempt to index a nil value\n");
   has(t, "\n[WAIVED]     Bitmap\n    Reason: accepted risk\n");

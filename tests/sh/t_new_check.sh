@@ -139,7 +139,7 @@ if command -v luacheck >/dev/null; then
   sed -i 's/id = "skel"/id = "lint"/' lint.lua
   run_mp check lint.lua
   eq "luacheck finding: exit 1" 1 "$CODE"
-  contains "luacheck finding: file:line" "lint.lua:17: luacheck (W211) unused variable 'unused' (column 7)" "$OUT"
+  contains "luacheck finding: file:line" "lint.lua:18: luacheck (W211) unused variable 'unused' (column 7)" "$OUT"
 
   # the nearest .luacheckrc applies: a 150-column line passes only with it
   long=$(printf -- '-- %0150d' 0)
@@ -158,6 +158,7 @@ if command -v luacheck >/dev/null; then
   [ "$c" = 0 ] || grep -v ': ok$' "$T/shipped.out" >&2
   run_mp check cache
   eq "check by name: clean" 0 "$CODE"
+  [ "$CODE" = 0 ] || say "$OUT$ERR" >&2
 else
   say "# luacheck is not installed: lint assertions skipped"
 fi

@@ -627,7 +627,48 @@ typedef struct copy_stats {
   lua_Integer files, dirs, skipped;
   lua_Number bytes;
   char skipped_sample[512];
+  mp_runtime *rt;          /* its deadline is checked as bytes are copied */
+  uint64_t need;           /* the source's file bytes (the sizing pass) */
+  char why[MP_PATH_MAX + 128];  /* a refusal, said in the action */
 } copy_stats;
+
+/* A file that allocates less than its size has holes: the guide wants
+ * the cache not sparse, and a dense copy of it could fill the volume. */
+static int is_sparse(const struct stat *st) {
+  return st->st_size > 0 && (uint64_t)st->st_blocks * 512 < (uint64_t)st->st_size;
+}
+
+/* Sizing pass before anything is written: the bytes to copy (in
+ * cs->need), a sparse file refused, the deadline honoured. */
+static int tree_size(int sdir, copy_stats *cs, int depth) {
+  struct dirent *e;
+  DIR *d;
+  int fd, r = 0;
+  if (depth > 256) return -ELOOP;
+  if ((fd = dup(sdir)) < 0) return -errno;
+  if ((d = fdopendir(fd)) == NULL) { r = -errno; close(fd); return r; }
+  while ((e = readdir(d)) != NULL && r == 0) {
+    struct stat st;
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+    if (mp_over_deadline(cs->rt)) { r = -ETIMEDOUT; break; }
+    if (fstatat(sdir, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) { r = -errno; break; }
+    if (S_ISREG(st.st_mode)) {
+      if (is_sparse(&st)) {
+        snprintf(cs->why, sizeof cs->why, D("%s is a sparse file (the cache must not be sparse): not copied"),
+                 e->d_name);
+        r = -EINVAL;
+      }
+      cs->need += (uint64_t)st.st_size;
+    } else if (S_ISDIR(st.st_mode)) {
+      int s2 = openat(sdir, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (s2 < 0) { r = -errno; break; }
+      r = tree_size(s2, cs, depth + 1);
+      close(s2);
+    }
+  }
+  closedir(d);
+  return r;
+}
 
 /* Remove a tree we created (the partial copy of a killed run). */
 static int rm_tree(int parent, const char *name, int depth) {
@@ -671,6 +712,7 @@ static int copy_file(int sdir, const char *name, int ddir, const struct stat *st
     }
     if (e) break;
     cs->bytes += (lua_Number)n;
+    if (mp_over_deadline(cs->rt)) { e = -ETIMEDOUT; break; }
   }
   if (e == 0 && fsync(out) != 0) e = -errno;
   if (close(out) != 0 && e == 0) e = -errno;
@@ -746,6 +788,21 @@ static int f_copy_tree(lua_State *L) {
     close(sfd); close(pdir);
     return action_end(L, "skipped", D("destination exists: left alone"));
   }
+  cs.rt = rt;
+  r = tree_size(sfd, &cs, 0);
+  if (r == 0) {                 /* room for it all, before writing a byte */
+    plat_volume vol;
+    if ((r = plat_volume_of(pdir, &vol)) == 0 && vol.avail < cs.need + ((uint64_t)64 << 20)) {
+      snprintf(cs.why, sizeof cs.why, D("not enough free space at the destination: %llu MiB needed, %llu MiB free"),
+               (unsigned long long)((cs.need >> 20) + 64), (unsigned long long)(vol.avail >> 20));
+      r = -ENOSPC;
+    }
+  }
+  if (r < 0) {
+    close(sfd); close(pdir);
+    if (cs.why[0]) { action_end(L, "failed", cs.why); return luaL_error(L, "%s", cs.why); }
+    return action_fail(L, r, src);
+  }
   if (dry(L)) { close(sfd); close(pdir); return action_end(L, "planned", D("copy, verify, then switch")); }
   snprintf(partial, sizeof partial, "%s.marsplay-partial", dname);
   if (fstatat(pdir, partial, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
@@ -765,6 +822,7 @@ static int f_copy_tree(lua_State *L) {
   close(sfd);
   if (r == 0 && renameat2(pdir, partial, pdir, dname, RENAME_NOREPLACE) != 0) r = -errno;
   if (r == 0) fsync(pdir);
+  else rm_tree(pdir, partial, 0);          /* a failed copy leaves nothing behind */
   close(pdir);
   lua_createtable(L, 0, 4);
   lua_pushinteger(L, cs.files); lua_setfield(L, -2, "files");

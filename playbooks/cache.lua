@@ -61,7 +61,6 @@ return mp.playbook {
       severity = "high",
       depends = { "scratch-exists" },
       detect = with_agent(function(agent) return scratch.detect_access(agent) end),
-      fix = with_agent(function(agent, _, finding) scratch.fix_access(agent, finding) end),
     },
     mp.check {
       id = "cache-free-space",

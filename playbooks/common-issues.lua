@@ -41,7 +41,6 @@ local VERIFY = {
 
 local FIX = {
   ["scratch-registry"] = function(_, res) scratch.fix_registry(res) end,
-  ["scratch-access"] = function(agent, res) scratch.fix_access(agent, res) end,
   ["scratch-attributes"] = function(agent, res) scratch.move(agent, res.move_to) end,
 }
 

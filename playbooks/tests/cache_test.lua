@@ -55,7 +55,6 @@ end)
 -- fault, check, dry-run status, dry-run exit, extra parameters
 local FIXABLE = {
   { "scratch-registry-mismatch", "scratch-registry" },
-  { "scratch-readonly", "scratch-access" },
   { "scratch-reparse", "scratch-attributes", { move_cache_to = [[C:\MARSCache]] } },
 }
 
@@ -141,9 +140,9 @@ test("cache-low-space: the shortfall is measured against the protected data", fu
 end)
 
 test("--no-fix: a fixable problem stays fail and nothing changes", function(t)
-  t.lab { "scratch-readonly" }
+  t.lab { "scratch-registry-mismatch" }
   local r = t.unchanged(function() return t.run(PB, { no_fix = true, set = SET }) end, "a --no-fix run")
-  t.expect_status(r, "scratch-access", "fail")
+  t.expect_status(r, "scratch-registry", "fail")
   t.expect_exit(r, 2)
 end)
 
@@ -189,10 +188,10 @@ test("hand-built target: neither value set is manual", function(t)
 end)
 
 test("a waiver turns the planned fix into waived, exit 0", function(t)
-  t.lab { "scratch-readonly" }
-  t.write("waivers.txt", "cache/scratch-access | until 2999-12-31 | the folder is managed by policy\n")
+  t.lab { "scratch-registry-mismatch" }
+  t.write("waivers.txt", "cache/scratch-registry | until 2999-12-31 | the folder is managed by policy\n")
   local r = t.run(PB, { dry_run = true, set = SET, waivers = t.path("waivers.txt") })
-  local c = t.expect_status(r, "scratch-access", "waived")
+  local c = t.expect_status(r, "scratch-registry", "waived")
   t.eq(c.waived_status, "planned")
   t.eq(c.waiver, "the folder is managed by policy")
   t.expect_exit(r, 0)

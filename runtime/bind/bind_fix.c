@@ -18,8 +18,9 @@
 #include <unistd.h>
 
 #include "core/mp_internal.h"
+#include "core/registry.h"
 #include "formats/fswalk.h"
-#include "formats/hive.h"
+#include "platform/live.h"
 
 #define ACTIONS_KEY "marsplay.actions"
 #define MAX_SAMPLES 10
@@ -855,7 +856,7 @@ static int f_set_value(lua_State *L) {
   action_begin(L, "set-value", NULL);
   lua_pushstring(L, target);
   lua_setfield(L, -2, "target");
-  r = hive_get_lua(L, rt, key, name);        /* pushes old value or nil */
+  r = reg_get_lua(L, rt, key, name);        /* pushes old value or nil */
   (void)r;
   lua_setfield(L, -2, "before");
   lua_pushvalue(L, 4);
@@ -864,18 +865,44 @@ static int f_set_value(lua_State *L) {
   if (lua_rawequal(L, -1, 4)) { lua_pop(L, 1); return action_end(L, "skipped", D("already as desired")); }
   lua_pop(L, 1);
   if (dry(L)) return action_end(L, "planned", NULL);
-  if (hive_set_lua(L, rt, key, name, type, 4, err, sizeof err) != 0) {
+  if (reg_set_lua(L, rt, key, name, type, 4, err, sizeof err) != 0) {
     action_end(L, "failed", err);
     return luaL_error(L, "%s: %s", target, err);
   }
   return action_end(L, "done", NULL);
 }
 
-/* fix.service(name, "start"|"stop"|"restart"): live Windows only. */
+#define SERVICE_WAIT 60.0          /* seconds for the SCM to get there */
+
+/* The SCM's answer for a service action: -ENOSYS (no SCM: not Windows)
+ * ends the action "skipped"; other failures end it "failed" and raise. */
+static int service_fail(lua_State *L, const char *name, int r) {
+  char buf[512];
+  if (r == -ENOENT) snprintf(buf, sizeof buf, D("the service %s is not installed"), name);
+  else snprintf(buf, sizeof buf, "%s: %s", name, plat_err_text(r));
+  action_end(L, "failed", buf);
+  return luaL_error(L, "%s", buf);
+}
+
+/* Done, with what the SCM reports afterwards as the detail. */
+static int service_done(lua_State *L, const live_service *sv) {
+  char buf[128];
+  if (sv->pid)
+    snprintf(buf, sizeof buf, D("read back: %s, start type %lld, pid %lld"),
+             live_svc_state_name(sv->state), (long long)sv->start, (long long)sv->pid);
+  else
+    snprintf(buf, sizeof buf, D("read back: %s, start type %lld"), live_svc_state_name(sv->state),
+             (long long)sv->start);
+  return action_end(L, "done", buf);
+}
+
+/* fix.service(name, "start"|"stop"|"restart"): live Windows only.  The
+ * state the SCM reports afterwards is read back into the detail. */
 static int f_service(lua_State *L) {
   const char *name = mp_checkpath(L, 1);
   static const char *const ops[] = {"start", "stop", "restart", NULL};
-  int op = luaL_checkoption(L, 2, NULL, ops);
+  int op = luaL_checkoption(L, 2, NULL, ops), r;
+  live_service sv;
   mp_fix_allowed(L);
   action_begin(L, "service", NULL);
   lua_pushfstring(L, "service %s", name);
@@ -884,8 +911,50 @@ static int f_service(lua_State *L) {
   lua_setfield(L, -2, "after");
   if (mp_rt(L)->offline)
     return action_end(L, "skipped", D("offline volume: no service runs there"));
+  r = live_svc_query(name, &sv);
+  if (r == -ENOSYS) {
+    if (dry(L)) return action_end(L, "planned", NULL);
+    return action_end(L, "skipped", D("service control is not available on this platform"));
+  }
+  if (r < 0) return service_fail(L, name, r);
+  lua_pushstring(L, live_svc_state_name(sv.state));
+  lua_setfield(L, -2, "before");
+  if ((op == 0 && sv.state == LIVE_SVC_RUNNING) || (op == 1 && sv.state == LIVE_SVC_STOPPED))
+    return action_end(L, "skipped", D("already as desired"));
   if (dry(L)) return action_end(L, "planned", NULL);
-  return action_end(L, "skipped", D("service control is not available on this platform"));
+  if (op != 0 && (r = live_svc_control(name, LIVE_SVC_STOP, SERVICE_WAIT, &sv)) < 0)
+    return service_fail(L, name, r);
+  if (op != 1 && (r = live_svc_control(name, LIVE_SVC_START, SERVICE_WAIT, &sv)) < 0)
+    return service_fail(L, name, r);
+  return service_done(L, &sv);
+}
+
+/* fix.service_start(name, start): the start type (2 automatic, 3 manual,
+ * 4 disabled) through the SCM, read back; live Windows only (offline,
+ * the Start value is a registry value: fix.set_value). */
+static int f_service_start(lua_State *L) {
+  const char *name = luaL_checkstring(L, 1);
+  lua_Integer start = luaL_checkinteger(L, 2);
+  live_service sv;
+  int r;
+  mp_fix_allowed(L);
+  luaL_argcheck(L, start >= 2 && start <= 4, 2, "2 (automatic), 3 (manual) or 4 (disabled)");
+  action_begin(L, "service", NULL);
+  lua_pushfstring(L, "service %s start type", name);
+  lua_setfield(L, -2, "target");
+  lua_pushinteger(L, start);
+  lua_setfield(L, -2, "after");
+  if (mp_rt(L)->offline)
+    return action_end(L, "skipped", D("offline volume: no service runs there"));
+  r = live_svc_query(name, &sv);
+  if (r == -ENOSYS) return action_end(L, "skipped", D("service control is not available on this platform"));
+  if (r < 0) return service_fail(L, name, r);
+  lua_pushinteger(L, sv.start);
+  lua_setfield(L, -2, "before");
+  if (sv.start == start) return action_end(L, "skipped", D("already as desired"));
+  if (dry(L)) return action_end(L, "planned", NULL);
+  if ((r = live_svc_set_start(name, (int)start, &sv)) < 0) return service_fail(L, name, r);
+  return service_done(L, &sv);
 }
 
 int mp_open_fix(lua_State *L) {
@@ -893,6 +962,7 @@ int mp_open_fix(lua_State *L) {
     {"delete", f_delete}, {"delete_matching", f_delete_matching},
     {"write", f_write}, {"mkdir", f_mkdir}, {"chmod", f_chmod},
     {"rename", f_rename}, {"copy_tree", f_copy_tree}, {"set_value", f_set_value}, {"service", f_service},
+    {"service_start", f_service_start},
     {NULL, NULL}};
   luaL_newlib(L, fns);
   return 1;

@@ -30,6 +30,7 @@
 #include "formats/utf8.h"
 #include "formats/fsscan.h"
 #include "formats/fswalk.h"
+#include "formats/ntacl.h"
 #include "core/mp_internal.h"
 
 #define READ_MAX_DEFAULT ((lua_Integer)16 << 20)
@@ -790,6 +791,85 @@ static int fs_attrs(lua_State *L) {
   return 1;
 }
 
+/* ---------- NTFS security descriptor ---------- */
+
+#define NTACL_MAX 65536   /* a security descriptor is at most 64 KiB */
+
+/* fs.ntfs_acl(path) -> { source, owner, dacl_present, dacl_null, dacl =
+ * {{ type, flags, mask, sid, inherit_only }...}, full_control(sid) via
+ * system_full } | nil, why, code */
+static int fs_ntfs_acl(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  char rel[MP_PATH_MAX], err[160];
+  unsigned char *buf;
+  mp_secdesc *sd;
+  const char *name = "";
+  plat_stat st, st2;
+  int pfd, dfd = -1, r, n;
+  size_t i;
+  if ((r = rel_of(L, path, rel, sizeof rel)) < 0) return fail(L, r, path);
+  pfd = open_rel(L, rel, PLAT_OPEN_LOOK | PLAT_OPEN_NOFOLLOW);
+  if (pfd < 0) return fail(L, pfd, path);
+  if ((r = plat_fstat(pfd, &st)) < 0) { plat_close(pfd); return fail(L, r, path); }
+  if (st.type == PLAT_T_FILE || st.type == PLAT_T_DIR) {
+    dfd = open_rel(L, rel, (st.type == PLAT_T_DIR ? PLAT_OPEN_DIR : PLAT_OPEN_READ) |
+                             PLAT_OPEN_NOFOLLOW);
+    if (dfd >= 0 && (plat_fstat(dfd, &st2) < 0 || st2.ino != st.ino || st2.dev != st.dev)) {
+      plat_close(dfd);
+      dfd = -1;
+    }
+  }
+  buf = malloc(NTACL_MAX);
+  sd = malloc(sizeof *sd);
+  if (buf == NULL || sd == NULL) {
+    free(buf);
+    free(sd);
+    plat_close(pfd);
+    if (dfd >= 0) plat_close(dfd);
+    return fail(L, -ENOMEM, path);
+  }
+  n = plat_ntfs_acl(pfd, dfd, buf, NTACL_MAX, &name);
+  plat_close(pfd);
+  if (dfd >= 0) plat_close(dfd);
+  if (n < 0) {
+    free(buf);
+    free(sd);
+    if (n == -ENODATA)
+      return fail_why(L, -n, path, "no NTFS security descriptor here (the volume is not mounted with ntfs-3g, "
+                                   "which exposes it as system.ntfs_acl)");
+    return fail(L, n, path);
+  }
+  r = mp_secdesc_parse(buf, (size_t)n, sd, err, sizeof err);
+  free(buf);
+  if (r < 0) {
+    free(sd);
+    return fail_why(L, -r, path, err);
+  }
+  lua_createtable(L, 0, 7);
+  set_str(L, "source", name);
+  if (sd->owner[0]) set_str(L, "owner", sd->owner);
+  set_bool(L, "dacl_present", sd->dacl_present);
+  set_bool(L, "dacl_null", sd->dacl_null);
+  set_bool(L, "system_full_control", mp_secdesc_full_control(sd, "S-1-5-18"));
+  lua_createtable(L, (int)sd->n_aces, 0);
+  for (i = 0; i < sd->n_aces; i++) {
+    const mp_ace *a = &sd->aces[i];
+    lua_createtable(L, 0, 5);
+    if (a->type == MP_ACE_ALLOWED) set_str(L, "type", "allow");
+    else if (a->type == MP_ACE_DENIED) set_str(L, "type", "deny");
+    else set_int(L, "type", a->type);
+    set_int(L, "flags", a->flags);
+    set_int(L, "mask", a->mask);
+    if (a->sid[0]) set_str(L, "sid", a->sid);
+    set_bool(L, "inherit_only", (a->flags & MP_ACE_INHERIT_ONLY) != 0);
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  set_array(L);
+  lua_setfield(L, -2, "dacl");
+  free(sd);
+  return 1;
+}
+
 /* ---------- volume ---------- */
 
 static int fs_volume(lua_State *L) {
@@ -926,7 +1006,7 @@ static const luaL_Reg fs_funcs[] = {
   {"stat", fs_stat}, {"exists", fs_exists}, {"isdir", fs_isdir},
   {"read", fs_read}, {"dir", fs_dir}, {"glob", fs_glob},
   {"count", fs_count}, {"du", fs_du}, {"scan", fs_scan},
-  {"attrs", fs_attrs}, {"volume", fs_volume}, {"holders", fs_holders},
+  {"attrs", fs_attrs}, {"ntfs_acl", fs_ntfs_acl}, {"volume", fs_volume}, {"holders", fs_holders},
   {"host", fs_host}, {"display", fs_display}, {NULL, NULL}};
 
 int mp_open_fs(lua_State *L) {

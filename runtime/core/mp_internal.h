@@ -113,6 +113,10 @@ int mp_open_reg(lua_State *L);    /* marsplay.reg    bind_reg.c  */
 int mp_open_xml(lua_State *L);    /* marsplay.xml    bind_xml.c  */
 int mp_open_net(lua_State *L);    /* marsplay.net    bind_net.c  */
 int mp_open_sys(lua_State *L);    /* marsplay.sys    bind_sys.c  */
+/* Push what the SCM reports about a service (platform/live.h) as the
+ * table sys.service returns (bind_sys.c; also fix.service's read-back). */
+struct live_service;
+void mp_push_service(lua_State *L, const char *name, const struct live_service *sv);
 int mp_open_fix(lua_State *L);    /* marsplay.fix    bind_fix.c  */
 int mp_open_core(lua_State *L);   /* marsplay.core   engine.c    */
 

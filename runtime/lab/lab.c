@@ -213,6 +213,16 @@ static int kit_chmod(lua_State *L) {
   return 0;
 }
 
+/* labkit.test_acl(path, sd_bytes): the test-mode NTFS security descriptor */
+static int kit_test_acl(lua_State *L) {
+  size_t len;
+  const char *path = luaL_checkstring(L, 1);
+  const char *sd = luaL_checklstring(L, 2, &len);
+  int r = plat_lab_test_acl(path, sd, len);
+  if (r != 0) return kit_fail(L, "test_acl", path, r);
+  return 0;
+}
+
 static int kit_symlink(lua_State *L) {
   const char *target = luaL_checkstring(L, 1);
   const char *link = luaL_checkstring(L, 2);
@@ -249,6 +259,7 @@ static int luaopen_labkit(lua_State *L) {
     {"log", kit_log}, {"hive_create", kit_hive_create},
     {"write_utf16", kit_write_utf16}, {"sparse", kit_sparse},
     {"space", kit_space}, {"chmod", kit_chmod}, {"symlink", kit_symlink},
+    {"test_acl", kit_test_acl},
     {"realpath", kit_realpath}, {"hold", kit_hold}, {NULL, NULL}};
   luaL_newlib(L, fns);
   lua_pushstring(L, MARSPLAY_VERSION);

@@ -1,6 +1,9 @@
 /* plat_names.c - the names of platform.h's terms: error kinds (name and
- * message: their one home) and file types.  Shared by every backend; no
- * OS call here. */
+ * message: their one home), file types and the aside names of a
+ * deletion.  Shared by every backend; no OS call here. */
+#include <stdio.h>
+#include <string.h>
+
 #include "platform/platform.h"
 
 static const struct { int kind; const char *name, *text; } KINDS[] = {
@@ -66,4 +69,32 @@ const char *plat_ftype_name(plat_ftype t) {
     case PLAT_T_BLOCK: return "block";
     default: return "other";
   }
+}
+
+/* ---- aside names of a deletion (plat_del_*): one spelling for every
+ * backend, so a run on one system finishes what one on another left ---- */
+#define ASIDE_PREFIX ".marsplay-deleting."
+#define PREFIX_LEN (sizeof ASIDE_PREFIX - 1)
+#define NAME_MAX_BYTES 255
+
+static uint64_t fnv1a(const char *s) {
+  uint64_t h = 0xcbf29ce484222325u;
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3u;
+  return h;
+}
+
+int plat_del_aside_name(const char *name, char *out, size_t outsz) {
+  size_t n = strlen(name);
+  int w;
+  if (PREFIX_LEN + n <= NAME_MAX_BYTES)
+    w = snprintf(out, outsz, "%s%s", ASIDE_PREFIX, name);
+  else                                  /* too long to keep: a hash of it */
+    w = snprintf(out, outsz, "%s#%016llx", ASIDE_PREFIX, (unsigned long long)fnv1a(name));
+  return w < 0 || (size_t)w >= outsz ? -PLAT_ENAMETOOLONG : 0;
+}
+
+const char *plat_del_is_aside(const char *name) {
+  if (strncmp(name, ASIDE_PREFIX, PREFIX_LEN) != 0) return NULL;
+  name += PREFIX_LEN;
+  return name[0] == '#' || name[0] == '\0' ? "" : name;
 }

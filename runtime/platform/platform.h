@@ -161,6 +161,14 @@ int plat_exists(const char *path);
 int plat_mkdir(const char *path);
 /* Remove the file (not a folder) path.  0 or -PLAT_E*. */
 int plat_remove(const char *path);
+/* Create a new private folder (rwx------) in the system's temporary
+ * folder ($TMPDIR, else /tmp; %TEMP% on Windows) named prefix followed
+ * by a random suffix; its path goes to out.  0 or -PLAT_E*. */
+int plat_temp_dir(const char *prefix, char *out, size_t outsz);
+/* Remove path and, when it is a folder, everything below it.  A link is
+ * removed itself, never followed; read-only folders are made writable
+ * first.  A path that does not exist is success.  0 or -PLAT_E*. */
+int plat_remove_tree(const char *path);
 /* Is the stream a terminal?  1 or 0. */
 int plat_is_terminal(FILE *f);
 /* The current folder. 0 or -PLAT_E*. */
@@ -317,6 +325,16 @@ typedef struct plat_attrs_ex {
  * datafd is a read-only open of the same file or directory, or -1. */
 int plat_attrs_detail(plat_fd pathfd, plat_fd datafd, plat_attrs_ex *a);
 
+/* The NTFS security descriptor of the object pathfd (datafd as above),
+ * as ntfs-3g exposes it: the extended attribute system.ntfs_acl.  In test
+ * mode only (environment MARSPLAY_TEST_NTFS_ACL=1) the attribute
+ * user.marsplay.ntfs_acl is read when system.ntfs_acl is absent: ext4 and
+ * tmpfs cannot hold system.ntfs_acl, and the lab writes the test one.
+ * Copies at most size bytes to buf; returns the size or a negative errno
+ * (-ENODATA: none here, also when the filesystem has no such attributes;
+ * -ERANGE: larger than size).  *name gets the attribute read. */
+int plat_ntfs_acl(plat_fd pathfd, plat_fd datafd, void *buf, size_t size, const char **name);
+
 /* Processes holding an open file descriptor on host_path or anything
  * under it.  fn returns nonzero to stop.  *denied counts processes whose
  * descriptors could not be read.  Returns the number of holders or -PLAT_E*. */
@@ -344,11 +362,19 @@ int plat_lab_sparse(const char *path, uint64_t size, uint64_t *got);
 int plat_lab_space(const char *path, uint64_t *total, uint64_t *avail, uint64_t *free_);
 int plat_lab_chmod(const char *path, unsigned mode);
 int plat_lab_symlink(const char *target, const char *linkpath);
+/* Store a security descriptor where plat_ntfs_acl reads it in test mode
+ * (user.marsplay.ntfs_acl: ext4 and tmpfs cannot hold system.ntfs_acl). */
+int plat_lab_test_acl(const char *path, const void *sd, size_t len);
 /* Start a detached process (own session, stdio on /dev/null, named
  * "mp-lab-holder") that keeps path open (and flock'ed) until pidfile no
  * longer holds its pid or seconds pass.  The pidfile is written before
  * this returns; *pid receives the holder's pid.  0 or -PLAT_E*. */
 int plat_lab_hold(const char *path, const char *pidfile, unsigned seconds, long *pid);
+/* Stop a holder plat_lab_hold started: remove pidfile (the holder exits
+ * within a second when it notices) and, if the pid it held still names
+ * the lab's holder, end that process.  1 if there was a pidfile, 0 if
+ * not, or -PLAT_E*. */
+int plat_lab_stop_holder(const char *pidfile);
 
 /* ---- host facts (platform_posix_sys.c, for marsplay.sys) ---- */
 typedef struct plat_proc {

@@ -49,6 +49,9 @@ local PARTS = {
     { "^not enough free space at the destination: (%d+) MiB needed, (%d+) MiB free$",
       "espaço livre insuficiente no destino: %1 MiB necessários, %2 MiB livres" },
     { "^offline volume: no service runs there$", "volume offline: nenhum serviço é executado ali" },
+    { "^the service (.+) is not installed$", "o serviço %1 não está instalado" },
+    { "^read back: (.+), start type (%d), pid (%d+)$", "lido de volta: %1, tipo de inicialização %2, pid %3" },
+    { "^read back: (.+), start type (%d)$", "lido de volta: %1, tipo de inicialização %2" },
     { "^service control is not available on this platform$",
       "o controle de serviços não está disponível nesta plataforma" },
     -- "PATH: strerror" of a failed call

@@ -4,9 +4,14 @@
 -- the obengine service): its PE resources hold a VS_FIXEDFILEINFO whose
 -- dwFileVersionMS/LS give the four numbers.  The resource tree is walked
 -- when the PE headers are sound; otherwise the file is scanned (bounded)
--- for the structure's signature.  When the file gives nothing, the value
--- Setup\<version_value> of the agent's registry key is used — that value's
--- name is unconfirmed, hence a parameter.
+-- for the structure's signature (this is how Microsoft's own support log
+-- collector reads the version).  When the file gives nothing, the MSI's
+-- uninstall entry: HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\
+-- Uninstall\{FFE6D16C-3F87-4192-AF94-DDBEFF165106} (the product code the
+-- Windows Admin Center extension uses), or the entry whose DisplayName is
+-- "Microsoft Azure Recovery Services Agent", value DisplayVersion.  No
+-- source documents a Setup\AgentVersion value: it is read only when the
+-- parameter version_value names one.
 --
 -- Shared by the basic-troubleshooting, activation, passphrase, restore
 -- and common-issues playbooks.
@@ -26,8 +31,9 @@ M.PARAMS = {
                         .. "default: the newest release known when this playbook was written)" },
   hard_min_version = { type = "string", default = "2.0.9249.0",
                        doc = "below this version the agent cannot use current vault credentials files" },
-  version_value = { type = "string", default = "AgentVersion",
-                    doc = [[registry value under ...\Windows Azure Backup\Setup read when cbengine.exe gives no version (name unconfirmed)]] },
+  version_value = { type = "string", default = "",
+                    doc = [[a registry value under ...\Windows Azure Backup\Setup read last, when neither cbengine.exe nor ]]
+                          .. [[the MSI uninstall entry gives a version (none documented: empty, not read)]] },
   exe_max_bytes = { type = "number", default = 64 * 1024 * 1024, min = 4096,
                     doc = "most bytes of cbengine.exe read when looking for its version resource" },
 }
@@ -248,8 +254,35 @@ end
 
 -- ---------- the agent's version ----------
 
---- The installed agent's version: { version=, source = "cbengine.exe"|
---- "registry", file=, method=, file_error= } | nil, why.
+M.UNINSTALL = [[HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall]]
+M.PRODUCT_CODE = "{FFE6D16C-3F87-4192-AF94-DDBEFF165106}"
+M.DISPLAY_NAME = "Microsoft Azure Recovery Services Agent"
+
+--- The MSI uninstall entry's DisplayVersion: the product code's key, else
+--- the entry named "Microsoft Azure Recovery Services Agent".
+--- Returns version, value path | nil.
+function M.uninstall_version()
+  local function from(key)
+    local v = reg.get(key, "DisplayVersion")
+    if type(v) == "string" and M.parse(v) then return v, key .. "\\DisplayVersion" end
+  end
+  local v, where = from(M.UNINSTALL .. "\\" .. M.PRODUCT_CODE)
+  if v then return v, where end
+  local keys = reg.keys(M.UNINSTALL) or {}
+  table.sort(keys)
+  for _, k in ipairs(keys) do
+    local key = M.UNINSTALL .. "\\" .. k
+    local name = reg.get(key, "DisplayName")
+    if type(name) == "string" and name:lower() == M.DISPLAY_NAME:lower() then
+      v, where = from(key)
+      if v then return v, where end
+    end
+  end
+  return nil
+end
+
+--- The installed agent's version: { version=, source = "cbengine.exe" |
+--- the registry value read, file=, method=, file_error= } | nil, why.
 function M.version(agent, params)
   params = params or {}
   local exe = mars.join(agent.bin, "cbengine.exe")
@@ -257,13 +290,21 @@ function M.version(agent, params)
   if info then
     return { version = info.version, source = "cbengine.exe", file = exe, method = info.method }
   end
-  local name = params.version_value or M.PARAMS.version_value.default
-  local v = reg.get(mars.SETUP, name)
-  if type(v) == "string" and M.parse(v) then
-    return { version = v, source = "registry", registry = mars.SETUP .. "\\" .. name,
-             file = exe, file_error = ferr }
+  local v, where = M.uninstall_version()
+  if v then
+    return { version = v, source = where, registry = where, file = exe, file_error = ferr }
   end
-  return nil, { file = exe, file_error = ferr, registry = mars.SETUP .. "\\" .. name }
+  local looked = M.UNINSTALL .. "\\" .. M.PRODUCT_CODE .. "\\DisplayVersion"
+  local name = params.version_value
+  if name and name ~= "" then
+    local sv = reg.get(mars.SETUP, name)
+    if type(sv) == "string" and M.parse(sv) then
+      return { version = sv, source = mars.SETUP .. "\\" .. name, registry = mars.SETUP .. "\\" .. name,
+               file = exe, file_error = ferr }
+    end
+    looked = looked .. ", " .. mars.SETUP .. "\\" .. name
+  end
+  return nil, { file = exe, file_error = ferr, registry = looked }
 end
 
 --- detect: the agent is at least params.min_version.
@@ -272,8 +313,8 @@ function M.detect_version(agent, params)
   if not v then
     local ev = why or {}
     return mp.manual { evidence = ev,
-      message = T("The agent's version cannot be read: {file_error}; the registry value {registry} is not set either.",
-                  "Não foi possível ler a versão do agente: {file_error}; o valor do registro {registry} também não está definido."),
+      message = T("The agent's version cannot be read: {file_error}; the MSI uninstall entry ({registry}) does not give it either.",
+                  "Não foi possível ler a versão do agente: {file_error}; a entrada de desinstalação do MSI ({registry}) também não a informa."),
       recommendations = {
         T("Check the version in the MARS console (Actions > About Microsoft Azure Recovery Services Agent) and compare it with the latest release.",
           "Confira a versão no console do MARS (Ações > Sobre o Agente dos Serviços de Recuperação do Microsoft Azure) e compare com a versão mais recente."),

@@ -21,11 +21,17 @@
 -- service, are known only to the agent — add them with extra_endpoints).
 -- Wildcards with no stable public host are listed, not probed.
 --
--- IP ranges: a few addresses of each range (net.cidr_sample) get an
--- https://<address>/ request with certificate checks off: the question is
--- whether TCP port 443 is reachable, and no certificate names an address.
--- A TLS failure there still proves the TCP connection, so it counts as
--- reachable.
+-- The agent's own service (*.backup.windowsazure.com) is probed through
+-- the host the vault credentials file names (IdMgmtRestEndpoint), when a
+-- credentials file is found; manage.windowsazure.com (the classic
+-- portal) is retired and no longer stands for *.windowsazure.com.
+--
+-- IP ranges (the guide's Azure AD ranges): the addresses the Azure AD
+-- endpoints resolved to are checked against them (informational: the
+-- guide's list may be older than Azure AD's addresses).  Sampled
+-- addresses (ip_sample, default 0) are probed only on request and are
+-- informational too: an address of a range that nothing listens on says
+-- nothing about a firewall.
 
 local mp = require "marsplay"
 local proxy = require "marsplay.proxy"
@@ -50,7 +56,8 @@ M.ENDPOINTS = {
     urls = {
       ep("www.msftncsi.com", "http://www.msftncsi.com/ncsi.txt", "guide"),
       ep("*.microsoft.com", "https://www.microsoft.com/", "guide", true),
-      ep("*.windowsazure.com", "https://manage.windowsazure.com/", "guide", true),
+      ep("*.windowsazure.com", nil, "guide"),             -- manage.windowsazure.com is retired
+      ep("*.backup.windowsazure.com", nil, "docs"),        -- the vault's service: from the credentials file
       ep("*.microsoftonline.com", "https://login.microsoftonline.com/", "guide", true),   -- Azure AD sign-in
       ep("*.windows.net", "https://login.windows.net/", "guide", true),                  -- Azure AD (older name)
       ep("www.msftconnecttest.com", "http://www.msftconnecttest.com/connecttest.txt", "guide"),
@@ -59,6 +66,7 @@ M.ENDPOINTS = {
       ep("*.blob.core.windows.net", "https://azcliprod.blob.core.windows.net/", "docs", true),
       ep("*.queue.core.windows.net", nil, "docs"),      -- no stable public host known: listed only
       ep("*.blob.storage.azure.net", nil, "docs"),      -- no stable public host known: listed only
+      ep("*.login.microsoft.com", nil, "docs"),         -- Azure AD; no stable public host under it
     },
     ip_ranges = { "20.190.128.0/18", "40.126.0.0/18" },  -- the guide's (Azure AD)
   },
@@ -113,8 +121,8 @@ M.PARAMS = M.merge(proxy.PARAMS, {
                 doc = "endpoints to probe instead of the cloud's (URLs or host names; ;-separated)" },
   extra_endpoints = { type = "list", default = {}, doc = "endpoints to probe besides the cloud's" },
   ip_ranges = { type = "list", default = {}, doc = "IP ranges to probe instead of the cloud's (CIDR)" },
-  ip_sample = { type = "number", default = 2, min = 0, max = 64,
-                doc = "addresses probed per IP range (0: none)" },
+  ip_sample = { type = "number", default = 0, min = 0, max = 64,
+                doc = "addresses probed per IP range, for information only (0: none)" },
   ip_port = { type = "number", default = 443, min = 1, max = 65535, doc = "port probed on those addresses" },
   timeout = { type = "number", default = 5, min = 1, max = 120, doc = "seconds per probe" },
   probe_offline = { type = "boolean", default = false,
@@ -162,10 +170,40 @@ function M.targets(params, set)
     local url = to_url(item)
     eps[#eps + 1] = { pattern = host_of(url), url = url, source = "parameter" }
   end
+  -- the agent's service host, from the vault credentials file
+  if not (type(given) == "table" and #given > 0) then
+    local svc = M.service_url(params)
+    for _, e in ipairs(eps) do
+      if svc and not e.url and (e.pattern == "*.backup.windowsazure.com") then
+        e.url, e.representative, e.from = svc.url, true, svc.file
+      end
+    end
+  end
   for _, e in ipairs(eps) do e.host = e.url and host_of(e.url) or nil end
   local ranges = base.ip_ranges
   if type(params.ip_ranges) == "table" and #params.ip_ranges > 0 then ranges = params.ip_ranges end
   return eps, ranges
+end
+
+--- The agent's service endpoint named by the newest readable vault
+--- credentials file (IdMgmtRestEndpoint under *.backup.windowsazure.com):
+--- { url, file } | nil.
+function M.service_url(params)
+  local ok, vc = pcall(require, "marsplay.vaultcreds")
+  if not ok or not mp.reg.available() then return nil end
+  local p = {}
+  for k, spec in pairs(vc.PARAMS) do p[k] = spec.default end
+  for k, v in pairs(params or {}) do p[k] = v end
+  local ok2, scan = pcall(vc.scan, p)
+  if not ok2 or not scan then return nil end
+  for _, g in ipairs(vc.groups(scan.files)) do
+    local ep_url = g[1].id_endpoint
+    local host = type(ep_url) == "string" and ep_url:match("^https://([%w%.%-]+)/?")
+    if host and host:lower():sub(-#".backup.windowsazure.com") == ".backup.windowsazure.com" then
+      return { url = "https://" .. host .. "/", file = g[1].path }
+    end
+  end
+  return nil
 end
 
 local function list_or_nil(t)
@@ -258,6 +296,7 @@ function M.detect(ctx, opts)
     local row = result_of(r)
     row.name, row.host, row.url, row.source = e.pattern, e.host, e.url, e.source
     row.representative = e.representative
+    row.from = e.from
     ev.endpoints[#ev.endpoints + 1] = row
     if r.result ~= "ok" then
       local label = e.pattern
@@ -266,8 +305,23 @@ function M.detect(ctx, opts)
     end
   end
 
-  -- IP ranges
-  local sample = math.floor(p.ip_sample or 2)
+  -- IP ranges: where the Azure AD endpoints actually resolved (informational)
+  if ranges and #ranges > 0 and opts.ip ~= false then
+    for _, row in ipairs(ev.endpoints) do
+      local aad = row.host and (row.host:match("microsoftonline") or row.host:match("^login%.windows%.net$"))
+      if aad and row.ip and not row.via_proxy then
+        local inside
+        for _, cidr in ipairs(ranges) do
+          if net.cidr_contains(cidr, row.ip) then inside = cidr end
+        end
+        ev.aad_addresses = ev.aad_addresses or {}
+        ev.aad_addresses[#ev.aad_addresses + 1] = ("%s %s: %s"):format(row.host, row.ip, inside or "-")
+        if not inside then ev.outside_ranges = true end
+      end
+    end
+  end
+  -- sampled addresses of the ranges, on request: informational only
+  local sample = math.floor(p.ip_sample or 0)
   if sample > 0 and ranges and #ranges > 0 and opts.ip ~= false then
     ev.ip_ranges = {}
     local ipt, ipw = {}, {}
@@ -286,14 +340,12 @@ function M.detect(ctx, opts)
       local row = result_of(r)
       row.range, row.address = ipw[i], ipt[i].name
       row.tcp_reachable = r.result == "ok" or r.result == "tls"
+      row.informational = true
       ev.ip_ranges[#ev.ip_ranges + 1] = row
-      if not row.tcp_reachable then
-        failures[#failures + 1] = { label = ipw[i] .. " (" .. ipt[i].name .. ")", result = r.result }
-      end
     end
   end
 
-  local total = #ev.endpoints + (ev.ip_ranges and #ev.ip_ranges or 0)
+  local total = #ev.endpoints
   ev.total = total
   ev.failed_count = #failures
   local kinds, order = {}, {}
@@ -310,6 +362,10 @@ function M.detect(ctx, opts)
     if #ev.not_probed > 0 then
       msg = T(msg.en .. " Not probed (no public host to test; allow them too): {not_probed}.",
               msg["pt-BR"] .. " Não testados (sem host público para testar; libere-os também): {not_probed}.")
+    end
+    if ev.outside_ranges then
+      msg = T(msg.en .. " Azure AD resolved outside the guide's IP ranges ({aad_addresses}): allow the names, not only those ranges.",
+              msg["pt-BR"] .. " O Azure AD foi resolvido fora dos intervalos de IP do guia ({aad_addresses}): libere os nomes, não só esses intervalos.")
     end
     return mp.pass(ev, msg)
   end

@@ -24,9 +24,18 @@
 --     auto-detect), then a 32-bit length and the proxy string, then a
 --     length and the bypass list.  The raw bytes stay in the evidence (hex)
 --     so a human can check the decoding;
---   * the agent's own proxy (Set-OBMachineSetting -ProxyServer ...): where
---     it is stored is unconfirmed, so it is read only when the parameters
---     mars_proxy_key / mars_proxy_value name a location.
+--   * when the policy ProxySettingsPerUser = 0 (HKLM\SOFTWARE\Policies\
+--     Microsoft\Windows\CurrentVersion\Internet Settings), WinINet's
+--     settings are machine-wide: HKLM\SOFTWARE\Microsoft\Windows\
+--     CurrentVersion\Internet Settings instead of the SYSTEM account's;
+--   * the LAN settings as WinINet keeps them: the binary value
+--     Connections\DefaultConnectionSettings under the same key (the
+--     WinHttpSettings layout); its proxy counts as much as ProxyServer,
+--     and the fix that clears ProxyServer clears it there too;
+--   * the agent's own proxy (Set-OBMachineSetting -ProxyServer ...): no
+--     documented registry location (Get-OBMachineSetting is the
+--     interface), so it is read only when the parameters mars_proxy_key /
+--     mars_proxy_value name a location.
 
 local mp = require "marsplay"
 
@@ -38,6 +47,18 @@ local M = {}
 M.SYSTEM_KEY = [[HKU\S-1-5-18\Software\Microsoft\Windows\CurrentVersion\Internet Settings]]
 M.WINHTTP_KEY = [[HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections]]
 M.WINHTTP_VALUE = "WinHttpSettings"
+M.MACHINE_KEY = [[HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings]]
+M.POLICY_KEY = [[HKLM\SOFTWARE\Policies\Microsoft\Windows\CurrentVersion\Internet Settings]]
+M.LAN_VALUE = "DefaultConnectionSettings"
+
+-- MARS's own proxy: the supported interface, for recommendations.
+M.MARS_PROXY_STEP = T(
+  "MARS can also have its own proxy, set in the agent (Change Properties > Proxy Configuration) and not kept in a documented registry value: "
+  .. "on the server run Get-OBMachineSetting (ProxySetting) in PowerShell; set it with Set-OBMachineSetting -ProxyServer http://host -ProxyPort N, "
+  .. "or -NoProxy, then restart obengine (net stop obengine; net start obengine).",
+  "O MARS também pode ter o seu próprio proxy, definido no agente (Alterar Propriedades > Configuração de Proxy) e não guardado em um valor "
+  .. "documentado do registro: no servidor execute Get-OBMachineSetting (ProxySetting) no PowerShell; ajuste com Set-OBMachineSetting -ProxyServer "
+  .. "http://host -ProxyPort N, ou -NoProxy, e reinicie o obengine (net stop obengine; net start obengine).")
 
 M.PARAMS = {
   proxy = { type = "string", default = "",
@@ -200,6 +221,32 @@ local function read_winhttp()
   return w
 end
 
+-- The LAN settings blob (DefaultConnectionSettings) under key: nil when
+-- absent, else { raw, proxy_enabled, autoconfig_enabled, server, error }.
+local function read_lan(key)
+  local v = reg.get(key .. [[\Connections]], M.LAN_VALUE)
+  if type(v) ~= "string" then return nil end
+  local l = { source = key .. [[\Connections\]] .. M.LAN_VALUE, raw_hex = hex(v), raw = v }
+  local d, why = M.decode_winhttp(v)
+  if not d then l.error = "cannot decode: " .. why; return l end
+  l.proxy_enabled = d.proxy_enabled
+  l.autoconfig_enabled = d.autoconfig_enabled
+  l.server = nonempty(d.proxy)
+  return l
+end
+
+--- The same blob with its proxy string emptied (the counter bumped; the
+--- flags, the bypass list and every byte after them kept), or nil, why.
+function M.lan_without_proxy(b)
+  local d, why = M.decode_winhttp(b)
+  if not d then return nil, why end
+  if not d.proxy then return nil, "no proxy string" end
+  local head = 12
+  local plen = string.unpack("<I4", b, head + 1)
+  local tail = b:sub(head + 4 + plen + 1)
+  return string.pack("<I4I4I4I4", d.version, (d.counter + 1) & 0xFFFFFFFF, d.flags, 0) .. tail
+end
+
 -- ---------- reading ----------
 
 --- The proxy settings of the target:
@@ -215,7 +262,13 @@ function M.read(params)
     return r
   end
   r.available = true
-  local v, err, code = values_ci(M.SYSTEM_KEY)
+  -- ProxySettingsPerUser = 0: WinINet's settings are the machine's
+  local per_user = reg.get(M.POLICY_KEY, "ProxySettingsPerUser")
+  if per_user == 0 then
+    r.source = M.MACHINE_KEY
+    r.machine_wide = true
+  end
+  local v, err, code = values_ci(r.source)
   if not v then
     r.key_exists = false
     if code ~= "ENOENT" then r.error = err end
@@ -230,6 +283,13 @@ function M.read(params)
   r.server_raw = as_string(v.proxyserver)
   r.override = nonempty(as_string(v.proxyoverride))
   r.autoconfig = nonempty(as_string(v.autoconfigurl))
+  -- WinINet's own copy of the LAN settings counts as much as the values
+  r.lan = read_lan(r.source)
+  if r.lan and not r.lan.error then
+    if r.lan.proxy_enabled then r.enabled = true end
+    r.lan_server = r.lan.server
+    r.server = r.server or r.lan.server
+  end
   r.winhttp = read_winhttp()
   local key = nonempty(params.mars_proxy_key)
   if key then
@@ -300,6 +360,7 @@ local function steps(first)
   local r = {}
   if first then r[#r + 1] = first end
   for _, s in ipairs(M.GUIDE_STEPS) do r[#r + 1] = s end
+  r[#r + 1] = M.MARS_PROXY_STEP
   return r
 end
 
@@ -314,7 +375,10 @@ local function base_evidence(s)
     winhttp = w.present and (w.server or (w.error and ("undecodable: " .. w.error)) or "direct") or "not set (direct)",
     winhttp_raw = w.raw_hex,
     winhttp_layout = w.present and w.layout or nil,
-    mars_proxy = s.mars and (s.mars.server or "not set") or "not read (location unconfirmed)",
+    machine_wide = s.machine_wide or nil,
+    lan_settings = s.lan and (s.lan.error and ("undecodable: " .. s.lan.error) or s.lan.server or "direct") or nil,
+    lan_settings_raw = s.lan and s.lan.raw_hex or nil,
+    mars_proxy = s.mars and (s.mars.server or "not set") or "Get-OBMachineSetting",
   }
 end
 
@@ -382,16 +446,19 @@ function M.detect_settings(ctx)
                          "A conta SYSTEM usa o proxy {proxy}, que responde."))
   end
 
-  -- Proxy off.  The guide: no proxy configured but details given -> remove them.
+  -- Proxy off.  The guide: no proxy configured but details given -> remove them
+  -- (ProxyServer and the proxy in the LAN settings blob).
   if s.server then
-    return mp.finding { evidence = ev, clear = { "ProxyServer" },
+    return mp.finding { evidence = ev, clear = { "ProxyServer" }, key = s.source,
+                        lan = s.lan_server and s.lan.raw or nil,
       message = T("The SYSTEM account's proxy is off but proxy details remain (ProxyServer={proxy_server}).",
                   "O proxy da conta SYSTEM está desativado, mas ainda há detalhes de proxy (ProxyServer={proxy_server})."),
       recommendations = {
-        T("If this network has no proxy, remove the proxy details (the fix clears ProxyServer for SYSTEM).",
-          "Se esta rede não tiver proxy, remova os detalhes do proxy (a correção limpa ProxyServer da conta SYSTEM)."),
+        T("If this network has no proxy, remove the proxy details (the fix clears ProxyServer and the proxy in the LAN settings, {source}).",
+          "Se esta rede não tiver proxy, remova os detalhes do proxy (a correção limpa ProxyServer e o proxy das configurações de LAN, {source})."),
         T("If the server must use that proxy, turn the proxy option on instead (and do not apply this fix).",
           "Se o servidor precisar usar esse proxy, ative a opção de proxy (e não aplique esta correção)."),
+        M.MARS_PROXY_STEP,
       } }
   end
   if w.present and w.proxy_enabled and not w.server then
@@ -413,14 +480,31 @@ function M.detect_settings(ctx)
                                   "Verifique o endereço do script de configuração automática nas configurações de LAN da conta SYSTEM, ou remova-o se não for usado.")) }
     end
   end
+  if s.autoconfig and ev.autoconfig_result == "ok" then
+    return mp.pass(ev, T("The SYSTEM account gets its proxy from the automatic configuration script {autoconfig_url}, which can be fetched; "
+                         .. "no stale proxy details (WinHTTP: {winhttp}). MARS's own proxy: Get-OBMachineSetting on the server.",
+                         "A conta SYSTEM obtém o proxy do script de configuração automática {autoconfig_url}, que pode ser obtido; "
+                         .. "nenhum detalhe de proxy antigo (WinHTTP: {winhttp}). O proxy próprio do MARS: Get-OBMachineSetting no servidor."))
+  end
+  if s.autoconfig then
+    return mp.pass(ev, T("The SYSTEM account gets its proxy from the automatic configuration script {autoconfig_url} (it can only be fetched from the running "
+                         .. "server); no stale proxy details (WinHTTP: {winhttp}). MARS's own proxy: Get-OBMachineSetting on the server.",
+                         "A conta SYSTEM obtém o proxy do script de configuração automática {autoconfig_url} (ele só pode ser obtido a partir do servidor em "
+                         .. "execução); nenhum detalhe de proxy antigo (WinHTTP: {winhttp}). O proxy próprio do MARS: Get-OBMachineSetting no servidor."))
+  end
   return mp.pass(ev, T("The SYSTEM account uses no proxy and holds no stale proxy details (WinHTTP: {winhttp}).",
                        "A conta SYSTEM não usa proxy e não tem detalhes de proxy antigos (WinHTTP: {winhttp})."))
 end
 
 --- Fix for the stale details case: clear what detect_settings listed.
 function M.fix_settings(finding)
+  local key = finding.key or M.SYSTEM_KEY
   for _, name in ipairs(finding.clear or {}) do
-    mp.fix.set_value(M.SYSTEM_KEY, name, "REG_SZ", "")
+    mp.fix.set_value(key, name, "REG_SZ", "")
+  end
+  if finding.lan then
+    local blob = assert(M.lan_without_proxy(finding.lan))
+    mp.fix.set_value(key .. [[\Connections]], M.LAN_VALUE, "REG_BINARY", blob)
   end
 end
 

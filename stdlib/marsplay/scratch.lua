@@ -147,14 +147,27 @@ end
 
 -- ---------- readable and writable ----------
 
+-- NTFS permissions are ACLs: POSIX mode bits of a mounted NTFS volume
+-- do not reflect them, so they are never used.  The security descriptor
+-- is read where it exists (ntfs-3g's system.ntfs_acl, fs.ntfs_acl) and
+-- SYSTEM (S-1-5-18, the agent's account) must have full control of the
+-- folder; otherwise the check is skipped, saying why.  There is no
+-- automatic fix: granting rights is the operator's call (icacls).
+local ICACLS = T([[Give SYSTEM full control of the scratch folder, elevated on the server: icacls "{scratch}" /grant *S-1-5-18:(OI)(CI)F ]]
+                 .. [[(or Properties > Security > Edit > Add > SYSTEM > Full control); remove any Deny entry for SYSTEM or Everyone.]],
+                 [[Dê à conta SYSTEM controle total da pasta de rascunho, em modo elevado no servidor: icacls "{scratch}" /grant *S-1-5-18:(OI)(CI)F ]]
+                 .. [[(ou Propriedades > Segurança > Editar > Adicionar > SYSTEM > Controle total); remova qualquer entrada Negar para SYSTEM ou Todos.]])
+
+local ACE_TYPE = { allow = "allow", deny = "deny" }
+
 function M.detect_access(agent)
   local dir = mars.scratch(agent)
   local elsewhere = M.other_drive(dir)
   if elsewhere then return elsewhere end
   local st = fs.stat(dir)
   if not st then return mp.skip(T("The scratch folder is missing.", "A pasta de rascunho não existe.")) end
+  local ev = { scratch = dir }
   local vol = fs.volume(dir)
-  local ev = { scratch = dir, perms = st.perms, mode = string.format("%o", st.mode % 4096) }
   if vol and vol.readonly then
     ev.readonly_volume = true
     return mp.manual { evidence = ev,
@@ -162,21 +175,34 @@ function M.detect_access(agent)
       recommendations = { T("Make the volume writable; the agent must write its cache.",
                             "Torne o volume gravável; o agente precisa gravar seu cache.") } }
   end
-  local m = st.mode % 512
-  local owner = m // 64
-  if owner & 7 == 7 then
-    return mp.pass(ev, T("{scratch} is readable and writable ({perms}).", "{scratch} pode ser lido e gravado ({perms})."))
+  if mp.sys.live() then
+    return mp.skip(T([[The NTFS permissions of {scratch} are read through the Windows API on the running server, which marsplay does not do yet: ]]
+                     .. [[check that SYSTEM has Full control (icacls "{scratch}").]],
+                     [[As permissões NTFS de {scratch} são lidas pela API do Windows no servidor em execução, o que o marsplay ainda não faz: ]]
+                     .. [[verifique se SYSTEM tem Controle total (icacls "{scratch}").]]), ev)
   end
-  ev.new_mode = string.format("%o", (st.mode % 4096) | 448)
-  return mp.finding { evidence = ev, new_mode = (st.mode % 4096) | 448,
-    message = T("{scratch} is not readable and writable by its owner (permissions {perms}).",
-                "{scratch} não pode ser lido e gravado pelo proprietário (permissões {perms})."),
-    recommendations = { T("Give the folder's owner (SYSTEM) full control of the scratch folder.",
-                          "Dê ao proprietário da pasta (SYSTEM) controle total da pasta de rascunho.") } }
-end
-
-function M.fix_access(agent, finding)
-  fix.chmod(mars.scratch(agent), finding.new_mode)
+  local acl, _, code = fs.ntfs_acl(dir)
+  if not acl then
+    ev.acl = code
+    return mp.skip(T([[The NTFS permissions of {scratch} cannot be read on this mount: they are ACLs, which only an ntfs-3g mount exposes; ]]
+                     .. [[Linux permission bits say nothing about them. On the server, check that SYSTEM has Full control (icacls "{scratch}").]],
+                     [[As permissões NTFS de {scratch} não podem ser lidas nesta montagem: são ACLs, que só uma montagem ntfs-3g expõe; ]]
+                     .. [[os bits de permissão do Linux não dizem nada sobre elas. No servidor, verifique se SYSTEM tem Controle total (icacls "{scratch}").]]), ev)
+  end
+  ev.acl_source = acl.source
+  ev.owner = acl.owner
+  ev.dacl = {}
+  for _, a in ipairs(acl.dacl) do
+    ev.dacl[#ev.dacl + 1] = ("%s %s 0x%08X%s"):format(ACE_TYPE[a.type] or tostring(a.type), tostring(a.sid),
+                                                       a.mask, a.inherit_only and " (inherit-only)" or "")
+  end
+  if acl.system_full_control then
+    return mp.pass(ev, T("SYSTEM (S-1-5-18), the agent's account, has full control of {scratch}.",
+                         "SYSTEM (S-1-5-18), a conta do agente, tem controle total de {scratch}."))
+  end
+  return mp.manual { evidence = ev, recommendations = { ICACLS },
+    message = T("SYSTEM (S-1-5-18), the account the agent runs as, does not have full control of {scratch}: the cache cannot be read or written.",
+                "SYSTEM (S-1-5-18), a conta com que o agente é executado, não tem controle total de {scratch}: o cache não pode ser lido nem gravado.") }
 end
 
 -- ---------- free space: 5 to 10 % of the protected data ----------
@@ -320,7 +346,7 @@ local function holders_offline(agent)
   local ev = r.evidence or {}
   r.evidence = ev
   ev.scratch = mars.scratch(agent)
-  ev.process_scan = "skipped: offline, the processes are the rescue machine's, not the server's"
+  ev.process_scan = false     -- not run: offline the processes are this machine's (the message says so)
   local why = T("The processes holding the cache can only be listed on the running server (offline they are this machine's, not the server's). ",
                 "Os processos que mantêm o cache só podem ser listados no servidor em execução (offline eles são desta máquina, não do servidor). ")
   if r.status == "pass" then

@@ -43,7 +43,10 @@ M.PARAMS = {
     default = { [[C:\Users\*\Downloads]], [[C:\Users\*\Desktop]] },
     doc = "folders searched for credentials files when vault_credentials is empty (* matches one folder name)" },
   validity_days = { type = "number", default = 10, min = 0,
-    doc = "days a credentials file stays valid after its download" },
+    doc = "days a credentials file stays valid after its download from the portal" },
+  powershell_validity_hours = { type = "number", default = 48, min = 0,
+    doc = "hours the certificate of a file written by Get-AzRecoveryServicesVaultSettingsFile stays valid "
+          .. "(Azure PowerShell source: 48); applied to files whose name carries a pt-BR date, which only PowerShell writes" },
   registered_vault_value = { type = "string", default = "ServiceResourceName",
     doc = [[value under HKLM\SOFTWARE\Microsoft\Windows Azure Backup\Config naming the registered vault (unconfirmed name)]] },
   registered_vault_id_value = { type = "string", default = "",
@@ -66,8 +69,19 @@ M.RENEW_STEPS = {
 
 -- ---------- small helpers ----------
 
-local MONTHS = { jan = 1, feb = 2, mar = 3, apr = 4, may = 5, jun = 6,
-                 jul = 7, aug = 8, sep = 9, oct = 10, nov = 11, dec = 12 }
+-- The date in a file name, in every culture the tool ships: the portal
+-- writes "Ddd Mmm dd yyyy" in English (UTC); Get-AzRecoveryServices-
+-- VaultSettingsFile formats the same pattern in the machine's culture
+-- ("qui dez 03 2026" on pt-BR; .NET on ICU may add a period: "dez.");
+-- older Site Recovery cmdlets wrote yyyy-MM-ddTHH-mm-ss.
+local CULTURES = {
+  en = { days = { sun = 1, mon = 1, tue = 1, wed = 1, thu = 1, fri = 1, sat = 1 },
+         months = { jan = 1, feb = 2, mar = 3, apr = 4, may = 5, jun = 6,
+                    jul = 7, aug = 8, sep = 9, oct = 10, nov = 11, dec = 12 } },
+  ["pt-BR"] = { days = { dom = 1, seg = 1, ter = 1, qua = 1, qui = 1, sex = 1, ["s\195\161b"] = 1, sab = 1 },
+                months = { jan = 1, fev = 2, mar = 3, abr = 4, mai = 5, jun = 6,
+                           jul = 7, ago = 8, set = 9, out = 10, nov = 11, dez = 12 } },
+}
 
 -- Days since 1970-01-01 of a civil date.
 local function days_from_civil(y, m, d)
@@ -81,18 +95,33 @@ local function days_from_civil(y, m, d)
 end
 M.days_from_civil = days_from_civil
 
--- The download date in a portal file name "<vault>_<Ddd Mmm dd yyyy>...":
--- day number and "yyyy-mm-dd", or nil.
+local function valid(y, m, d) return m and m >= 1 and m <= 12 and d >= 1 and d <= 31 and y >= 2000 end
+
+-- The download date in a file name "<vault>_<date>...": day number,
+-- "yyyy-mm-dd", the form ("en", "pt-BR" or "iso") and, for the ISO form,
+-- the seconds since the epoch; or nil.
 function M.date_in_name(name)
   local found
-  for mon, d, y in name:gmatch("_%a%a%a (%a%a%a) (%d%d?) (%d%d%d%d)") do
-    found = { mon, d, y }
+  for day, mon, d, y in name:gmatch("_([^%s_%d]+) ([^%s_%d]+) (%d%d?) (%d%d%d%d)") do
+    found = { day:lower():gsub("%.$", ""), mon:lower():gsub("%.$", ""), tonumber(d), tonumber(y) }
   end
-  if not found then return nil end
-  local m = MONTHS[found[1]:lower()]
-  local d, y = tonumber(found[2]), tonumber(found[3])
-  if not m or d < 1 or d > 31 then return nil end
-  return days_from_civil(y, m, d), ("%04d-%02d-%02d"):format(y, m, d)
+  if found then
+    for form, c in pairs(CULTURES) do
+      local m = c.months[found[2]]
+      if c.days[found[1]] and valid(found[4], m, found[3]) then
+        return days_from_civil(found[4], m, found[3]), ("%04d-%02d-%02d"):format(found[4], m, found[3]), form
+      end
+    end
+  end
+  local y, m, d, hh, mi, ss = name:match("_(%d%d%d%d)%-(%d%d)%-(%d%d)T(%d%d)%-(%d%d)%-(%d%d)")
+  if not y then y, m, d = name:match("_(%d%d%d%d)%-(%d%d)%-(%d%d)") end
+  y, m, d = tonumber(y), tonumber(m), tonumber(d)
+  if y and valid(y, m, d) then
+    local day = days_from_civil(y, m, d)
+    local at = hh and (day * DAY + tonumber(hh) * 3600 + tonumber(mi) * 60 + tonumber(ss)) or nil
+    return day, ("%04d-%02d-%02d"):format(y, m, d), "iso", at
+  end
+  return nil
 end
 
 -- Parser messages may quote text of the file: never let a run that could
@@ -223,6 +252,7 @@ local function read_entry(path, name, named, st)
   e.resource_group = field(tree, "ResourceGroup", cert)
   e.resource_id = field(tree, "ResourceId", cert)
   e.location = field(tree, "Location", cert)
+  e.id_endpoint = field(tree, "IdMgmtRestEndpoint", cert)
   e.version = field(tree, "Version", cert)
   return e
 end
@@ -244,12 +274,16 @@ local function examine(path, name, named, now)
   for k, v in pairs(e) do copy[k] = v end
   e = copy
   -- age: the date in the file name, else the modification time
-  local day, iso = M.date_in_name(name)
+  local day, iso, form, at = M.date_in_name(name)
   if day then
     e.date = iso
     e.day = day
-    e.age_days = math.floor(now / DAY) - day
+    e.age_days = at and math.floor((now - at) / DAY * 10) / 10 or math.floor(now / DAY) - day
     e.age_source = "name"
+    e.name_form = form
+    -- only Get-AzRecoveryServicesVaultSettingsFile writes a pt-BR date
+    -- (the portal writes English): its certificate is valid 48 hours
+    if form == "pt-BR" then e.powershell = true end
   elseif e.mtime then
     e.date = os.date("!%Y-%m-%d", math.floor(e.mtime))
     e.day = math.floor(e.mtime / DAY)
@@ -465,21 +499,40 @@ function M.detect_expired(params)
   local gs = groups(scan.files)
   if #gs == 0 then return skip_no_backup(scan) end
   local limit = params.validity_days
+  local ps_days = (params.powershell_validity_hours or M.PARAMS.powershell_validity_hours.default) / 24
   local newest, expired = {}, {}
+  local ev = { validity_days = limit }
   for _, g in ipairs(gs) do
     local e = g[1]
     newest[#newest + 1] = describe_age(e)
-    if e.age_days and e.age_days > limit then expired[#expired + 1] = describe_age(e) end
+    local max = e.powershell and ps_days or limit
+    if e.powershell then
+      ev.powershell = ev.powershell or {}
+      ev.powershell[#ev.powershell + 1] = e.path
+      ev.powershell_validity_hours = params.powershell_validity_hours or M.PARAMS.powershell_validity_hours.default
+    end
+    if e.age_days and e.age_days > max then expired[#expired + 1] = describe_age(e) end
   end
-  local ev = { newest = newest, validity_days = limit }
+  ev.newest = newest
   if #expired == 0 then
     return mp.pass(ev, T("The newest credentials file of each vault is at most {validity_days} days old: {newest}.",
                          "O arquivo de credenciais mais recente de cada cofre tem no máximo {validity_days} dias: {newest}."))
   end
   ev.expired = expired
-  return mp.manual { evidence = ev, recommendations = M.RENEW_STEPS,
-    message = T("Vault credentials expire {validity_days} days after their download; expired: {expired}.",
-                "As credenciais do cofre expiram {validity_days} dias após o download; expiradas: {expired}.") }
+  local recs = M.RENEW_STEPS
+  if ev.powershell then
+    recs = { table.unpack(M.RENEW_STEPS) }
+    table.insert(recs, 1, T("Files written by Get-AzRecoveryServicesVaultSettingsFile (a date in the machine's language in the name: {powershell}) carry a "
+                            .. "certificate valid for {powershell_validity_hours} hours only: run the cmdlet again right before registering.",
+                            "Arquivos gravados pelo Get-AzRecoveryServicesVaultSettingsFile (a data no idioma da máquina no nome: {powershell}) têm um "
+                            .. "certificado válido por apenas {powershell_validity_hours} horas: execute o cmdlet de novo logo antes de registrar."))
+  end
+  return mp.manual { evidence = ev, recommendations = recs,
+    message = ev.powershell
+      and T("Vault credentials expire {validity_days} days after a portal download, {powershell_validity_hours} hours after PowerShell wrote them; expired: {expired}.",
+            "As credenciais do cofre expiram {validity_days} dias após o download no portal, {powershell_validity_hours} horas depois de gravadas pelo PowerShell; expiradas: {expired}.")
+      or T("Vault credentials expire {validity_days} days after their download; expired: {expired}.",
+           "As credenciais do cofre expiram {validity_days} dias após o download; expiradas: {expired}.") }
 end
 
 --- Only the newest file of a vault is valid: older ones are reported.

@@ -1,7 +1,8 @@
 /* test_compat.c - the C library functions marsplay uses beyond C11's core
- * (memmem, memrchr, strndup, timespec_get) and C11 threads (threads,
- * mutexes, condition variables with a deadline).  On Linux they are
- * glibc's; on Windows platform/win32's (run under Wine by ctest). */
+ * (memmem, memrchr, strndup, timespec_get), and platform.h's threads and
+ * monitors (a lock with a condition, waited on with a deadline).  On
+ * Linux the first are glibc's and the threads C11's; on Windows they are
+ * platform/win32's (run under Wine by ctest). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -10,8 +11,9 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <threads.h>
 #include <time.h>
+
+#include "platform/platform.h"
 
 static void t_memmem(void **s) {
   static const char hay[] = "abcabcabd\0xyz";
@@ -60,64 +62,56 @@ static void t_timespec(void **s) {
 #define NTHREADS 4
 #define COUNT 1000000
 typedef struct shared {
-  mtx_t mu;
-  cnd_t cv;
+  plat_monitor *m;
   long count;
-  int started;
+  int started, done;
 } shared;
 
 static int worker(void *p) {
   shared *sh = p;
   int i;
   /* Start counting together, so the threads overlap. */
-  mtx_lock(&sh->mu);
+  plat_monitor_enter(sh->m);
   sh->started++;
-  cnd_broadcast(&sh->cv);
-  while (sh->started < NTHREADS) cnd_wait(&sh->cv, &sh->mu);
-  mtx_unlock(&sh->mu);
+  plat_monitor_wake_all(sh->m);
+  while (sh->started < NTHREADS) plat_monitor_wait(sh->m, 0);
+  plat_monitor_leave(sh->m);
   for (i = 0; i < COUNT; i++) {
-    mtx_lock(&sh->mu);
+    plat_monitor_enter(sh->m);
     sh->count++;
-    mtx_unlock(&sh->mu);
+    plat_monitor_leave(sh->m);
   }
+  plat_monitor_enter(sh->m);
+  sh->done++;
+  plat_monitor_leave(sh->m);
   return 7;
 }
 
 static void t_threads(void **s) {
   shared sh;
-  thrd_t t[NTHREADS];
-  int i, res;
+  plat_thread *t[NTHREADS];
+  int i;
   (void)s;
   memset(&sh, 0, sizeof sh);
-  assert_int_equal(mtx_init(&sh.mu, mtx_plain), thrd_success);
-  assert_int_equal(cnd_init(&sh.cv), thrd_success);
-  for (i = 0; i < NTHREADS; i++) assert_int_equal(thrd_create(&t[i], worker, &sh), thrd_success);
-  mtx_lock(&sh.mu);
-  while (sh.started < NTHREADS) assert_int_equal(cnd_wait(&sh.cv, &sh.mu), thrd_success);
-  mtx_unlock(&sh.mu);
-  for (i = 0; i < NTHREADS; i++) {
-    assert_int_equal(thrd_join(t[i], &res), thrd_success);
-    assert_int_equal(res, 7);
-  }
-  assert_int_equal(sh.count, (long)NTHREADS * COUNT);       /* no increment lost: the mutex excludes */
-  cnd_destroy(&sh.cv);
-  mtx_destroy(&sh.mu);
+  assert_int_equal(plat_monitor_new(&sh.m), 0);
+  for (i = 0; i < NTHREADS; i++) assert_int_equal(plat_thread_start(&t[i], worker, &sh), 0);
+  plat_monitor_enter(sh.m);
+  while (sh.started < NTHREADS) plat_monitor_wait(sh.m, 0);
+  plat_monitor_leave(sh.m);
+  for (i = 0; i < NTHREADS; i++) plat_thread_join(t[i]);
+  assert_int_equal(sh.done, NTHREADS);                      /* join waited for each */
+  assert_int_equal(sh.count, (long)NTHREADS * COUNT);       /* no increment lost: the lock excludes */
+  plat_monitor_free(sh.m);
 }
 
 static void t_timedwait(void **s) {
-  mtx_t mu;
-  cnd_t cv;
-  struct timespec until;
+  plat_monitor *m;
   (void)s;
-  assert_int_equal(mtx_init(&mu, mtx_plain), thrd_success);
-  assert_int_equal(cnd_init(&cv), thrd_success);
-  assert_int_equal(timespec_get(&until, TIME_UTC), TIME_UTC);
-  until.tv_sec -= 1;                        /* already past: returns at once */
-  mtx_lock(&mu);
-  assert_int_equal(cnd_timedwait(&cv, &mu, &until), thrd_timedout);
-  mtx_unlock(&mu);
-  cnd_destroy(&cv);
-  mtx_destroy(&mu);
+  assert_int_equal(plat_monitor_new(&m), 0);
+  plat_monitor_enter(m);
+  plat_monitor_wait(m, 0.01);               /* nobody wakes it: returns after the wait */
+  plat_monitor_leave(m);
+  plat_monitor_free(m);
 }
 
 int main(void) {

@@ -25,6 +25,7 @@
 #include <lualib.h>
 
 #include "formats/hive.h"
+#include "core/registry.h"
 #include "core/mp_internal.h"
 
 #define CONFIG "Windows/System32/config"
@@ -315,13 +316,23 @@ static void test_paths(void **state) {
   assert_string_equal(out, "false");
 }
 
-static void test_file_case_and_fallback(void **state) {
+static void test_file_case_and_no_fallback(void **state) {
   fixture *f = *state;
-  char out[512];
-  /* HKU\.DEFAULT is config\DEFAULT only (no systemprofile fallback since
-   * cf6b887): found under another case of its folder and file names */
-  make_hive(f, "Windows/System32/config/default");
+  char out[512], err[512];
+  int r;
+  /* only systemprofile/NTUSER.DAT, lower-case folders: another hive, never
+   * HKU\S-1-5-18 (that is config\DEFAULT): neither read nor written */
+  make_hive(f, "Windows/System32/config/systemprofile/ntuser.dat");
   run("mv '%s/Windows/System32/config' '%s/Windows/System32/CONFIG'", f->dir, f->dir);
+  lua_eval(f, "local v, m, c = reg.get([[HKU\\S-1-5-18\\Software]], 'x') return tostring(v) .. '|' .. c .. '|' .. m",
+           out, sizeof out);
+  assert_string_equal(out, "nil|ENOENT|HKU\\S-1-5-18: hive file C:\\Windows\\System32\\config\\DEFAULT not found");
+  r = hive_put_value(f->rt, "HKU\\.DEFAULT\\Software\\Test", "V", "REG_SZ", "x", 1, err, sizeof err);
+  assert_true(r < 0);
+  assert_non_null(strstr(err, "DEFAULT not found"));
+  assert_int_equal(count_named(f, "Windows/System32/CONFIG", "DEFAULT"), 0);
+  /* config\DEFAULT, found case-insensitively */
+  make_hive(f, "Windows/System32/CONFIG/default");
   set_text(f->rt, "HKU\\.DEFAULT\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings",
            "ProxyEnable", "REG_DWORD", "0");
   lua_eval(f, "return reg.get([[HKU\\S-1-5-18\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings]], 'ProxyEnable')",
@@ -397,7 +408,7 @@ static void test_hive_get_and_set_lua(void **state) {
   char err[256], out[256];
   int top = lua_gettop(L);
   /* absent: exactly one nil */
-  assert_int_equal(hive_get_lua(L, f->rt, MARS "\\Config", "Multi"), -ENOENT);
+  assert_int_equal(reg_get_lua(L, f->rt, MARS "\\Config", "Multi"), -ENOENT);
   assert_int_equal(lua_gettop(L), top + 1);
   assert_true(lua_isnil(L, -1));
   lua_pop(L, 1);
@@ -405,18 +416,18 @@ static void test_hive_get_and_set_lua(void **state) {
   lua_newtable(L);
   lua_pushstring(L, "x"); lua_rawseti(L, -2, 1);
   lua_pushstring(L, "y"); lua_rawseti(L, -2, 2);
-  assert_int_equal(hive_set_lua(L, f->rt, MARS "\\Config", "Multi", "REG_MULTI_SZ", -1, err, sizeof err), 0);
+  assert_int_equal(reg_set_lua(L, f->rt, MARS "\\Config", "Multi", "REG_MULTI_SZ", -1, err, sizeof err), 0);
   assert_int_equal(lua_gettop(L), top + 1);
   /* a bad item: refused, stack unchanged */
   lua_pushboolean(L, 1); lua_rawseti(L, -2, 2);
-  assert_int_equal(hive_set_lua(L, f->rt, MARS "\\Config", "Multi", "REG_MULTI_SZ", -1, err, sizeof err), -EINVAL);
+  assert_int_equal(reg_set_lua(L, f->rt, MARS "\\Config", "Multi", "REG_MULTI_SZ", -1, err, sizeof err), -EINVAL);
   assert_int_equal(lua_gettop(L), top + 1);
   lua_pop(L, 1);
   lua_pushinteger(L, 7);
-  assert_int_equal(hive_set_lua(L, f->rt, MARS "\\Config", "N", "REG_DWORD", -1, err, sizeof err), 0);
-  assert_int_equal(hive_set_lua(L, f->rt, MARS "\\Config", "S", "REG_SZ", -1, err, sizeof err), -EINVAL);
+  assert_int_equal(reg_set_lua(L, f->rt, MARS "\\Config", "N", "REG_DWORD", -1, err, sizeof err), 0);
+  assert_int_equal(reg_set_lua(L, f->rt, MARS "\\Config", "S", "REG_SZ", -1, err, sizeof err), -EINVAL);
   lua_pop(L, 1);
-  assert_int_equal(hive_get_lua(L, f->rt, MARS "\\Config", "Multi"), 0);
+  assert_int_equal(reg_get_lua(L, f->rt, MARS "\\Config", "Multi"), 0);
   assert_true(lua_istable(L, -1));
   lua_pop(L, 1);
   assert_int_equal(lua_gettop(L), top);
@@ -628,7 +639,7 @@ int main(void) {
     cmocka_unit_test_setup_teardown(test_types_roundtrip, setup, teardown),
     cmocka_unit_test_setup_teardown(test_other_types_and_bad_utf16, setup, teardown),
     cmocka_unit_test_setup_teardown(test_paths, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_file_case_and_fallback, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_file_case_and_no_fallback, setup, teardown),
     cmocka_unit_test_setup_teardown(test_current_control_set, setup, teardown),
     cmocka_unit_test_setup_teardown(test_write_replace_and_delete, setup, teardown),
     cmocka_unit_test_setup_teardown(test_hive_get_and_set_lua, setup, teardown),

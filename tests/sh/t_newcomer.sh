@@ -7,7 +7,7 @@
 # catalogue; sizes on a tmpfs target; the installed command from anywhere.
 . "$(dirname "$0")/lib.sh"
 
-lab "$T/lab" scratch-readonly
+lab "$T/lab" scratch-registry-mismatch
 
 # ---- nothing checked: exit 5, one line why and what to do ----
 run_mp "$SRC/playbooks/cache.lua" --dry-run --color never
@@ -59,14 +59,14 @@ run_mp cache --root "$T/lab" --dry-run --set 'protected=C:\Data' --format json
 eq "--set a known key: runs (exit 2)" 2 "$CODE"
 
 # ---- waivers that match no check ----
-printf '%s\n' '# comment' 'cache/scratch-acess | typo of scratch-access' \
-  'scratch-access | a real one' 'cache/nosuch | until 2099-01-01 | another' >"$T/waivers"
+printf '%s\n' '# comment' 'cache/scratch-regstry | typo of scratch-registry' \
+  'scratch-registry | a real one' 'cache/nosuch | until 2099-01-01 | another' >"$T/waivers"
 run_mp cache --root "$T/lab" --dry-run --waivers "$T/waivers" --format json
 contains "waiver typo: reported with file:line" \
-  "$T/waivers:2: the waiver cache/scratch-acess matches no check" "$ERR"
+  "$T/waivers:2: the waiver cache/scratch-regstry matches no check" "$ERR"
 contains "waiver typo (with until): reported" "$T/waivers:4: the waiver cache/nosuch matches no check" "$ERR"
 eq "waivers: only the two typos reported" 2 "$(printf '%s\n' "$ERR" | grep -c 'matches no check')"
-eq "the real waiver still applies" waived "$(status_of cache scratch-access)"
+eq "the real waiver still applies" waived "$(status_of cache scratch-registry)"
 
 # ---- the whole catalogue: `all`, or no playbook with --root ----
 NPB=$("$MP" list | grep -c '^[^ ]')

@@ -12,6 +12,7 @@
 command -v jq >/dev/null || { say "skip: jq missing"; exit 77; }
 
 PBD="$SRC/playbooks"
+export MARSPLAY_TEST_NTFS_ACL=1   # the lab's NTFS permissions (see t_cache.sh)
 SET=(--set 'protected=C:\Data')
 # The pairs of SET that playbook $1 declares (unknown --set keys are an error).
 pset() { mapfile -d '' PSET < <(sets_for "$PBD/$1.lua" "${SET[@]}"); }
@@ -90,7 +91,9 @@ CASES=(
   "basic-troubleshooting|agent-outdated|agent-up-to-date|manual|3|manual|3|.evidence.below_hard_min|true|"
   "basic-troubleshooting|agent-not-latest|agent-up-to-date|manual|3|manual|3|.evidence.version|2.0.9415.0|"
   "basic-troubleshooting|agent-not-latest|agent-up-to-date|pass|0|pass|0|.evidence.min_version|2.0.9415.0|--set=min_version=2.0.9415.0"
-  "basic-troubleshooting|cbengine-no-version|agent-up-to-date|pass|0|pass|0|.evidence.source|registry|"
+  "basic-troubleshooting|cbengine-no-version|agent-up-to-date|pass|0|pass|0|.evidence.source|HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\{FFE6D16C-3F87-4192-AF94-DDBEFF165106}\\DisplayVersion|"
+  "basic-troubleshooting|agent-uninstall-by-name|agent-up-to-date|manual|3|manual|3|.evidence.version|2.0.9415.0|"
+  "basic-troubleshooting|agent-uninstall-by-name|agent-up-to-date|manual|3|manual|3|.evidence.source|HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\{0B9A3E7C-5D2F-4A61-8C4E-7F1D2B3A4C5D}\\DisplayVersion|"
   "basic-troubleshooting|obengine-disabled|mars-service|planned|2|fixed|0|.evidence.start|4|"
   "basic-troubleshooting|obengine-disabled|mars-service|planned|2|fixed|0|.evidence.fix_start|3|"
   "basic-troubleshooting|obengine-manual|mars-service|pass|0|pass|0|.evidence.start_type|manual|"
@@ -133,8 +136,8 @@ CASES=(
   "restore-problems|iscsi-device-unknown|iscsi-initiator-device|manual|3|manual|3|.evidence.device|HKLM\\SYSTEM\\CurrentControlSet\\Enum\\ROOT\\ISCSIPRT\\0000|"
   "restore-problems|agent-outdated|agent-up-to-date|manual|3|manual|3|.evidence.version|2.0.9145.0|"
   "common-issues|defender-no-exclusions|sal-checksum-store|manual|3|manual|3|.evidence.verifications[\"scratch-not-held\"]|manual|"
-  "common-issues|scratch-readonly|sal-vhd-initialization|planned|2|pass|0|.evidence.verifications[\"scratch-access\"]|fail|"
-  "common-issues|scratch-readonly|sal-checksum-store|planned|2|fixed|0|.evidence.verifications[\"scratch-access\"]|fail|"
+  "common-issues|scratch-acl-no-system|sal-vhd-initialization|manual|3|manual|3|.evidence.verifications[\"scratch-access\"]|manual|"
+  "common-issues|scratch-acl-no-system|sal-checksum-store|manual|3|manual|3|.evidence.verifications[\"scratch-access\"]|manual|"
   "common-issues|scratch-registry-mismatch|sal-checksum-store|planned|2|fixed|0|.evidence.verifications[\"scratch-registry\"]|fail|"
   "common-issues|scratch-missing|sal-vhd-initialization|manual|3|manual|3|.evidence.verifications[\"scratch-exists\"]|manual|"
   "common-issues|cache-low-space|sal-low-disk-space|manual|3|manual|3|.evidence.verifications[\"scratch-free-space\"]|manual|"

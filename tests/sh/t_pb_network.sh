@@ -12,7 +12,7 @@ command -v jq >/dev/null 2>&1 || { echo "skip: jq not found" >&2; exit 77; }
 net_require
 # every host the default endpoint sets probe over HTTPS
 # shellcheck disable=SC2034 # read by lib_net.sh
-NET_TLS_NAMES="www.microsoft.com manage.windowsazure.com login.microsoftonline.com login.windows.net
+NET_TLS_NAMES="www.microsoft.com pod01-id1.brs.backup.windowsazure.com login.microsoftonline.com login.windows.net
   azcliprod.blob.core.windows.net portal.azure.com management.azure.com"
 net_init
 
@@ -34,7 +34,7 @@ EVERYTHING=''
 # addresses of the guide's ranges to the HTTPS fixture, each by name (a
 # name not listed stays unmapped); EXTRA entries go first (curl takes the
 # first match).
-HTTPS_HOSTS="www.microsoft.com manage.windowsazure.com login.microsoftonline.com login.windows.net
+HTTPS_HOSTS="www.microsoft.com pod01-id1.brs.backup.windowsazure.com login.microsoftonline.com login.windows.net
   azcliprod.blob.core.windows.net portal.azure.com management.azure.com
   20.190.128.1 20.190.191.254 40.126.0.1 40.126.63.254"
 map() {
@@ -152,11 +152,20 @@ run --root "$T/healthy" "$PB_CONNECT" --format json "${PROBE[@]}" --set "connect
 eq "all reachable: exit 0" 0 "$CODE"
 eq "all reachable: pass" pass "$(status_of agent-unable-to-connect endpoints-reachable)"
 eq "all reachable: every guide endpoint probed" \
-  "www.msftncsi.com,*.microsoft.com,*.windowsazure.com,*.microsoftonline.com,*.windows.net,www.msftconnecttest.com,*.blob.core.windows.net" \
+  "www.msftncsi.com,*.microsoft.com,*.backup.windowsazure.com,*.microsoftonline.com,*.windows.net,www.msftconnecttest.com,*.blob.core.windows.net" \
   "$(ck agent-unable-to-connect endpoints-reachable '[.evidence.endpoints[].name] | join(",")')"
-eq "all reachable: IP ranges sampled" "20.190.128.0/18,20.190.128.0/18,40.126.0.0/18,40.126.0.0/18" \
-  "$(ck agent-unable-to-connect endpoints-reachable '[.evidence.ip_ranges[].range] | join(",")')"
-eq "all reachable: unprobed wildcards listed" "*.queue.core.windows.net,*.blob.storage.azure.net" \
+eq "all reachable: the agent's service host from the credentials file" "pod01-id1.brs.backup.windowsazure.com" \
+  "$(ck agent-unable-to-connect endpoints-reachable '.evidence.endpoints[2].host')"
+check "all reachable: the retired manage.windowsazure.com is not probed" \
+  test "$(ck agent-unable-to-connect endpoints-reachable '[.evidence.endpoints[].host] | map(select(. == "manage.windowsazure.com")) | length')" = 0
+eq "all reachable: no address of the ranges probed by default" "null" \
+  "$(ck agent-unable-to-connect endpoints-reachable '.evidence.ip_ranges')"
+eq "all reachable: where Azure AD resolved, checked against the ranges (informational)" \
+  "login.microsoftonline.com 127.0.0.1: -,login.windows.net 127.0.0.1: -|pass" \
+  "$(ck agent-unable-to-connect endpoints-reachable '(.evidence.aad_addresses | join(",")) + "|" + .status')"
+contains "all reachable: the message says Azure AD resolved outside the ranges" "Azure AD resolved outside the guide's IP ranges" \
+  "$(ck agent-unable-to-connect endpoints-reachable .message)"
+eq "all reachable: unprobed wildcards listed" "*.windowsazure.com,*.queue.core.windows.net,*.blob.storage.azure.net,*.login.microsoft.com" \
   "$(ck agent-unable-to-connect endpoints-reachable '.evidence.not_probed | join(",")')"
 eq "all reachable: direct" "none (direct)" "$(ck agent-unable-to-connect endpoints-reachable .evidence.proxy)"
 eq "all reachable: proxy answers none" pass "$(status_of agent-unable-to-connect proxy-settings)"
@@ -171,7 +180,7 @@ eq "black hole: exactly that endpoint, timeout" '["*.windows.net (login.windows.
 recs=$(ck agent-unable-to-connect endpoints-reachable '.recommendations | join("\n")')
 contains "black hole: firewall step names it" "allow HTTPS (port 443) to: *.windows.net (login.windows.net)." "$recs"
 check "black hole: no other endpoint named" test "$(printf '%s' "$recs" | grep -c 'login.microsoftonline.com')" = 0
-contains "black hole: message counts" "1 of 11 endpoints cannot be reached" "$(ck agent-unable-to-connect endpoints-reachable .message)"
+contains "black hole: message counts" "1 of 7 endpoints cannot be reached" "$(ck agent-unable-to-connect endpoints-reachable .message)"
 
 # DNS failure (a name the resolver rejects without a query) and a TLS
 # failure (the fixture's certificate does not name the host)
@@ -184,16 +193,19 @@ recs=$(ck agent-unable-to-connect endpoints-reachable '.recommendations | join("
 contains "dns: hint" "the name does not resolve" "$recs"
 contains "tls: hint" "TLS handshake fails" "$recs"
 
-# an IP range that does not answer (refused port)
-run --root "$T/healthy" "$PB_CONNECT" --format json "${PROBE[@]}" --set "connect_to=$(map)" \
+# a sampled address that does not answer (refused port): informational,
+# never a firewall finding (nothing may listen on an address of a range)
+run --root "$T/healthy" "$PB_CONNECT" --format json "${PROBE[@]}" --set "connect_to=$(map)" --set ip_sample=1 \
   --set ip_ranges=127.0.0.1/32 --set "ip_port=$closed" --set "endpoints=https://login.microsoftonline.com/"
-eq "ip range refused: exactly it" '["127.0.0.1/32 (127.0.0.1): refused"]' \
-  "$(ck agent-unable-to-connect endpoints-reachable '.evidence.failed | tojson')"
+eq "sampled address refused: informational, the check passes" 'pass|0|refused|true' \
+  "$(ck agent-unable-to-connect endpoints-reachable '.status + "|" + (.evidence.failed | length | tostring) + "|" + .evidence.ip_ranges[0].result + "|" + (.evidence.ip_ranges[0].informational | tostring)')"
+eq "sampled address refused: Azure AD resolved inside the given range" "login.microsoftonline.com 127.0.0.1: 127.0.0.1/32" \
+  "$(ck agent-unable-to-connect endpoints-reachable '.evidence.aad_addresses | join(",")')"
 
 # ---------- through tinyproxy (SYSTEM proxy from the lab) ----------
 MARSPLAY_LAB_PROXY="127.0.0.1:$proxy" lab "$T/proxied" proxy-set
 VIA=(--root "$T/proxied" "$PB_CONNECT" --format json "${PROBE[@]}" --set "endpoints=https://127.0.0.1:$https/"
-     --set ip_ranges=127.0.0.1/32 --set "ip_port=$https")
+     --set ip_ranges=127.0.0.1/32 --set "ip_port=$https" --set ip_sample=1)
 run "${VIA[@]}" --set "proxy_user=mars:$PPASS"
 eq "proxy with credentials: exit 0" 0 "$CODE"
 eq "proxy with credentials: pass" pass "$(status_of agent-unable-to-connect endpoints-reachable)"

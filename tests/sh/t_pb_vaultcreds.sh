@@ -144,6 +144,10 @@ CASES=(
   "defender-no-exclusions@invalid-vault-credentials@antivirus-exclusions@manual@3@manual@3@.evidence.missing | length@4"
   "creds-same-name-other-group@vault-credentials-wrong-vault@credentials-registered-vault@manual@3@manual@3@.evidence.other_vault[0] | sub(\".*[(]\"; \"\")@ResourceName=contoso-backup-vault, ResourceGroup=contoso-dr-rg, SubscriptionId=8d4c2b1a-6e5f-4a3b-9d8c-7f6e5d4c3b2a, ResourceId=6234509876543210987)"
   "creds-same-name-other-group@vault-credentials-wrong-vault@credentials-registered-vault@manual@3@manual@3@.evidence.registered_resource_group@contoso-backup-rg"
+  "creds-powershell-ptbr@invalid-vault-credentials@credentials-expired@manual@3@manual@3@.evidence.expired[0] | sub(\".*[(]\"; \"\")@3 days old, from the date in its name)"
+  "creds-powershell-ptbr@invalid-vault-credentials@credentials-expired@manual@3@manual@3@.evidence.powershell_validity_hours@48"
+  "creds-powershell-ptbr@invalid-vault-credentials@credentials-expired@manual@3@manual@3@.recommendations[0] | test(\"Get-AzRecoveryServicesVaultSettingsFile.*48 hours\")@true"
+  "creds-iso-name@invalid-vault-credentials@credentials-expired@manual@3@manual@3@.evidence.expired[0] | sub(\".*[(]\"; \"\")@~^2[23](\\.[0-9])? days old, from the date in its name[)]$"
   # an agent older than 2.0.9249.0 (lab/agent.lua's fault) cannot read the current format
   "agent-outdated@invalid-vault-credentials@credentials-agent-version@manual@3@manual@3@[.evidence.version, .evidence.hard_min_version] | join(\" < \")@2.0.9145.0 < 2.0.9249.0"
   # causes served by marsplay.proxy / marsplay.clock (their faults, lab/network.lua): wired in here

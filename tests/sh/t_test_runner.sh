@@ -136,13 +136,13 @@ test("t.task_xml writes UTF-16LE with a BOM", function(t)
 end)
 
 test("t.lab builds a lab; t.run finds shipped playbooks by name", function(t)
-  t.lab { "scratch-readonly" }
+  t.lab { "scratch-registry-mismatch" }
   t.expect(t.exists([[C:\Program Files\Microsoft Azure Recovery Services Agent\Scratch\OnlineBackup.KEK]]))
-  local r, events = t.run("cache", { dry_run = true, only = "scratch-access" })
-  t.expect_status(r, "cache/scratch-access", "planned")
+  local r, events = t.run("cache", { dry_run = true, only = "scratch-registry" })
+  t.expect_status(r, "cache/scratch-registry", "planned")
   t.eq(r.mode, "dry-run")
   t.expect(#events > 0, "events captured")
-  local ok, err = pcall(t.expect_status, r, "scratch-access", "pass")
+  local ok, err = pcall(t.expect_status, r, "scratch-registry", "pass")
   t.expect(not ok); t.match(err, "expected status pass, got planned")
   ok, err = pcall(t.check, r, "nope")
   t.expect(not ok); t.match(err, "no check 'nope'")

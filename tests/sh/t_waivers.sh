@@ -17,25 +17,25 @@ field() {  # field CHECK KEY
   printf '%s' "$OUT" | jq -r --arg id "$1" --arg k "$2" '.playbooks[].checks[] | select(.id == $id) | .[$k] // "null"'
 }
 
-lab "$T/ro" scratch-readonly
+lab "$T/ro" scratch-registry-mismatch
 lab "$T/missing" scratch-missing
 W="$T/w.txt"
 
 run_mp --root "$T/ro" "$PB" "${SET[@]}" --dry-run --format json
-eq "no waivers: planned, exit 2" "planned 2" "$(status_of cache scratch-access) $CODE"
+eq "no waivers: planned, exit 2" "planned 2" "$(status_of cache scratch-registry) $CODE"
 
 cat >"$W" <<'TXT'
 # accepted risks of the file server (reviewed by ops)
 
-cache/scratch-access | until 2999-12-31 | the folder is managed by group policy; OPS-1234
+cache/scratch-registry | until 2999-12-31 | the folder is managed by group policy; OPS-1234
 TXT
 run_mp --root "$T/ro" "$PB" "${SET[@]}" --dry-run --format json --waivers "$W" --junit "$T/j.xml" --log "$T/log.jsonl"
 eq "waived: exit 0" 0 "$CODE"
-eq "waived: status" waived "$(status_of cache scratch-access)"
-eq "waived: original status kept" planned "$(field scratch-access waived_status)"
-eq "waived: justification" "the folder is managed by group policy; OPS-1234" "$(field scratch-access waiver)"
-eq "waived: until" 2999-12-31 "$(field scratch-access waiver_until)"
-contains "waived: reason names the file and line" "(waiver $W:3, until 2999-12-31; status planned)" "$(field scratch-access reason)"
+eq "waived: status" waived "$(status_of cache scratch-registry)"
+eq "waived: original status kept" planned "$(field scratch-registry waived_status)"
+eq "waived: justification" "the folder is managed by group policy; OPS-1234" "$(field scratch-registry waiver)"
+eq "waived: until" 2999-12-31 "$(field scratch-registry waiver_until)"
+contains "waived: reason names the file and line" "(waiver $W:3, until 2999-12-31; status planned)" "$(field scratch-registry reason)"
 eq "waived: summary" "1 0" "$(j '.summary.waived, .summary.planned' | tr '\n' ' ' | sed 's/ $//')"
 eq "waived: playbook exit code" 0 "$(j '.playbooks[0].exit_code')"
 check "waived: report valid against the schema" validate
@@ -45,20 +45,20 @@ check "waived: in the event log" grep -q '"event":"waived"' "$T/log.jsonl"
 run_mp --root "$T/ro" "$PB" "${SET[@]}" --dry-run --waivers "$W" --color never
 contains "text report: WAIVED" "WAIVED" "$OUT"
 
-printf 'scratch-access | accepted without expiry\n' >"$W"
+printf 'scratch-registry | accepted without expiry\n' >"$W"
 run_mp --root "$T/ro" "$PB" "${SET[@]}" --dry-run --format json --waivers "$W"
-eq "check id alone: waived, exit 0" "waived 0" "$(status_of cache scratch-access) $CODE"
-eq "no expiry: no waiver_until" null "$(field scratch-access waiver_until)"
+eq "check id alone: waived, exit 0" "waived 0" "$(status_of cache scratch-registry) $CODE"
+eq "no expiry: no waiver_until" null "$(field scratch-registry waiver_until)"
 
-printf 'other-playbook/scratch-access | not this playbook\n' >"$W"
+printf 'other-playbook/scratch-registry | not this playbook\n' >"$W"
 run_mp --root "$T/ro" "$PB" "${SET[@]}" --dry-run --format json --waivers "$W"
-eq "another playbook's id: not waived" "planned 2" "$(status_of cache scratch-access) $CODE"
+eq "another playbook's id: not waived" "planned 2" "$(status_of cache scratch-registry) $CODE"
 
-printf 'cache/scratch-access | until 2000-01-01 | expired long ago\n' >"$W"
+printf 'cache/scratch-registry | until 2000-01-01 | expired long ago\n' >"$W"
 run_mp --root "$T/ro" "$PB" "${SET[@]}" --dry-run --format json --waivers "$W"
-eq "expired: not waived, exit 2" "planned 2" "$(status_of cache scratch-access) $CODE"
-eq "expired: waiver_expired" 2000-01-01 "$(field scratch-access waiver_expired)"
-contains "expired: mentioned on stderr" "waiver of cache/scratch-access expired on 2000-01-01" "$ERR"
+eq "expired: not waived, exit 2" "planned 2" "$(status_of cache scratch-registry) $CODE"
+eq "expired: waiver_expired" 2000-01-01 "$(field scratch-registry waiver_expired)"
+contains "expired: mentioned on stderr" "waiver of cache/scratch-registry expired on 2000-01-01" "$ERR"
 check "expired: report valid against the schema" validate
 
 printf 'cache/scratch-exists | until 2999-01-01 | restored next week\n' >"$W"
@@ -95,11 +95,11 @@ bad() {
   eq "malformed ($1): no report" "" "$OUT"
   check "malformed ($1): no JUnit file" test ! -e "$T/j2.xml"
 }
-bad 'cache/scratch-access' "expected 'ID | justification'"
-bad 'cache/scratch-access | until 2027-02-30 | why' "'2027-02-30' is not a date"
-bad 'cache/scratch-access | until next week | why' "expected 'until YYYY-MM-DD'"
-bad 'cache/scratch-access | until 2027-01-31 |' "the justification is missing"
-bad 'cache/scratch-access | until 2027-01-31' "the justification is missing"
+bad 'cache/scratch-registry' "expected 'ID | justification'"
+bad 'cache/scratch-registry | until 2027-02-30 | why' "'2027-02-30' is not a date"
+bad 'cache/scratch-registry | until next week | why' "expected 'until YYYY-MM-DD'"
+bad 'cache/scratch-registry | until 2027-01-31 |' "the justification is missing"
+bad 'cache/scratch-registry | until 2027-01-31' "the justification is missing"
 bad 'not an id! | why' "'not an id!' is not a check id"
 bad 'a/b/c | why' "'a/b/c' is not a check id"
 bad 'a | b | c | d' "expected 'ID | justification'"

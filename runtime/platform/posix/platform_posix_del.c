@@ -23,32 +23,6 @@
 
 #include "platform/platform.h"
 
-#define ASIDE_PREFIX ".marsplay-deleting."
-#define PREFIX_LEN (sizeof ASIDE_PREFIX - 1)
-#define NAME_MAX_BYTES 255
-
-static uint64_t fnv1a(const char *s) {
-  uint64_t h = 0xcbf29ce484222325u;
-  for (; *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3u;
-  return h;
-}
-
-int plat_del_aside_name(const char *name, char *out, size_t outsz) {
-  size_t n = strlen(name);
-  int w;
-  if (PREFIX_LEN + n <= NAME_MAX_BYTES)
-    w = snprintf(out, outsz, "%s%s", ASIDE_PREFIX, name);
-  else                                  /* too long to keep: a hash of it */
-    w = snprintf(out, outsz, "%s#%016llx", ASIDE_PREFIX, (unsigned long long)fnv1a(name));
-  return w < 0 || (size_t)w >= outsz ? -ENAMETOOLONG : 0;
-}
-
-const char *plat_del_is_aside(const char *name) {
-  if (strncmp(name, ASIDE_PREFIX, PREFIX_LEN) != 0) return NULL;
-  name += PREFIX_LEN;
-  return name[0] == '#' || name[0] == '\0' ? "" : name;
-}
-
 static int rename_noreplace(int dirfd, const char *from, const char *to) {
   return renameat2(dirfd, from, dirfd, to, RENAME_NOREPLACE) == 0 ? 0 : -errno;
 }

@@ -376,6 +376,31 @@ static void ntfs_attrs(plat_fd pathfd, plat_fd datafd, plat_attrs_ex *a) {
   }
 }
 
+#define NTFS_ACL_XATTR "system.ntfs_acl"
+#define NTFS_ACL_TEST_XATTR "user.marsplay.ntfs_acl"
+
+static ssize_t get_xattr(plat_fd pathfd, plat_fd datafd, const char *name, void *buf, size_t size) {
+  char proc[48];
+  if (datafd >= 0) return fgetxattr(datafd, name, buf, size);
+  snprintf(proc, sizeof proc, "/proc/self/fd/%d", (int)pathfd);
+  return getxattr(proc, name, buf, size);
+}
+
+int plat_ntfs_acl(plat_fd pathfd, plat_fd datafd, void *buf, size_t size, const char **name) {
+  const char *test = getenv("MARSPLAY_TEST_NTFS_ACL");
+  ssize_t n;
+  *name = NTFS_ACL_XATTR;
+  n = get_xattr(pathfd, datafd, NTFS_ACL_XATTR, buf, size);
+  if (n >= 0) return (int)n;
+  if ((errno == ENODATA || errno == ENOTSUP) && test && strcmp(test, "1") == 0) {
+    *name = NTFS_ACL_TEST_XATTR;
+    n = get_xattr(pathfd, datafd, NTFS_ACL_TEST_XATTR, buf, size);
+    if (n >= 0) return (int)n;
+  }
+  /* no descriptor here, whatever the filesystem's reason */
+  return (errno == EOPNOTSUPP || errno == ENOTSUP || errno == ENODATA) ? -ENODATA : -errno;
+}
+
 int plat_attrs_detail(plat_fd pathfd, plat_fd datafd, plat_attrs_ex *a) {
   struct statx sx;
   struct stat st;

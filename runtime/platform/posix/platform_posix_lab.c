@@ -14,6 +14,7 @@
 #include <sys/statvfs.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "platform/platform.h"
@@ -48,6 +49,10 @@ int plat_lab_chmod(const char *path, unsigned mode) {
 
 int plat_lab_symlink(const char *target, const char *linkpath) {
   return symlink(target, linkpath) == 0 ? 0 : -errno;
+}
+
+int plat_lab_test_acl(const char *path, const void *sd, size_t len) {
+  return setxattr(path, "user.marsplay.ntfs_acl", sd, len, 0) == 0 ? 0 : -errno;
 }
 
 /* ---------- the holder ---------- */
@@ -178,4 +183,21 @@ int plat_lab_hold(const char *path, const char *pidfile, unsigned seconds, long 
   if (msg[0] <= 0) return -(int)(msg[1] ? msg[1] : EIO);
   *pid = msg[0];
   return 0;
+}
+
+int plat_lab_stop_holder(const char *pidfile) {
+  char buf[64], path[64], comm[64];
+  long pid;
+  FILE *f = fopen(pidfile, "r");
+  if (f == NULL) return errno == ENOENT ? 0 : -errno;
+  pid = fgets(buf, sizeof buf, f) ? strtol(buf, NULL, 10) : 0;
+  fclose(f);
+  if (unlink(pidfile) != 0 && errno != ENOENT) return -errno;
+  snprintf(path, sizeof path, "/proc/%ld/comm", pid);
+  if (pid > 1 && (f = fopen(path, "r")) != NULL) {
+    int match = fgets(comm, sizeof comm, f) != NULL && strncmp(comm, "mp-lab-holder", 13) == 0;
+    fclose(f);
+    if (match && kill((pid_t)pid, SIGTERM) != 0 && errno != ESRCH) return -errno;
+  }
+  return 1;
 }

@@ -1,74 +1,66 @@
-/* platform_win32_thread.c - C11 threads (compat/threads.h) over Win32:
- * CreateThread, slim reader/writer locks (exclusive mode) and condition
- * variables.  Windows Vista and later. */
-#include <windows.h>
-
+/* platform_win32_thread.c - threads and monitors (platform.h) over Win32:
+ * CreateThread, a slim reader/writer lock (exclusive mode) and a
+ * condition variable.  Windows Vista and later. */
 #include <errno.h>
 #include <stdlib.h>
 
-#include "threads.h"
+#include "platform/platform.h"
+#include "platform/win32/win32.h"
 
-struct mp_thrd {
+struct plat_thread {
   HANDLE h;
-  thrd_start_t fn;
+  int (*fn)(void *);
   void *arg;
-  int res;
+};
+struct plat_monitor {
+  SRWLOCK lock;
+  CONDITION_VARIABLE cv;
 };
 
 static DWORD WINAPI start(LPVOID p) {
-  struct mp_thrd *t = p;
-  t->res = t->fn(t->arg);
+  plat_thread *t = p;
+  t->fn(t->arg);
   return 0;
 }
 
-int thrd_create(thrd_t *thr, thrd_start_t fn, void *arg) {
-  struct mp_thrd *t = calloc(1, sizeof *t);
-  if (t == NULL) return thrd_nomem;
-  t->fn = fn;
-  t->arg = arg;
-  t->h = CreateThread(NULL, 0, start, t, 0, NULL);
-  if (t->h == NULL) { free(t); return thrd_error; }
-  *thr = t;
-  return thrd_success;
+int plat_thread_start(plat_thread **t, int (*fn)(void *), void *arg) {
+  plat_thread *x = malloc(sizeof *x);
+  if (x == NULL) return -PLAT_ENOMEM;
+  x->fn = fn;
+  x->arg = arg;
+  x->h = CreateThread(NULL, 0, start, x, 0, NULL);
+  if (x->h == NULL) {
+    int r = w32_err(GetLastError());
+    free(x);
+    return r == -PLAT_ENOMEM ? r : -PLAT_EAGAIN;
+  }
+  *t = x;
+  return 0;
 }
 
-int thrd_join(thrd_t thr, int *res) {
-  if (WaitForSingleObject(thr->h, INFINITE) != WAIT_OBJECT_0) return thrd_error;
-  if (res) *res = thr->res;
-  CloseHandle(thr->h);
-  free(thr);
-  return thrd_success;
+void plat_thread_join(plat_thread *t) {
+  WaitForSingleObject(t->h, INFINITE);
+  CloseHandle(t->h);
+  free(t);
 }
 
-_Static_assert(sizeof(mtx_t) == sizeof(SRWLOCK), "mtx_t holds an SRWLOCK");
-_Static_assert(sizeof(cnd_t) == sizeof(CONDITION_VARIABLE), "cnd_t holds a CONDITION_VARIABLE");
-
-int mtx_init(mtx_t *m, int type) {
-  if (type != mtx_plain) return thrd_error;
-  InitializeSRWLock((SRWLOCK *)m);
-  return thrd_success;
-}
-int mtx_lock(mtx_t *m) { AcquireSRWLockExclusive((SRWLOCK *)m); return thrd_success; }
-int mtx_unlock(mtx_t *m) { ReleaseSRWLockExclusive((SRWLOCK *)m); return thrd_success; }
-void mtx_destroy(mtx_t *m) { (void)m; }
-
-int cnd_init(cnd_t *c) { InitializeConditionVariable((CONDITION_VARIABLE *)c); return thrd_success; }
-int cnd_signal(cnd_t *c) { WakeConditionVariable((CONDITION_VARIABLE *)c); return thrd_success; }
-int cnd_broadcast(cnd_t *c) { WakeAllConditionVariable((CONDITION_VARIABLE *)c); return thrd_success; }
-void cnd_destroy(cnd_t *c) { (void)c; }
-
-int cnd_wait(cnd_t *c, mtx_t *m) {
-  return SleepConditionVariableSRW((CONDITION_VARIABLE *)c, (SRWLOCK *)m, INFINITE, 0)
-         ? thrd_success : thrd_error;
+int plat_monitor_new(plat_monitor **m) {
+  plat_monitor *x = malloc(sizeof *x);
+  if (x == NULL) return -PLAT_ENOMEM;
+  InitializeSRWLock(&x->lock);
+  InitializeConditionVariable(&x->cv);
+  *m = x;
+  return 0;
 }
 
-int cnd_timedwait(cnd_t *c, mtx_t *m, const struct timespec *until) {
-  struct timespec now;
-  double ms;
-  DWORD wait;
-  if (timespec_get(&now, TIME_UTC) != TIME_UTC) return thrd_error;
-  ms = (double)(until->tv_sec - now.tv_sec) * 1e3 + (double)(until->tv_nsec - now.tv_nsec) / 1e6;
-  wait = ms <= 0 ? 0 : ms >= 4e9 ? INFINITE - 1 : (DWORD)ms;
-  if (SleepConditionVariableSRW((CONDITION_VARIABLE *)c, (SRWLOCK *)m, wait, 0)) return thrd_success;
-  return GetLastError() == ERROR_TIMEOUT ? thrd_timedout : thrd_error;
+void plat_monitor_free(plat_monitor *m) { free(m); }   /* nothing to destroy */
+void plat_monitor_enter(plat_monitor *m) { AcquireSRWLockExclusive(&m->lock); }
+void plat_monitor_leave(plat_monitor *m) { ReleaseSRWLockExclusive(&m->lock); }
+void plat_monitor_wake(plat_monitor *m) { WakeConditionVariable(&m->cv); }
+void plat_monitor_wake_all(plat_monitor *m) { WakeAllConditionVariable(&m->cv); }
+
+void plat_monitor_wait(plat_monitor *m, double seconds) {
+  DWORD ms = seconds <= 0 ? INFINITE : seconds >= 4e6 ? INFINITE - 1 : (DWORD)(seconds * 1000) + 1;
+  /* a timeout or a spurious wake: the caller looks again */
+  SleepConditionVariableSRW(&m->cv, &m->lock, ms, 0);
 }

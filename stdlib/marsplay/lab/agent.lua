@@ -114,15 +114,18 @@ local function pe_image(version)
   return out
 end
 
+local UNINSTALL = [[Microsoft\Windows\CurrentVersion\Uninstall\]]
+local PRODUCT = UNINSTALL .. "{FFE6D16C-3F87-4192-AF94-DDBEFF165106}"
+
 local function set_version(lab, version)
   lab:write(CBENGINE, pe_image(version))
-  lab:set("SOFTWARE", MARS .. [[\Setup]], "AgentVersion", version)
+  lab:set("SOFTWARE", PRODUCT, "DisplayVersion", version)
 end
 
 -- ---------- completing the healthy volume ----------
 
 local function complete(lab)
-  local version = lab:get("SOFTWARE", MARS .. [[\Setup]], "AgentVersion") or "2.0.9506.0"
+  local version = lab:get("SOFTWARE", PRODUCT, "DisplayVersion") or "2.0.9506.0"
   lab:write(CBENGINE, pe_image(version))
   -- unconfirmed location of the registered name (a playbook parameter)
   lab:set("SOFTWARE", MARS .. [[\Config]], "MachineName", lab.M.COMPUTER_NAME)
@@ -183,7 +186,7 @@ local GUIDE = "backup-jobs-completed-with-warning"
 local FAULTS = {
   {
     name = "agent-outdated",
-    description = "cbengine.exe (and Setup\\AgentVersion) say 2.0.9145.0, older than 2.0.9249.0",
+    description = "cbengine.exe (and the MSI uninstall entry) say 2.0.9145.0, older than 2.0.9249.0",
     guide = "basic-troubleshooting",
     conflicts = { "agent-not-latest", "cbengine-no-version", "obengine-missing-binary" },
     apply = function(lab) set_version(lab, "2.0.9145.0") end,
@@ -197,10 +200,29 @@ local FAULTS = {
   },
   {
     name = "cbengine-no-version",
-    description = "cbengine.exe is a PE image without a version resource (the version only in the registry)",
+    description = "cbengine.exe is a PE image without a version resource (the version only in the MSI uninstall entry)",
     guide = "basic-troubleshooting",
-    conflicts = { "agent-outdated", "agent-not-latest", "obengine-missing-binary" },
+    conflicts = { "agent-outdated", "agent-not-latest", "obengine-missing-binary", "agent-uninstall-by-name" },
     apply = function(lab) lab:write(CBENGINE, pe_image(nil)) end,
+  },
+  {
+    name = "agent-uninstall-by-name",
+    description = "cbengine.exe has no version resource and the MSI entry is under another product code "
+                  .. "(found by DisplayName, 2.0.9415.0); a Setup\\AgentVersion value says 2.0.9506.0 and must not be trusted",
+    guide = "basic-troubleshooting",
+    conflicts = { "agent-outdated", "agent-not-latest", "obengine-missing-binary", "cbengine-no-version" },
+    phase = 60,
+    apply = function(lab)
+      lab:write(CBENGINE, pe_image(nil))
+      local old = lab.hives.SOFTWARE[PRODUCT:lower()]
+      lab.hives.SOFTWARE[PRODUCT:lower()] = nil
+      local other = UNINSTALL .. "{0B9A3E7C-5D2F-4A61-8C4E-7F1D2B3A4C5D}"
+      for _, e in pairs(old and old.values or {}) do lab:set("SOFTWARE", other, e.name, e.v) end
+      lab:set("SOFTWARE", other, "DisplayVersion", "2.0.9415.0")
+      lab:set("SOFTWARE", UNINSTALL .. "{11111111-2222-3333-4444-555555555555}", {
+        DisplayName = "Microsoft Visual C++ 2019 X64 Minimum Runtime", DisplayVersion = "14.29.30133" })
+      lab:set("SOFTWARE", MARS .. [[\Setup]], "AgentVersion", "2.0.9506.0")
+    end,
   },
   {
     name = "obengine-disabled",

@@ -152,9 +152,14 @@ end
 local function registry(lab)
   local MARS = [[Microsoft\Windows Azure Backup]]
   local scratch = install(lab, "Scratch")
-  lab:set("SOFTWARE", MARS .. [[\Setup]], {
-    InstallPath = install(lab) .. "\\",
-    AgentVersion = AGENT_VERSION,           -- value name unconfirmed
+  lab:set("SOFTWARE", MARS .. [[\Setup]], { InstallPath = install(lab) .. "\\" })
+  -- the MSI's uninstall entry (product code per the Admin Center extension)
+  lab:set("SOFTWARE", [[Microsoft\Windows\CurrentVersion\Uninstall\{FFE6D16C-3F87-4192-AF94-DDBEFF165106}]], {
+    DisplayName = "Microsoft Azure Recovery Services Agent",
+    DisplayVersion = AGENT_VERSION,
+    Publisher = "Microsoft Corporation",
+    InstallLocation = install(lab) .. "\\",
+    WindowsInstaller = 1,
   })
   lab:set("SOFTWARE", MARS .. [[\Config]], {
     ScratchLocation = scratch,

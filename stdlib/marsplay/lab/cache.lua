@@ -25,6 +25,46 @@ end
 
 local SHAPES = { "scratch-missing", "scratch-not-dir", "scratch-reparse" }
 
+-- ---------- NTFS permissions ----------
+-- A self-relative SECURITY_DESCRIPTOR (MS-DTYP 2.4.6) as ntfs-3g exposes
+-- it in system.ntfs_acl.  ext4/tmpfs cannot hold that name, so the lab
+-- stores it as user.marsplay.ntfs_acl (labkit.test_acl), which marsplay
+-- reads only in test mode (MARSPLAY_TEST_NTFS_ACL=1).
+
+local function sid(text)
+  local parts = {}
+  for n in text:gmatch("%d+") do parts[#parts + 1] = tonumber(n) end
+  -- parts: 1 (revision), authority, sub-authorities...
+  local auth, subs = parts[2], {}
+  for i = 3, #parts do subs[#subs + 1] = string.pack("<I4", parts[i]) end
+  return string.pack("BB", 1, #subs) .. string.pack(">I6", auth) .. table.concat(subs)
+end
+
+local FULL, READ_EXECUTE = 0x001F01FF, 0x001200A9
+local OI_CI, INHERITED = 0x03, 0x10
+
+-- aces: { {type = 0 allow | 1 deny, flags, mask, sid}, ... }
+local function security_descriptor(owner, aces)
+  local body = {}
+  for _, a in ipairs(aces) do
+    local s = sid(a.sid)
+    body[#body + 1] = string.pack("<BBI2I4", a.type, a.flags, 8 + #s, a.mask) .. s
+  end
+  local acl_body = table.concat(body)
+  local acl = string.pack("<BBI2I2I2", 2, 0, 8 + #acl_body, #aces, 0) .. acl_body
+  local o = sid(owner)
+  -- header (20) | owner | DACL; control: self-relative | DACL present
+  return string.pack("<BBI2I4I4I4I4", 1, 0, 0x8004, 20, 0, 0, 20 + #o) .. o .. acl
+end
+
+-- What an install below Program Files inherits: SYSTEM and Administrators
+-- full control, Users read and execute.
+local HEALTHY_ACES = {
+  { type = 0, flags = OI_CI | INHERITED, mask = FULL, sid = "S-1-5-18" },
+  { type = 0, flags = OI_CI | INHERITED, mask = FULL, sid = "S-1-5-32-544" },
+  { type = 0, flags = OI_CI | INHERITED, mask = READ_EXECUTE, sid = "S-1-5-32-545" },
+}
+
 local function human(n)
   local units = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" }
   local i, v = 1, n
@@ -32,7 +72,7 @@ local function human(n)
   return ("%.1f %s"):format(v, units[i])
 end
 
-return {
+local FAULTS = {
   {
     name = "cache-low-space",
     description = "protected data so large that 5% of it exceeds the free space of the cache volume",
@@ -108,7 +148,8 @@ return {
   },
   {
     name = "scratch-readonly",
-    description = "the scratch folder has no write permission (mode 0555)",
+    description = "the scratch folder's Linux mode is 0555: on an NTFS volume permission bits are not the NTFS permissions, "
+                  .. "so no check may judge them",
     guide = GUIDE,
     conflicts = NO_FOLDER,
     phase = 90,                  -- after anything that writes into it
@@ -154,4 +195,27 @@ return {
       end)
     end,
   },
+  {
+    name = "scratch-acl-no-system",
+    description = "the scratch folder's NTFS permissions do not give SYSTEM (the agent's account) full control: "
+                  .. "Administrators full, Users read (test-mode security descriptor, see lab/cache.lua)",
+    guide = GUIDE,
+    conflicts = NO_FOLDER,
+    apply = function(lab)
+      lab.kit.test_acl(lab:host(SCRATCH), security_descriptor("S-1-5-32-544", {
+        { type = 0, flags = OI_CI, mask = FULL, sid = "S-1-5-32-544" },
+        { type = 0, flags = OI_CI, mask = READ_EXECUTE, sid = "S-1-5-32-545" },
+        { type = 0, flags = OI_CI | 0x08, mask = FULL, sid = "S-1-5-18" },   -- inherit-only: not for the folder
+      }))
+    end,
+  },
 }
+
+-- Every lab: the scratch folder's permissions as an install gets them
+-- (best effort: a filesystem without user extended attributes has none).
+function FAULTS.healthy(lab)
+  local ok, err = pcall(lab.kit.test_acl, lab:host(SCRATCH), security_descriptor("S-1-5-32-544", HEALTHY_ACES))
+  if not ok then lab:log("no test-mode NTFS permissions on the scratch folder: %s", tostring(err)) end
+end
+
+return FAULTS

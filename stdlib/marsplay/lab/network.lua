@@ -129,6 +129,33 @@ return {
     end,
   },
   {
+    name = "proxy-machine-wide",
+    description = "the policy ProxySettingsPerUser=0 makes WinINet's proxy machine-wide (HKLM ... Internet Settings: "
+                  .. "MARSPLAY_LAB_PROXY, default 127.0.0.1:3128); the SYSTEM account's own values say no proxy",
+    guide = PROXY_GUIDE,
+    conflicts = { "default-hive-missing" },
+    apply = function(lab)
+      lab:set("SOFTWARE", [[Policies\Microsoft\Windows\CurrentVersion\Internet Settings]], "ProxySettingsPerUser", 0)
+      lab:set("SOFTWARE", [[Microsoft\Windows\CurrentVersion\Internet Settings]],
+              { ProxyEnable = 1, ProxyServer = lab_proxy(), ProxyOverride = "<local>" })
+    end,
+  },
+  {
+    name = "proxy-lan-stale",
+    description = "the SYSTEM account's proxy is off, but ProxyServer and the LAN settings blob (DefaultConnectionSettings) "
+                  .. "still name 10.0.0.5:8080",
+    guide = PROXY_GUIDE,
+    conflicts = { "proxy-enabled-no-server", "proxy-set", "proxy-malformed", "proxy-disabled-with-server", "default-hive-missing" },
+    apply = function(lab)
+      lab:set("USER", INET, { ProxyEnable = 0, ProxyServer = "10.0.0.5:8080" })
+      -- direct (flags 1), the proxy string and bypass kept, then the
+      -- auto-config URL (empty) and 28 more bytes WinINet writes
+      local blob = string.pack("<I4I4I4", 0x46, 7, 1) .. string.pack("<s4s4s4", "10.0.0.5:8080", "<local>", "")
+                   .. ("\0"):rep(28)
+      lab:set("USER", INET .. [[\Connections]], "DefaultConnectionSettings", lab.M.binary(blob))
+    end,
+  },
+  {
     name = "default-hive-missing",
     description = "config\\DEFAULT (HKU\\S-1-5-18, the SYSTEM account's hive) is missing; "
                   .. "systemprofile\\NTUSER.DAT, another hive, holds a proxy that must never be read or written in its place",

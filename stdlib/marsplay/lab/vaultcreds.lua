@@ -44,10 +44,21 @@ local function civil(days)
 end
 
 -- "Wed Nov 26 2025": the date part of the portal's file name.
-function M.name_date(t)
+-- form "pt-BR": the same pattern as Get-AzRecoveryServicesVaultSettingsFile
+-- formats it on a pt-BR machine ("qua nov 26 2025"); form "iso": the older
+-- Site Recovery cmdlets' yyyy-MM-ddTHH-mm-ss.
+local WDAYS_PT = { "dom", "seg", "ter", "qua", "qui", "sex", "s\195\161b" }
+local MONTHS_PT = { "jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez" }
+function M.name_date(t, form)
   local days = math.floor(t / DAY)
   local y, m, d = civil(days)
-  return ("%s %s %02d %04d"):format(WDAYS[(days + 4) % 7 + 1], MONTHS[m], d, y)
+  if form == "iso" then
+    local s = t % DAY
+    return ("%04d-%02d-%02dT%02d-%02d-%02d"):format(y, m, d, s // 3600, s % 3600 // 60, s % 60)
+  end
+  local wd, mon = WDAYS, MONTHS
+  if form == "pt-BR" then wd, mon = WDAYS_PT, MONTHS_PT end
+  return ("%s %s %02d %04d"):format(wd[(days + 4) % 7 + 1], mon[m], d, y)
 end
 
 -- ---------- file contents ----------
@@ -144,12 +155,13 @@ end
 
 -- Write a credentials file as downloaded `days_ago` days before the lab
 -- was built (name date and modification time); returns its lab path.
-local function download(lab, v, days_ago, suffix)
+local function download(lab, v, days_ago, suffix, form, mtime_days_ago)
   local t = lab.vc_now - days_ago * DAY
-  local name = ("%s_%s%s.VaultCredentials"):format(v.vault, M.name_date(t), suffix or "")
+  local name = ("%s_%s%s.VaultCredentials"):format(v.vault, M.name_date(t, form), suffix or "")
   local rel = DOWNLOADS .. "/" .. name
   local host = lab:write(rel, M.xml(v))
-  if days_ago > 0 then
+  if mtime_days_ago then t = lab.vc_now - mtime_days_ago * DAY end
+  if t ~= lab.vc_now then
     local ok, err = lab.lfs.touch(host, t, t)
     if not ok then error(("touch %s: %s"):format(host, err), 0) end
   end
@@ -172,8 +184,14 @@ function M.healthy(lab)
   return name
 end
 
+-- Replace the healthy file with another download.
+local function replace(lab, v, days_ago, form, mtime_days_ago)
+  lab:remove(healthy_file(lab))
+  lab.vc_healthy = download(lab, v, days_ago, nil, form, mtime_days_ago)
+end
+
 local CREDS = { "creds-corrupt", "creds-expired", "creds-wrong-extension", "creds-site-recovery",
-                "creds-other-vault", "creds-same-name-other-group" }
+                "creds-other-vault", "creds-same-name-other-group", "creds-powershell-ptbr", "creds-iso-name" }
 
 local function others(name)
   local r = {}
@@ -258,16 +276,36 @@ M[#M + 1] = {
 }
 
 M[#M + 1] = {
+  name = "creds-powershell-ptbr",
+  description = "the credentials file was written 3 days ago by Get-AzRecoveryServicesVaultSettingsFile on a pt-BR server "
+                .. "(a Portuguese date in its name): its 48-hour certificate has expired",
+  guide = "invalid-vault-credentials-provided",
+  conflicts = others("creds-powershell-ptbr"),
+  apply = function(lab)
+    local vault, id = registered(lab)
+    replace(lab, { vault = vault, resource_id = id, seed = 19 }, 3, "pt-BR")
+  end,
+}
+
+M[#M + 1] = {
+  name = "creds-iso-name",
+  description = "the credentials file's name carries a yyyy-MM-ddTHH-mm-ss date 23 days old; the file was copied today (a fresh mtime)",
+  guide = "invalid-vault-credentials-provided",
+  conflicts = others("creds-iso-name"),
+  apply = function(lab)
+    local vault, id = registered(lab)
+    replace(lab, { vault = vault, resource_id = id, seed = 23 }, 23, "iso", 0)
+  end,
+}
+
+M[#M + 1] = {
   name = "creds-same-name-other-group",
   description = "the credentials file is from a vault with the registered vault's name in another resource group and subscription",
   guide = "the-specified-vault-credential-file-cannot-be-used-as-it-is-not-downloaded-from-the-vault-associated-with-this-server",
   conflicts = others("creds-same-name-other-group"),
   apply = function(lab)
-    lab:remove(healthy_file(lab))
-    local vault = registered(lab)
-    lab.vc_healthy = download(lab, { vault = vault, resource_id = "6234509876543210987",
-                                      subscription = "8d4c2b1a-6e5f-4a3b-9d8c-7f6e5d4c3b2a",
-                                      group = "contoso-dr-rg", seed = 17 }, 0)
+    replace(lab, { vault = registered(lab), resource_id = "6234509876543210987",
+                   subscription = "8d4c2b1a-6e5f-4a3b-9d8c-7f6e5d4c3b2a", group = "contoso-dr-rg", seed = 17 }, 0)
   end,
 }
 

@@ -545,7 +545,8 @@ static int f_chmod(lua_State *L) {
   mode_t mode = (mode_t)luaL_checkinteger(L, 2) & 07777;
   char rel[MP_PATH_MAX], buf[16];
   struct stat st;
-  int dirfd, fd, r;
+  plat_stat pst;
+  int dirfd, fd, r, many;
   mp_fix_allowed(L);
   dirfd = open_parent(L, path, rel, sizeof rel, &name);
   action_begin(L, "chmod", dirfd >= 0 ? rel : NULL);
@@ -559,15 +560,13 @@ static int f_chmod(lua_State *L) {
     close(dirfd);
     return action_fail(L, r, path);
   }
-  if (!(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
+  /* a file with other names: they may lie outside the target */
+  many = plat_fstat(fd, &pst) == 0 && pst.type == PLAT_T_FILE && pst.nlink > 1;
+  if (!(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) || many) {
     close(fd);
     close(dirfd);
-    return action_end(L, "skipped", D("not a file or folder: left alone"));
-  }
-  if (S_ISREG(st.st_mode) && st.st_nlink > 1) {   /* the inode has names elsewhere */
-    close(fd);
-    close(dirfd);
-    return action_end(L, "skipped", D("a file with other names (hard links): left alone"));
+    return action_end(L, "skipped", many ? D("a file with other names (hard links): left alone")
+                                         : D("not a file or folder: left alone"));
   }
   snprintf(buf, sizeof buf, "%o", (unsigned)(st.st_mode & 07777));
   lua_pushstring(L, buf); lua_setfield(L, -2, "before");
@@ -628,7 +627,48 @@ typedef struct copy_stats {
   lua_Integer files, dirs, skipped;
   lua_Number bytes;
   char skipped_sample[512];
+  mp_runtime *rt;          /* its deadline is checked as bytes are copied */
+  uint64_t need;           /* the source's file bytes (the sizing pass) */
+  char why[MP_PATH_MAX + 128];  /* a refusal, said in the action */
 } copy_stats;
+
+/* A file that allocates less than its size has holes: the guide wants
+ * the cache not sparse, and a dense copy of it could fill the volume. */
+static int is_sparse(const plat_stat *st) {
+  return st->size > 0 && st->allocated < st->size;
+}
+
+/* Sizing pass before anything is written: the bytes to copy (in
+ * cs->need), a sparse file refused, the deadline honoured.  dir is taken
+ * over (closed here). */
+static int tree_size(plat_fd dir, copy_stats *cs, int depth) {
+  plat_dir *d;
+  plat_dirent e;
+  plat_stat st;
+  int r;
+  if (depth > 256) { plat_close(dir); return -ELOOP; }
+  if ((r = plat_dir_open(dir, 1 << 16, &d)) < 0) return r;
+  while ((r = plat_dir_next(d, &e)) == 1) {
+    if (mp_over_deadline(cs->rt)) { r = -ETIMEDOUT; break; }
+    if ((r = plat_statat(plat_dir_fd(d), e.name, &st)) < 0) break;
+    if (st.type == PLAT_T_FILE) {
+      if (is_sparse(&st)) {
+        snprintf(cs->why, sizeof cs->why, D("%s is a sparse file (the cache must not be sparse): not copied"),
+                 e.name);
+        r = -EINVAL;
+        break;
+      }
+      cs->need += st.size;
+    } else if (st.type == PLAT_T_DIR) {
+      plat_fd sub = plat_open_in(plat_dir_fd(d), e.name, PLAT_OPEN_DIR);
+      if (sub < 0) { r = (int)sub; break; }
+      if ((r = tree_size(sub, cs, depth + 1)) < 0) break;
+    }
+  }
+  plat_dir_close(d);
+  return r < 0 ? r : 0;
+}
+
 
 /* Remove a tree we created (the partial copy of a killed run). */
 static int rm_tree(int parent, const char *name, int depth) {
@@ -672,6 +712,7 @@ static int copy_file(int sdir, const char *name, int ddir, const struct stat *st
     }
     if (e) break;
     cs->bytes += (lua_Number)n;
+    if (mp_over_deadline(cs->rt)) { e = -ETIMEDOUT; break; }
   }
   if (e == 0 && fsync(out) != 0) e = -errno;
   if (close(out) != 0 && e == 0) e = -errno;
@@ -747,7 +788,25 @@ static int f_copy_tree(lua_State *L) {
     close(sfd); close(pdir);
     return action_end(L, "skipped", D("destination exists: left alone"));
   }
-  if (dry(L)) { close(sfd); close(pdir); return action_end(L, "planned", D("copy, verify, then switch")); }
+  cs.rt = rt;
+  {
+    plat_fd sz = plat_open_in(rt->rootfd, srel, PLAT_OPEN_DIR);
+    r = sz < 0 ? (int)sz : tree_size(sz, &cs, 0);
+  }
+  if (r == 0) {                 /* room for it all, before writing a byte */
+    plat_volume vol;
+    if ((r = plat_volume_of(pdir, &vol)) == 0 && vol.avail < cs.need + ((uint64_t)64 << 20)) {
+      snprintf(cs.why, sizeof cs.why, D("not enough free space at the destination: %lld MiB needed, %lld MiB free"),
+               (long long)((cs.need >> 20) + 64), (long long)(vol.avail >> 20));
+      r = -ENOSPC;
+    }
+  }
+  if (r < 0 || dry(L)) {
+    close(sfd); close(pdir);
+    if (r == 0) return action_end(L, "planned", D("copy, verify, then switch"));
+    if (cs.why[0]) { action_end(L, "failed", cs.why); return luaL_error(L, "%s", cs.why); }
+    return action_fail(L, r, src);
+  }
   snprintf(partial, sizeof partial, "%s.marsplay-partial", dname);
   if (fstatat(pdir, partial, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
       (r = rm_tree(pdir, partial, 0)) < 0) {
@@ -766,6 +825,7 @@ static int f_copy_tree(lua_State *L) {
   close(sfd);
   if (r == 0 && renameat2(pdir, partial, pdir, dname, RENAME_NOREPLACE) != 0) r = -errno;
   if (r == 0) fsync(pdir);
+  else rm_tree(pdir, partial, 0);          /* a failed copy leaves nothing behind */
   close(pdir);
   lua_createtable(L, 0, 4);
   lua_pushinteger(L, cs.files); lua_setfield(L, -2, "files");

@@ -11,7 +11,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +18,9 @@
 #include <unistd.h>
 
 #include "core/mp_internal.h"
+#include "core/registry.h"
 #include "formats/fswalk.h"
-#include "formats/hive.h"
+#include "platform/live.h"
 
 #define ACTIONS_KEY "marsplay.actions"
 #define MAX_SAMPLES 10
@@ -38,13 +38,18 @@ int mp_fix_allowed(lua_State *L) {
 
 static int dry(lua_State *L) { return mp_rt(L)->cfg.dry_run; }
 
-/* Start an action table on the stack: kind, target (display form). */
+/* Start an action table on the stack: kind, target (display form).
+ * Without rel (the path could not be resolved) the target is the path as
+ * the playbook gave it (argument 1): every action names its target. */
 static void action_begin(lua_State *L, const char *kind, const char *rel) {
   char disp[MP_PATH_MAX], host[MP_PATH_MAX];
   lua_createtable(L, 0, 8);
   lua_pushstring(L, kind);
   lua_setfield(L, -2, "kind");
-  if (rel) {
+  if (rel == NULL) {
+    lua_pushstring(L, lua_type(L, 1) == LUA_TSTRING ? lua_tostring(L, 1) : "?");
+    lua_setfield(L, -2, "target");
+  } else {
     mp_target_display(rel, disp, sizeof disp);
     lua_pushstring(L, mp_rt(L)->offline ? disp : rel);
     lua_setfield(L, -2, "target");
@@ -168,7 +173,7 @@ static int del_leftover(lua_State *L, int dirfd, const char *name) {
 /* fix.delete(path): remove one regular file (never a link's target, never
  * a folder). Absent: nothing to do (skipped). */
 static int f_delete(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1), *name;
+  const char *path = mp_checkpath(L, 1), *name;
   char rel[MP_PATH_MAX], aside[MP_PATH_MAX];
   struct stat st;
   int dirfd, r;
@@ -199,18 +204,11 @@ static int f_delete(lua_State *L) {
   return del_outcome(L, r, aside, path);
 }
 
-static int ci_match(const char *pattern, const char *name) {
-  /* no FNM_PERIOD: Windows has no hidden dot files, and fs.count agrees */
-  if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) return 0;
-  return fnmatch(pattern, name, FNM_CASEFOLD) == 0;
-}
-
 /* What one reader of delete_matching saw and did.  A large ext4 folder is
  * read as two halves at once (fsw_list_halves), one of these each. */
 typedef struct dm_half {
   plat_fd dirfd;
-  const char *pattern;
-  const fsw_glob *g;      /* NULL: fnmatch (brackets, escapes, "*.*") */
+  const fsw_glob *g;      /* the one wildcard matcher of detect and fix (fs.glob's) */
   int dry;
   lua_Integer regular, removed, left, changed, failed, kept;
   lua_Number bytes;
@@ -259,7 +257,7 @@ static int dm_entry(void *ud, const char *name, size_t len, plat_ftype type) {
     else h->naside++;
     return 0;
   }
-  if (h->g ? !fsw_glob_match(h->g, name, len) : !ci_match(h->pattern, name)) return 0;
+  if (!fsw_glob_match(h->g, name, len)) return 0;
   if (plat_statat(h->dirfd, name, &st) != 0) return 0;
   if (st.type != PLAT_T_FILE) {
     h->left++;
@@ -279,22 +277,15 @@ static int dm_entry(void *ud, const char *name, size_t len, plat_ftype type) {
   return 0;
 }
 
-/* The fast wildcard where it means what fnmatch means (no brackets,
- * escapes or '?', not "*.*"). */
-static int dm_fast_glob(const char *pattern, fsw_glob *g) {
-  size_t n = strlen(pattern);
-  if (strpbrk(pattern, "[\\?") != NULL || strcmp(pattern, "*.*") == 0) return 0;
-  fsw_glob_init(g, pattern, n, 1);
-  return 1;
-}
-
 /* fix.delete_matching(dir, pattern): delete the regular files directly in
- * dir whose name matches pattern (case-insensitive glob).  Folders, links,
+ * dir whose name matches pattern (case-insensitive Windows wildcard, as
+ * fs.glob: what detect lists is what the fix deletes).  Folders, links,
  * FIFOs and anything else are left alone and counted.  A large ext4
  * folder is read (and its files deleted) as two halves at once. */
 static int f_delete_matching(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
-  const char *pattern = luaL_checkstring(L, 2);
+  const char *path = mp_checkpath(L, 1);
+  size_t plen;
+  const char *pattern = luaL_checklstring(L, 2, &plen);
   mp_runtime *rt = mp_rt(L);
   char rel[MP_PATH_MAX], shown[MP_PATH_MAX + 256];
   lua_Integer regular, removed, left, changed, failed, kept;
@@ -327,8 +318,8 @@ static int f_delete_matching(lua_State *L) {
   }
   memset(h, 0, sizeof h);
   h[0].dirfd = keep;
-  h[0].pattern = pattern;
-  h[0].g = dm_fast_glob(pattern, &g) ? &g : NULL;
+  fsw_glob_init(&g, pattern, plen, 1);
+  h[0].g = &g;
   h[0].dry = dry(L);
   h[1] = h[0];
   r = fsw_list_halves(fd, NULL, 1 << 16, dm_entry, &h[0], &h[1], &lr);
@@ -448,7 +439,7 @@ static char *slurp_at(int dirfd, const char *name, size_t max, size_t *len, int 
 /* fix.write(path, data [, {mode=, describe=}]) */
 static int f_write(lua_State *L) {
   size_t len, oldlen = 0;
-  const char *path = luaL_checkstring(L, 1), *name;
+  const char *path = mp_checkpath(L, 1), *name;
   const char *data = luaL_checklstring(L, 2, &len);
   char rel[MP_PATH_MAX];
   mode_t mode = 0644;
@@ -503,7 +494,7 @@ static int f_write(lua_State *L) {
 
 /* fix.mkdir(path [, mode]) */
 static int f_mkdir(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1), *name;
+  const char *path = mp_checkpath(L, 1), *name;
   mode_t mode = (mode_t)luaL_optinteger(L, 2, 0755) & 07777;
   char rel[MP_PATH_MAX];
   struct stat st;
@@ -550,11 +541,12 @@ static int chmod_fd(int dirfd, const char *name, int fd, const struct stat *st, 
 
 /* fix.chmod(path, mode): permissions of a file or folder (no links). */
 static int f_chmod(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1), *name;
+  const char *path = mp_checkpath(L, 1), *name;
   mode_t mode = (mode_t)luaL_checkinteger(L, 2) & 07777;
   char rel[MP_PATH_MAX], buf[16];
   struct stat st;
-  int dirfd, fd, r;
+  plat_stat pst;
+  int dirfd, fd, r, many;
   mp_fix_allowed(L);
   dirfd = open_parent(L, path, rel, sizeof rel, &name);
   action_begin(L, "chmod", dirfd >= 0 ? rel : NULL);
@@ -568,10 +560,13 @@ static int f_chmod(lua_State *L) {
     close(dirfd);
     return action_fail(L, r, path);
   }
-  if (!(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
+  /* a file with other names: they may lie outside the target */
+  many = plat_fstat(fd, &pst) == 0 && pst.type == PLAT_T_FILE && pst.nlink > 1;
+  if (!(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) || many) {
     close(fd);
     close(dirfd);
-    return action_end(L, "skipped", D("not a file or folder: left alone"));
+    return action_end(L, "skipped", many ? D("a file with other names (hard links): left alone")
+                                         : D("not a file or folder: left alone"));
   }
   snprintf(buf, sizeof buf, "%o", (unsigned)(st.st_mode & 07777));
   lua_pushstring(L, buf); lua_setfield(L, -2, "before");
@@ -590,7 +585,7 @@ static int f_chmod(lua_State *L) {
 /* fix.rename(src, dst): move within the target volume; refuses to
  * replace an existing dst. */
 static int f_rename(lua_State *L) {
-  const char *src = luaL_checkstring(L, 1), *dst = luaL_checkstring(L, 2);
+  const char *src = mp_checkpath(L, 1), *dst = mp_checkpath(L, 2);
   const char *sname, *dname;
   char srel[MP_PATH_MAX], drel[MP_PATH_MAX], disp[MP_PATH_MAX];
   struct stat st;
@@ -632,7 +627,48 @@ typedef struct copy_stats {
   lua_Integer files, dirs, skipped;
   lua_Number bytes;
   char skipped_sample[512];
+  mp_runtime *rt;          /* its deadline is checked as bytes are copied */
+  uint64_t need;           /* the source's file bytes (the sizing pass) */
+  char why[MP_PATH_MAX + 128];  /* a refusal, said in the action */
 } copy_stats;
+
+/* A file that allocates less than its size has holes: the guide wants
+ * the cache not sparse, and a dense copy of it could fill the volume. */
+static int is_sparse(const plat_stat *st) {
+  return st->size > 0 && st->allocated < st->size;
+}
+
+/* Sizing pass before anything is written: the bytes to copy (in
+ * cs->need), a sparse file refused, the deadline honoured.  dir is taken
+ * over (closed here). */
+static int tree_size(plat_fd dir, copy_stats *cs, int depth) {
+  plat_dir *d;
+  plat_dirent e;
+  plat_stat st;
+  int r;
+  if (depth > 256) { plat_close(dir); return -ELOOP; }
+  if ((r = plat_dir_open(dir, 1 << 16, &d)) < 0) return r;
+  while ((r = plat_dir_next(d, &e)) == 1) {
+    if (mp_over_deadline(cs->rt)) { r = -ETIMEDOUT; break; }
+    if ((r = plat_statat(plat_dir_fd(d), e.name, &st)) < 0) break;
+    if (st.type == PLAT_T_FILE) {
+      if (is_sparse(&st)) {
+        snprintf(cs->why, sizeof cs->why, D("%s is a sparse file (the cache must not be sparse): not copied"),
+                 e.name);
+        r = -EINVAL;
+        break;
+      }
+      cs->need += st.size;
+    } else if (st.type == PLAT_T_DIR) {
+      plat_fd sub = plat_open_in(plat_dir_fd(d), e.name, PLAT_OPEN_DIR);
+      if (sub < 0) { r = (int)sub; break; }
+      if ((r = tree_size(sub, cs, depth + 1)) < 0) break;
+    }
+  }
+  plat_dir_close(d);
+  return r < 0 ? r : 0;
+}
+
 
 /* Remove a tree we created (the partial copy of a killed run). */
 static int rm_tree(int parent, const char *name, int depth) {
@@ -676,6 +712,7 @@ static int copy_file(int sdir, const char *name, int ddir, const struct stat *st
     }
     if (e) break;
     cs->bytes += (lua_Number)n;
+    if (mp_over_deadline(cs->rt)) { e = -ETIMEDOUT; break; }
   }
   if (e == 0 && fsync(out) != 0) e = -errno;
   if (close(out) != 0 && e == 0) e = -errno;
@@ -728,7 +765,7 @@ static int copy_tree(int sdir, int ddir, copy_stats *cs, int depth) {
  * dst; a rerun discards the partial copy and starts again.  The source is
  * never changed. */
 static int f_copy_tree(lua_State *L) {
-  const char *src = luaL_checkstring(L, 1), *dst = luaL_checkstring(L, 2);
+  const char *src = mp_checkpath(L, 1), *dst = mp_checkpath(L, 2);
   mp_runtime *rt = mp_rt(L);
   const char *dname;
   char srel[MP_PATH_MAX], drel[MP_PATH_MAX], disp[MP_PATH_MAX], partial[300];
@@ -751,7 +788,25 @@ static int f_copy_tree(lua_State *L) {
     close(sfd); close(pdir);
     return action_end(L, "skipped", D("destination exists: left alone"));
   }
-  if (dry(L)) { close(sfd); close(pdir); return action_end(L, "planned", D("copy, verify, then switch")); }
+  cs.rt = rt;
+  {
+    plat_fd sz = plat_open_in(rt->rootfd, srel, PLAT_OPEN_DIR);
+    r = sz < 0 ? (int)sz : tree_size(sz, &cs, 0);
+  }
+  if (r == 0) {                 /* room for it all, before writing a byte */
+    plat_volume vol;
+    if ((r = plat_volume_of(pdir, &vol)) == 0 && vol.avail < cs.need + ((uint64_t)64 << 20)) {
+      snprintf(cs.why, sizeof cs.why, D("not enough free space at the destination: %lld MiB needed, %lld MiB free"),
+               (long long)((cs.need >> 20) + 64), (long long)(vol.avail >> 20));
+      r = -ENOSPC;
+    }
+  }
+  if (r < 0 || dry(L)) {
+    close(sfd); close(pdir);
+    if (r == 0) return action_end(L, "planned", D("copy, verify, then switch"));
+    if (cs.why[0]) { action_end(L, "failed", cs.why); return luaL_error(L, "%s", cs.why); }
+    return action_fail(L, r, src);
+  }
   snprintf(partial, sizeof partial, "%s.marsplay-partial", dname);
   if (fstatat(pdir, partial, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
       (r = rm_tree(pdir, partial, 0)) < 0) {
@@ -770,6 +825,7 @@ static int f_copy_tree(lua_State *L) {
   close(sfd);
   if (r == 0 && renameat2(pdir, partial, pdir, dname, RENAME_NOREPLACE) != 0) r = -errno;
   if (r == 0) fsync(pdir);
+  else rm_tree(pdir, partial, 0);          /* a failed copy leaves nothing behind */
   close(pdir);
   lua_createtable(L, 0, 4);
   lua_pushinteger(L, cs.files); lua_setfield(L, -2, "files");
@@ -788,8 +844,8 @@ static int f_copy_tree(lua_State *L) {
 
 /* fix.set_value(keypath, name, type, value): a registry value. */
 static int f_set_value(lua_State *L) {
-  const char *key = luaL_checkstring(L, 1);
-  const char *name = luaL_checkstring(L, 2);
+  const char *key = mp_checkpath(L, 1);
+  const char *name = mp_checkpath(L, 2);
   const char *type = luaL_checkstring(L, 3);
   mp_runtime *rt = mp_rt(L);
   char target[1024], err[512];
@@ -800,7 +856,7 @@ static int f_set_value(lua_State *L) {
   action_begin(L, "set-value", NULL);
   lua_pushstring(L, target);
   lua_setfield(L, -2, "target");
-  r = hive_get_lua(L, rt, key, name);        /* pushes old value or nil */
+  r = reg_get_lua(L, rt, key, name);        /* pushes old value or nil */
   (void)r;
   lua_setfield(L, -2, "before");
   lua_pushvalue(L, 4);
@@ -809,18 +865,44 @@ static int f_set_value(lua_State *L) {
   if (lua_rawequal(L, -1, 4)) { lua_pop(L, 1); return action_end(L, "skipped", D("already as desired")); }
   lua_pop(L, 1);
   if (dry(L)) return action_end(L, "planned", NULL);
-  if (hive_set_lua(L, rt, key, name, type, 4, err, sizeof err) != 0) {
+  if (reg_set_lua(L, rt, key, name, type, 4, err, sizeof err) != 0) {
     action_end(L, "failed", err);
     return luaL_error(L, "%s: %s", target, err);
   }
   return action_end(L, "done", NULL);
 }
 
-/* fix.service(name, "start"|"stop"|"restart"): live Windows only. */
+#define SERVICE_WAIT 60.0          /* seconds for the SCM to get there */
+
+/* The SCM's answer for a service action: -ENOSYS (no SCM: not Windows)
+ * ends the action "skipped"; other failures end it "failed" and raise. */
+static int service_fail(lua_State *L, const char *name, int r) {
+  char buf[512];
+  if (r == -ENOENT) snprintf(buf, sizeof buf, D("the service %s is not installed"), name);
+  else snprintf(buf, sizeof buf, "%s: %s", name, plat_err_text(r));
+  action_end(L, "failed", buf);
+  return luaL_error(L, "%s", buf);
+}
+
+/* Done, with what the SCM reports afterwards as the detail. */
+static int service_done(lua_State *L, const live_service *sv) {
+  char buf[128];
+  if (sv->pid)
+    snprintf(buf, sizeof buf, D("read back: %s, start type %lld, pid %lld"),
+             live_svc_state_name(sv->state), (long long)sv->start, (long long)sv->pid);
+  else
+    snprintf(buf, sizeof buf, D("read back: %s, start type %lld"), live_svc_state_name(sv->state),
+             (long long)sv->start);
+  return action_end(L, "done", buf);
+}
+
+/* fix.service(name, "start"|"stop"|"restart"): live Windows only.  The
+ * state the SCM reports afterwards is read back into the detail. */
 static int f_service(lua_State *L) {
-  const char *name = luaL_checkstring(L, 1);
+  const char *name = mp_checkpath(L, 1);
   static const char *const ops[] = {"start", "stop", "restart", NULL};
-  int op = luaL_checkoption(L, 2, NULL, ops);
+  int op = luaL_checkoption(L, 2, NULL, ops), r;
+  live_service sv;
   mp_fix_allowed(L);
   action_begin(L, "service", NULL);
   lua_pushfstring(L, "service %s", name);
@@ -829,8 +911,50 @@ static int f_service(lua_State *L) {
   lua_setfield(L, -2, "after");
   if (mp_rt(L)->offline)
     return action_end(L, "skipped", D("offline volume: no service runs there"));
+  r = live_svc_query(name, &sv);
+  if (r == -ENOSYS) {
+    if (dry(L)) return action_end(L, "planned", NULL);
+    return action_end(L, "skipped", D("service control is not available on this platform"));
+  }
+  if (r < 0) return service_fail(L, name, r);
+  lua_pushstring(L, live_svc_state_name(sv.state));
+  lua_setfield(L, -2, "before");
+  if ((op == 0 && sv.state == LIVE_SVC_RUNNING) || (op == 1 && sv.state == LIVE_SVC_STOPPED))
+    return action_end(L, "skipped", D("already as desired"));
   if (dry(L)) return action_end(L, "planned", NULL);
-  return action_end(L, "skipped", D("service control is not available on this platform"));
+  if (op != 0 && (r = live_svc_control(name, LIVE_SVC_STOP, SERVICE_WAIT, &sv)) < 0)
+    return service_fail(L, name, r);
+  if (op != 1 && (r = live_svc_control(name, LIVE_SVC_START, SERVICE_WAIT, &sv)) < 0)
+    return service_fail(L, name, r);
+  return service_done(L, &sv);
+}
+
+/* fix.service_start(name, start): the start type (2 automatic, 3 manual,
+ * 4 disabled) through the SCM, read back; live Windows only (offline,
+ * the Start value is a registry value: fix.set_value). */
+static int f_service_start(lua_State *L) {
+  const char *name = luaL_checkstring(L, 1);
+  lua_Integer start = luaL_checkinteger(L, 2);
+  live_service sv;
+  int r;
+  mp_fix_allowed(L);
+  luaL_argcheck(L, start >= 2 && start <= 4, 2, "2 (automatic), 3 (manual) or 4 (disabled)");
+  action_begin(L, "service", NULL);
+  lua_pushfstring(L, "service %s start type", name);
+  lua_setfield(L, -2, "target");
+  lua_pushinteger(L, start);
+  lua_setfield(L, -2, "after");
+  if (mp_rt(L)->offline)
+    return action_end(L, "skipped", D("offline volume: no service runs there"));
+  r = live_svc_query(name, &sv);
+  if (r == -ENOSYS) return action_end(L, "skipped", D("service control is not available on this platform"));
+  if (r < 0) return service_fail(L, name, r);
+  lua_pushinteger(L, sv.start);
+  lua_setfield(L, -2, "before");
+  if (sv.start == start) return action_end(L, "skipped", D("already as desired"));
+  if (dry(L)) return action_end(L, "planned", NULL);
+  if ((r = live_svc_set_start(name, (int)start, &sv)) < 0) return service_fail(L, name, r);
+  return service_done(L, &sv);
 }
 
 int mp_open_fix(lua_State *L) {
@@ -838,6 +962,7 @@ int mp_open_fix(lua_State *L) {
     {"delete", f_delete}, {"delete_matching", f_delete_matching},
     {"write", f_write}, {"mkdir", f_mkdir}, {"chmod", f_chmod},
     {"rename", f_rename}, {"copy_tree", f_copy_tree}, {"set_value", f_set_value}, {"service", f_service},
+    {"service_start", f_service_start},
     {NULL, NULL}};
   luaL_newlib(L, fns);
   return 1;

@@ -193,15 +193,6 @@ static void push_display(lua_State *L, const char *rel, const char *sub) {
   lua_pushstring(L, out);
 }
 
-static int over_deadline(mp_runtime *rt) {
-  return rt->deadline > 0 && plat_monotonic() > rt->deadline;
-}
-
-static int raise_timeout(lua_State *L) {
-  mp_runtime *rt = mp_rt(L);
-  rt->limit_hit = 1;   /* as the engine's count hook says it */
-  return luaL_error(L, "time budget exceeded");
-}
 
 /* ---------- stat, exists, isdir ---------- */
 
@@ -217,7 +208,7 @@ static void push_perms(lua_State *L, uint32_t mode) {
 }
 
 static int fs_stat(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   char target[MP_PATH_MAX];
   int fd, r, have_target = 0;
   plat_stat st;
@@ -248,7 +239,7 @@ static int fs_stat(lua_State *L) {
 }
 
 static int probe(lua_State *L, int want_dir) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   plat_stat st;
   int fd = mp_target_open(mp_rt(L), path, PLAT_OPEN_LOOK | PLAT_OPEN_NOFOLLOW), r;
   if (fd == -ENOENT || fd == -ENOTDIR) {
@@ -269,7 +260,7 @@ static int fs_isdir(lua_State *L) { return probe(L, 1); }
 /* ---------- read ---------- */
 
 static int fs_read(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   lua_Integer max = luaL_optinteger(L, 2, READ_MAX_DEFAULT);
   int *fd;
   plat_stat st;
@@ -395,7 +386,7 @@ static int read_list(lua_State *L, const char *path, const fsw_glob *g, list_box
 }
 
 static int fs_dir(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   list_box *lb;
   size_t i;
   int r = read_list(L, path, NULL, &lb);
@@ -417,7 +408,7 @@ static int fs_dir(lua_State *L) {
 
 static int fs_glob(lua_State *L) {
   size_t plen;
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   const char *pat = luaL_checklstring(L, 2, &plen);
   fsw_glob g;
   list_box *lb;
@@ -445,7 +436,7 @@ static int class_of_name(const char *t) {
 
 static int fs_count(lua_State *L) {
   size_t plen;
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   const char *pat = luaL_checklstring(L, 2, &plen);
   const char *type = "any";
   int cls, fold = 1, fd, r;
@@ -499,7 +490,7 @@ typedef struct tick_ctx {
 static int on_tick(void *ud, uint64_t done) {
   tick_ctx *t = ud;
   double now = plat_monotonic();
-  if (over_deadline(t->rt)) { t->timeout = 1; return 1; }
+  if (mp_over_deadline(t->rt)) { t->timeout = 1; return 1; }
   if (now >= t->next) {
     t->next = now + 0.1;
     mp_progress(t->rt, t->what, (double)done, t->total);
@@ -529,7 +520,7 @@ static lua_Integer opt_int_field(lua_State *L, int t, const char *k, lua_Integer
 }
 
 static int fs_du(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   mp_runtime *rt = mp_rt(L);
   fsw_du_opts o;
   fsw_du_result *r;
@@ -556,7 +547,7 @@ static int fs_du(lua_State *L) {
   if ((fd = open_dir(L, path, rel, sizeof rel)) < 0) return 3;
   t.next = plat_monotonic() + 0.1;
   err = fsw_du(fd, &o, r);
-  if (t.timeout) { fsw_du_free(r); return raise_timeout(L); }
+  if (t.timeout) { fsw_du_free(r); return mp_raise_timeout(L); }
   if (err < 0) return fail(L, err, path);
   mp_progress(rt, "du", (double)(r->files + r->dirs + r->links + r->others), 0);
   lua_createtable(L, 0, 16);
@@ -620,7 +611,7 @@ static int scan_tick(void *ud, uint64_t bytes) {
 }
 
 static int fs_scan(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   mp_runtime *rt = mp_rt(L);
   fss_opts o;
   fss_result *r;
@@ -681,7 +672,7 @@ static int fs_scan(lua_State *L) {
   t.next = plat_monotonic() + 0.1;
   err = fss_scan(*fd, &o, r);
   guard_close(fd);
-  if (t.timeout) { fss_free(r); return raise_timeout(L); }
+  if (t.timeout) { fss_free(r); return mp_raise_timeout(L); }
   if (err < 0) return fail(L, err, path);
   mp_progress(rt, "scan", (double)r->bytes, t.total);
   lua_createtable(L, 0, 8);
@@ -733,7 +724,7 @@ static const struct { uint32_t bit; const char *name; } WIN_NAMES[] = {
   {PLAT_WIN_RECALL_ON_DATA_ACCESS, "recall_on_data_access"}, {0, NULL}};
 
 static int fs_attrs(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   char rel[MP_PATH_MAX];
   plat_attrs_ex a;
   plat_stat st, st2;
@@ -882,7 +873,7 @@ static int fs_ntfs_acl(lua_State *L) {
 /* ---------- volume ---------- */
 
 static int fs_volume(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   plat_volume v;
   int fd = mp_target_open(mp_rt(L), path, PLAT_OPEN_LOOK | PLAT_OPEN_NOFOLLOW), r;
   if (fd < 0) return fail(L, fd, path);
@@ -949,7 +940,7 @@ static int push_host_display(lua_State *L, mp_runtime *rt, const char *file) {
 }
 
 static int fs_holders(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   mp_runtime *rt = mp_rt(L);
   char rel[MP_PATH_MAX], host[MP_PATH_MAX];
   holder_box *hb;
@@ -993,7 +984,7 @@ static int fs_holders(lua_State *L) {
 /* ---------- host, display ---------- */
 
 static int fs_host(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   char rel[MP_PATH_MAX], host[MP_PATH_MAX];
   int r = rel_of(L, path, rel, sizeof rel);
   if (r == 0) r = mp_target_host(mp_rt(L), rel, host, sizeof host);
@@ -1003,7 +994,7 @@ static int fs_host(lua_State *L) {
 }
 
 static int fs_display(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   char rel[MP_PATH_MAX];
   int r = rel_of(L, path, rel, sizeof rel);
   if (r < 0) return fail(L, r, path);

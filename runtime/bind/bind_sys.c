@@ -9,15 +9,24 @@
  *   sys.processes()     -> { {pid=, name=, cmdline=}, ... } by pid (live only)
  *   sys.utc_offset([t]) -> seconds east of UTC of the host's zone at t (now)
  *   sys.timezone()      -> zone name ("Europe/Lisbon")  (live only)
+ *   sys.service(name)   -> { name=, state=, pid=, start=, delayed=,
+ *                            account=, binary= } as the Service Control
+ *                          Manager reports it (live Windows only)
+ *   sys.windows()       -> { version=, product=, powershell=,
+ *                            dotnet_release= } (live Windows only)
  *
  * Inspection only.  Offline, the live-only functions return nil,
- * "<fn>: not available offline (...)", "EOPNOTSUPP"; other failures
- * nil, message, code.
+ * "<fn>: not available offline (...)", "EOPNOTSUPP"; the Windows-only
+ * ones on a live system that is not Windows nil, "<fn>: not available:
+ * no live Windows system here", "ENOSYS"; other failures nil, message,
+ * code (sys.service of a service that is not installed: "ENOENT").
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/mp_internal.h"
+#include "platform/live.h"
 
 #define PROCS_MT "marsplay.sys.procs"
 
@@ -63,7 +72,7 @@ static int l_hostname(lua_State *L) {
 }
 
 static int l_env(lua_State *L) {
-  const char *name = luaL_checkstring(L, 1), *v;
+  const char *name = mp_checkpath(L, 1), *v;
   if (offline(L, "sys.env")) return 3;
   v = getenv(name);
   if (v == NULL) lua_pushnil(L);
@@ -137,6 +146,77 @@ static int l_timezone(lua_State *L) {
   return 1;
 }
 
+/* nil, "<what>: <message>", code for a live.h failure. */
+static int live_fail(lua_State *L, int r, const char *what) {
+  lua_pushnil(L);
+  if (r == -ENOSYS) lua_pushfstring(L, "%s: " LIVE_NOT_HERE, what);
+  else lua_pushfstring(L, "%s: %s", what, plat_err_text(r));
+  lua_pushstring(L, plat_err_name(r));
+  return 3;
+}
+
+/* Push a live_service as the table sys.service returns. */
+void mp_push_service(lua_State *L, const char *name, const live_service *sv) {
+  lua_createtable(L, 0, 7);
+  lua_pushstring(L, name);
+  lua_setfield(L, -2, "name");
+  lua_pushstring(L, live_svc_state_name(sv->state));
+  lua_setfield(L, -2, "state");
+  if (sv->pid) {
+    lua_pushinteger(L, (lua_Integer)sv->pid);
+    lua_setfield(L, -2, "pid");
+  }
+  lua_pushinteger(L, sv->start);
+  lua_setfield(L, -2, "start");
+  lua_pushboolean(L, sv->delayed);
+  lua_setfield(L, -2, "delayed");
+  lua_pushstring(L, sv->account);
+  lua_setfield(L, -2, "account");
+  lua_pushstring(L, sv->binary);
+  lua_setfield(L, -2, "binary");
+}
+
+static int l_service(lua_State *L) {
+  const char *name = luaL_checkstring(L, 1);
+  live_service sv;
+  int r;
+  if (offline(L, "sys.service")) return 3;
+  if ((r = live_svc_query(name, &sv)) < 0) {
+    if (r == -ENOENT) {
+      lua_pushnil(L);
+      lua_pushfstring(L, "sys.service: the service %s is not installed", name);
+      lua_pushliteral(L, "ENOENT");
+      return 3;
+    }
+    return live_fail(L, r, "sys.service");
+  }
+  mp_push_service(L, name, &sv);
+  return 1;
+}
+
+static int l_windows(lua_State *L) {
+  char ver[64], product[256], ps[64];
+  uint32_t release;
+  int r;
+  if (offline(L, "sys.windows")) return 3;
+  if ((r = live_os_version(ver, sizeof ver, product, sizeof product)) < 0)
+    return live_fail(L, r, "sys.windows");
+  lua_createtable(L, 0, 4);
+  lua_pushstring(L, ver);
+  lua_setfield(L, -2, "version");
+  lua_pushstring(L, product);
+  lua_setfield(L, -2, "product");
+  if (live_powershell_version(ps, sizeof ps) == 0) {
+    lua_pushstring(L, ps);
+    lua_setfield(L, -2, "powershell");
+  }
+  if (live_dotnet_release(&release) == 0) {
+    lua_pushinteger(L, (lua_Integer)release);
+    lua_setfield(L, -2, "dotnet_release");
+  }
+  return 1;
+}
+
 static const luaL_Reg sys_funcs[] = {
   {"now", l_now},
   {"platform", l_platform},
@@ -147,6 +227,8 @@ static const luaL_Reg sys_funcs[] = {
   {"processes", l_processes},
   {"utc_offset", l_utc_offset},
   {"timezone", l_timezone},
+  {"service", l_service},
+  {"windows", l_windows},
   {NULL, NULL}
 };
 

@@ -30,6 +30,8 @@ void cli_catalogue_free(char **names);
 /* Output sinks shared by subcommands. */
 typedef struct cli_sink {
   FILE *log;          /* JSON-lines event log, or NULL */
+  const char *log_path;
+  int log_errno;      /* the first failed write to the log (then no more) */
   int progress;       /* show progress on stderr */
   double last_progress;
   int progress_shown;
@@ -37,5 +39,8 @@ typedef struct cli_sink {
 
 void cli_install_callbacks(mp_config *cfg, cli_sink *sink);
 void cli_progress_clear(cli_sink *sink);
+/* Close the log; a write that failed at any time is said on stderr once.
+ * Returns 0, or -1 after saying so. */
+int cli_sink_close(cli_sink *sink);
 
 #endif

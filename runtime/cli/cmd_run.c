@@ -216,6 +216,7 @@ static mp_runtime *make_runtime(run_opts *o, cli_sink *sink) {
   memset(sink, 0, sizeof *sink);
   if (o->log) {
     sink->log = fopen(o->log, "a");
+    sink->log_path = o->log;
     if (sink->log == NULL) { cli_error("--log %s: %s", o->log, strerror(errno)); return NULL; }
   }
   sink->progress = plat_is_terminal(stderr) && strcmp(o->format, "text") == 0;
@@ -458,7 +459,7 @@ int cmd_run(int argc, char **argv) {
   rt = make_runtime(&o, &sink);
   if (rt == NULL) {
     free(o.sets);
-    if (sink.log) fclose(sink.log);
+    cli_sink_close(&sink);
     return MP_EXIT_ERROR;
   }
   pbs = playbook_list(rt, argc, argv, optind, o.cfg.root != NULL, &owned, &npb);
@@ -484,7 +485,7 @@ int cmd_run(int argc, char **argv) {
     cli_catalogue_free(owned);
     mp_free(rt);
     free(o.sets);
-    if (sink.log) fclose(sink.log);
+    cli_sink_close(&sink);
     return MP_EXIT_ERROR;
   }
   if (o.cfg.root && (why = mp_target_problem(rt)) != NULL) {
@@ -509,18 +510,20 @@ int cmd_run(int argc, char **argv) {
   code = mp_exit_code(rt);
   if (o.waivers) warn_expired(report);
   warn_load_errors(report);
+  errno = 0;
   if (strcmp(o.format, "json") == 0) {
     if (code == MP_EXIT_NOTHING) cli_error("%s", mpr_nothing_checked(report, "en"));
-    if (mp_report_write_json(report, stdout) != 0) code = MP_EXIT_ERROR;
+    r = mp_report_write_json(report, stdout);
   } else {
-    if (mp_report_write_text(report, stdout, use_colour(o.color), NULL) != 0) code = MP_EXIT_ERROR;
+    r = mp_report_write_text(report, stdout, use_colour(o.color), NULL);
   }
-  if (fflush(stdout) != 0) code = MP_EXIT_ERROR;
-  if (junit && write_junit(report, junit, o.junit) != 0) code = MP_EXIT_ERROR;
-  if (sink.log && fclose(sink.log) != 0) {
-    cli_error("--log %s: write failed", o.log);
+  if (fflush(stdout) != 0) r = -1;
+  if (r != 0) {
+    cli_error("writing the report on standard output failed: %s", strerror(errno ? errno : EIO));
     code = MP_EXIT_ERROR;
   }
+  if (junit && write_junit(report, junit, o.junit) != 0) code = MP_EXIT_ERROR;
+  if (cli_sink_close(&sink) != 0) code = MP_EXIT_ERROR;
   mp_free(rt);
   free(o.sets);
   return code;
@@ -552,15 +555,18 @@ int cmd_eval(int argc, char **argv) {
     free(err);
     mp_free(rt);
     free(o.sets);
-    if (sink.log) fclose(sink.log);
+    cli_sink_close(&sink);
     return MP_EXIT_ERROR;
   }
   json = mp_value_to_json(v, 1);
-  if (json) { fputs(json, stdout); fputc('\n', stdout); }
+  errno = 0;
+  if (json == NULL) { errno = ENOMEM; r = -1; }
+  else r = (fputs(json, stdout) == EOF || fputc('\n', stdout) == EOF || fflush(stdout) != 0) ? -1 : 0;
+  if (r != 0) cli_error("writing the result on standard output failed: %s", strerror(errno ? errno : EIO));
   free(json);
   mpv_free(v);
   mp_free(rt);
   free(o.sets);
-  if (sink.log) fclose(sink.log);
-  return json ? 0 : MP_EXIT_ERROR;
+  if (cli_sink_close(&sink) != 0) r = -1;
+  return r == 0 ? 0 : MP_EXIT_ERROR;
 }

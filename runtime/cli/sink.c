@@ -1,5 +1,6 @@
 /* sink.c - where the runtime's callbacks go: the JSON-lines log, the
  * progress line on a terminal, notices on stderr. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,13 +15,27 @@ static double now_s(void) { return plat_monotonic(); }
 static void on_event(void *ud, const mp_value *ev) {
   cli_sink *s = ud;
   char *line;
-  if (s->log == NULL) return;
+  if (s->log == NULL || s->log_errno) return;
   line = mp_value_to_json(ev, 0);
-  if (line == NULL) return;
-  fputs(line, s->log);
-  fputc('\n', s->log);
-  fflush(s->log);
+  if (line == NULL) { s->log_errno = ENOMEM; return; }
+  errno = 0;
+  if (fputs(line, s->log) == EOF || fputc('\n', s->log) == EOF || fflush(s->log) != 0)
+    s->log_errno = errno ? errno : EIO;
   free(line);
+}
+
+int cli_sink_close(cli_sink *s) {
+  int e;
+  if (s->log == NULL) return 0;
+  e = s->log_errno;
+  errno = 0;
+  if (ferror(s->log) && e == 0) e = EIO;
+  if (fclose(s->log) != 0 && e == 0) e = errno ? errno : EIO;
+  s->log = NULL;
+  if (e == 0) return 0;
+  cli_progress_clear(s);
+  fprintf(stderr, PROG ": --log %s: write failed: %s\n", s->log_path ? s->log_path : "?", strerror(e));
+  return -1;
 }
 
 static void on_progress(void *ud, const char *what, double done, double total) {

@@ -16,20 +16,16 @@
  * Runtimes, report values and manifests live in a "box" userdata while
  * Lua may raise, so nothing leaks on an error.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <lauxlib.h>
 #include <lua.h>
 
 #include "formats/hive.h"
+#include "core/registry.h"
 #include "lab/lab.h"
 #include "core/mp_internal.h"
 #include "cli/testkit.h"
@@ -244,13 +240,14 @@ static int tk_manifest(lua_State *L) {
 static int tk_hive_create(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
   const char *name = luaL_optstring(L, 2, "");
-  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644), r;
-  if (fd < 0) return fail(L, "%s: %s", path, strerror(errno));
+  plat_fd fd = plat_open_path(path, PLAT_OPEN_CREATE | PLAT_OPEN_NOFOLLOW);
+  int r;
+  if (fd < 0) return fail(L, "%s: %s", path, plat_err_text((int)fd));
   r = hive_write_empty(fd, name);
-  if (close(fd) != 0 && r == 0) r = -errno;
+  if (plat_close(fd) != 0 && r == 0) r = -PLAT_EIO;
   if (r != 0) {
-    unlink(path);
-    return fail(L, "%s: %s", path, strerror(-r));
+    plat_remove(path);
+    return fail(L, "%s: %s", path, plat_err_text(r));
   }
   lua_pushboolean(L, 1);
   return 1;
@@ -272,9 +269,9 @@ static int tk_hive_set(lua_State *L) {
   b = box_new(L);
   make_runtime(L, lua_gettop(L) - 1, b);
   err[0] = '\0';
-  r = hive_set_lua(L, b->rt, key, name, type, 5, err, sizeof err);
+  r = reg_set_lua(L, b->rt, key, name, type, 5, err, sizeof err);
   box_release(b);
-  if (r < 0) return fail(L, "%s", err[0] ? err : strerror(-r), NULL);
+  if (r < 0) return fail(L, "%s", err[0] ? err : plat_err_text(r), NULL);
   lua_pushboolean(L, 1);
   return 1;
 }
@@ -301,44 +298,19 @@ static int tk_write_utf16(lua_State *L) {
 /* ---------- temporary folders ---------- */
 
 static int tk_mkdtemp(lua_State *L) {
-  const char *tmp = getenv("TMPDIR");
   char buf[MP_PATH_MAX];
-  int n = snprintf(buf, sizeof buf, "%s/marsplay-test.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-  if (n < 0 || (size_t)n >= sizeof buf) return luaL_error(L, "TMPDIR too long");
-  if (mkdtemp(buf) == NULL) return luaL_error(L, "mkdtemp %s: %s", buf, strerror(errno));
+  int r = plat_temp_dir("marsplay-test.", buf, sizeof buf);
+  if (r != 0) return luaL_error(L, "temporary folder: %s", plat_err_text(r));
   lua_pushstring(L, buf);
   return 1;
 }
 
-/* Remove name in dirfd and everything below it; folders are made
- * writable first (a test may leave read-only ones).  Never follows links. */
-static int rm_at(int at, const char *name, int depth) {
-  struct stat st;
-  if (depth > 512) return -ELOOP;
-  if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) != 0) return errno == ENOENT ? 0 : -errno;
-  if (S_ISDIR(st.st_mode)) {
-    int fd, r = 0;
-    DIR *d;
-    struct dirent *e;
-    if ((st.st_mode & 0700) != 0700) fchmodat(at, name, (st.st_mode & 07777) | 0700, 0);
-    fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) return -errno;
-    if ((d = fdopendir(fd)) == NULL) { r = -errno; close(fd); return r; }
-    while (r == 0 && (e = readdir(d)) != NULL) {
-      if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-      r = rm_at(dirfd(d), e->d_name, depth + 1);
-    }
-    closedir(d);
-    if (r != 0) return r;
-    return unlinkat(at, name, AT_REMOVEDIR) == 0 ? 0 : -errno;
-  }
-  return unlinkat(at, name, 0) == 0 ? 0 : -errno;
-}
-
+/* Remove dir and everything below it; folders are made writable first
+ * (a test may leave read-only ones).  Never follows links. */
 static int tk_rmtree(lua_State *L) {
   const char *dir = luaL_checkstring(L, 1);
-  int r = rm_at(AT_FDCWD, dir, 0);
-  if (r != 0) return fail(L, "rm -r %s: %s", dir, strerror(-r));
+  int r = plat_remove_tree(dir);
+  if (r != 0) return fail(L, "rm -r %s: %s", dir, plat_err_text(r));
   lua_pushboolean(L, 1);
   return 1;
 }
@@ -346,7 +318,7 @@ static int tk_rmtree(lua_State *L) {
 static int tk_chmod(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
   int r = plat_lab_chmod(path, (unsigned)luaL_checkinteger(L, 2));
-  if (r != 0) return fail(L, "chmod %s: %s", path, strerror(-r));
+  if (r != 0) return fail(L, "chmod %s: %s", path, plat_err_text(r));
   lua_pushboolean(L, 1);
   return 1;
 }
@@ -358,7 +330,7 @@ static int tk_sparse(lua_State *L) {
   int r;
   luaL_argcheck(L, size >= 0, 2, "must not be negative");
   r = plat_lab_sparse(path, (uint64_t)size, &got);
-  if (r != 0) return fail(L, "sparse file %s: %s", path, strerror(-r));
+  if (r != 0) return fail(L, "sparse file %s: %s", path, plat_err_text(r));
   lua_pushinteger(L, (lua_Integer)got);
   return 1;
 }
@@ -367,34 +339,21 @@ static int tk_symlink(lua_State *L) {
   const char *target = luaL_checkstring(L, 1);
   const char *path = luaL_checkstring(L, 2);
   int r = plat_lab_symlink(target, path);
-  if (r != 0) return fail(L, "symlink %s: %s", path, strerror(-r));
+  if (r != 0) return fail(L, "symlink %s: %s", path, plat_err_text(r));
   lua_pushboolean(L, 1);
   return 1;
 }
 
 /* Stop the file-holding process a lab (fault cache-file-held) started
- * under root: remove its pidfile (it exits within a second) and, if the
- * pid still names the lab's holder, send it SIGTERM. */
+ * under root. */
 static int tk_stop_holder(lua_State *L) {
   const char *root = luaL_checkstring(L, 1);
-  char path[MP_PATH_MAX], buf[64], comm[64];
-  long pid;
-  FILE *f;
-  int n = snprintf(path, sizeof path, "%s/%s", root, HOLDER_PIDFILE);
-  if (n < 0 || (size_t)n >= sizeof path || (f = fopen(path, "r")) == NULL) {
-    lua_pushboolean(L, 0);
-    return 1;
-  }
-  pid = fgets(buf, sizeof buf, f) ? strtol(buf, NULL, 10) : 0;
-  fclose(f);
-  unlink(path);
-  snprintf(path, sizeof path, "/proc/%ld/comm", pid);
-  if (pid > 1 && (f = fopen(path, "r")) != NULL) {
-    int match = fgets(comm, sizeof comm, f) != NULL && strncmp(comm, "mp-lab-holder", 13) == 0;
-    fclose(f);
-    if (match) kill((pid_t)pid, SIGTERM);
-  }
-  lua_pushboolean(L, 1);
+  char path[MP_PATH_MAX];
+  int r, n = snprintf(path, sizeof path, "%s/%s", root, HOLDER_PIDFILE);
+  if (n < 0 || (size_t)n >= sizeof path) return fail(L, "%s: %s", root, "path too long");
+  r = plat_lab_stop_holder(path);
+  if (r < 0) return fail(L, "%s: %s", path, plat_err_text(r));
+  lua_pushboolean(L, r > 0);
   return 1;
 }
 

@@ -14,10 +14,6 @@ static int msgh(lua_State *L) {
   return 1;
 }
 
-static char *dup_msg(const char *s, const char *fallback) {
-  return strdup(s ? s : fallback);
-}
-
 /* Call runner.<fn>(arg): 0 with the result on top, or -1 with *err set. */
 static int call_runner(mp_runtime *rt, const char *fn, const char *arg, char **err) {
   lua_State *L = rt->L;
@@ -25,14 +21,14 @@ static int call_runner(mp_runtime *rt, const char *fn, const char *arg, char **e
   lua_getfield(L, LUA_REGISTRYINDEX, "marsplay.runner");
   if (!lua_istable(L, -1)) {
     lua_pop(L, 2);
-    *err = dup_msg(NULL, "the runner is not loaded");
+    *err = strdup("the runner is not loaded");
     return -1;
   }
   lua_getfield(L, -1, fn);
   lua_remove(L, -2);
   lua_pushstring(L, arg);
   if (lua_pcall(L, 1, 1, -3) != LUA_OK) {
-    *err = dup_msg(lua_tostring(L, -1), "error");
+    *err = mp_redacted_dup(rt, lua_tostring(L, -1), "error");
     lua_pop(L, 2);
     return -1;
   }
@@ -53,7 +49,7 @@ mp_value *mp_check(mp_runtime *rt, const char *playbook, char **err) {
   }
   if (call_runner(rt, "check", path, err) == 0) {
     v = mp_from_lua(rt->L, -1, 0);
-    if (v == NULL) *err = dup_msg(NULL, "out of memory");
+    if (v == NULL) *err = strdup("out of memory");
   }
   lua_settop(rt->L, top);
   lua_gc(rt->L, LUA_GCCOLLECT);

@@ -20,6 +20,10 @@
 
 #define DEFAULT_MEM_LIMIT ((size_t)256 << 20)
 #define HEADROOM ((size_t)16 << 20)   /* for the engine after a check hit the cap */
+/* The whole Lua heap: two check caps and the headroom.  A check may use
+ * mem_limit beyond what was in use when it started (sandbox.c), within
+ * this ceiling; finished checks' results leave the heap (core.keep). */
+#define HEAP_CEILING(limit) (2 * (limit) + HEADROOM)
 #define HOOK_COUNT 10000
 
 
@@ -43,10 +47,23 @@ static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
   return ptr;
 }
 
+int mp_over_deadline(const mp_runtime *rt) {
+  return rt->deadline > 0 && plat_monotonic() > rt->deadline;
+}
+
+int mp_raise_timeout(lua_State *L) {
+  mp_rt(L)->limit_hit = 1;
+  return luaL_error(L, "time budget exceeded");
+}
+
+void mp_check_deadline(lua_State *L) {
+  if (mp_over_deadline(mp_rt(L))) mp_raise_timeout(L);
+}
+
 static void count_hook(lua_State *L, lua_Debug *ar) {
   mp_runtime *rt = mp_rt(L);
   (void)ar;
-  if (rt->deadline > 0 && plat_monotonic() > rt->deadline) {
+  if (mp_over_deadline(rt)) {
     lua_Debug d;
     int level;
     rt->limit_hit = 1;
@@ -173,7 +190,7 @@ mp_runtime *mp_new(const mp_config *cfg, char **err) {
   rt->cfg.root = rt->cfg.lang = rt->cfg.stdlib_dir = NULL;
   rt->cfg.only = rt->cfg.skip = rt->cfg.playbook_path = NULL;
   rt->mem_limit = cfg->mem_limit ? cfg->mem_limit : DEFAULT_MEM_LIMIT;
-  rt->mem_cap = rt->mem_limit + HEADROOM;
+  rt->mem_cap = HEAP_CEILING(rt->mem_limit);
   rt->only = xstrdup(cfg->only);
   rt->skip = xstrdup(cfg->skip);
   rt->playbook_path = xstrdup(cfg->playbook_path);
@@ -223,6 +240,7 @@ void mp_free(mp_runtime *rt) {
   size_t i;
   if (rt == NULL) return;
   if (rt->L) lua_close(rt->L);
+  mpv_free(rt->kept);
   for (i = 0; i < sizeof rt->at_free / sizeof rt->at_free[0] && rt->at_free[i]; i++)
     rt->at_free[i](rt);
   mp_chunks_free(rt);
@@ -290,6 +308,7 @@ const char *mp_target_problem(mp_runtime *rt) {
 }
 const mp_value *mp_report(mp_runtime *rt) {
   mpv_set(rt->report, "duration_ms", mpv_num((plat_monotonic() - rt->started) * 1000.0));
+  mp_redact_value(rt, rt->report);   /* error paths too, and secrets added late */
   return rt->report;
 }
 const char *mp_last_error(const mp_runtime *rt) { return rt->last_error; }
@@ -373,7 +392,9 @@ int mp_run(mp_runtime *rt, const char *playbook) {
 }
 
 mp_value *mp_eval(mp_runtime *rt, const char *code, char **err) {
-  return mp_sandbox_eval(rt, code, err);
+  mp_value *v = mp_sandbox_eval(rt, code, err);
+  mp_redact_value(rt, v);
+  return v;
 }
 
 const char *mp_playbook_dir(const mp_runtime *rt) { return rt->playbook_dir; }
@@ -393,8 +414,7 @@ mp_value *mp_describe(mp_runtime *rt, const char *playbook, char **err) {
     return NULL;
   }
   if (mp_sandbox_describe(rt, path) != 0) {
-    const char *m = lua_tostring(L, -1);
-    *err = strdup(m ? m : "cannot load the playbook");
+    *err = mp_redacted_dup(rt, lua_tostring(L, -1), "cannot load the playbook");
   } else {
     v = mp_from_lua(L, -1, 0);
   }

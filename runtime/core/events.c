@@ -17,7 +17,7 @@ void mp_set_error(mp_runtime *rt, const char *fmt, ...) {
   vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
   free(rt->last_error);
-  rt->last_error = strdup(buf);
+  rt->last_error = mp_redacted_dup(rt, buf, NULL);
 }
 
 void mp_notice(mp_runtime *rt, const char *fmt, ...) {

@@ -36,6 +36,7 @@ struct mp_runtime {
   size_t mem_used, mem_limit, mem_cap; /* mem_cap: current hard cap */
   double deadline;          /* monotonic seconds, 0 = none */
   int limit_hit;            /* 1 timeout, 2 memory */
+  mp_value *kept;           /* the running playbook's finished checks (core.keep) */
   int phase;
 
   /* report */
@@ -81,6 +82,13 @@ void mp_to_lua(lua_State *L, const mp_value *v);
  * return nil, message, code instead: see mp_push_errno). */
 int mp_push_errno(lua_State *L, int neg_errno, const char *what);
 
+/* ---- the check's deadline (engine.c) ----
+ * C code that may run long checks the clock itself: the Lua hook only
+ * runs between Lua instructions. */
+int mp_over_deadline(const mp_runtime *rt);
+int mp_raise_timeout(lua_State *L);            /* raises "time budget exceeded" */
+void mp_check_deadline(lua_State *L);          /* raises it when over */
+
 /* ---- the target (target.c) ---- */
 /* Map a playbook path (C:\x\y, C:/x/y, /x/y, or relative x/y) to a path
  * relative to the target root, '/'-separated, without '.' or '..'
@@ -94,6 +102,10 @@ int mp_target_open(mp_runtime *rt, const char *path, unsigned how);
 int mp_target_host(mp_runtime *rt, const char *rel, char *out, size_t outsz);
 /* Windows-style display form of a root-relative path: C:\x\y. */
 void mp_target_display(const char *rel, char *out, size_t outsz);
+/* Argument idx as a path or name handed to C: a string without NUL
+ * bytes (C would silently cut it there); raises an error otherwise. */
+const char *mp_checkpath(lua_State *L, int idx);
+const char *mp_optpath(lua_State *L, int idx, const char *def);
 
 /* ---- binding modules (one file each) ---- */
 int mp_open_fs(lua_State *L);     /* marsplay.fs     bind_fs.c   */
@@ -101,6 +113,10 @@ int mp_open_reg(lua_State *L);    /* marsplay.reg    bind_reg.c  */
 int mp_open_xml(lua_State *L);    /* marsplay.xml    bind_xml.c  */
 int mp_open_net(lua_State *L);    /* marsplay.net    bind_net.c  */
 int mp_open_sys(lua_State *L);    /* marsplay.sys    bind_sys.c  */
+/* Push what the SCM reports about a service (platform/live.h) as the
+ * table sys.service returns (bind_sys.c; also fix.service's read-back). */
+struct live_service;
+void mp_push_service(lua_State *L, const char *name, const struct live_service *sv);
 int mp_open_fix(lua_State *L);    /* marsplay.fix    bind_fix.c  */
 int mp_open_core(lua_State *L);   /* marsplay.core   engine.c    */
 
@@ -130,5 +146,8 @@ mp_value *mp_redacted_str(const mp_runtime *rt, const char *s, size_t len);
 int mp_redact_cstr(const mp_runtime *rt, const char *s, char **out);
 /* Redact every string and key of v in place. */
 void mp_redact_value(const mp_runtime *rt, mp_value *v);
+/* A malloc'ed copy of s (NULL: fallback) with secrets redacted: for every
+ * message that leaves the engine (errors included).  NULL: out of memory. */
+char *mp_redacted_dup(const mp_runtime *rt, const char *s, const char *fallback);
 
 #endif

@@ -74,12 +74,92 @@ static int has_gc(lua_State *L, int idx) {
   return t != LUA_TNIL;
 }
 
+/* Metatables a playbook set itself (weak keys): the only ones its
+ * getmetatable returns.  The engine's own (file handles, lfs objects, the
+ * arrays the bindings return, ...) are shared by every playbook of a run;
+ * a playbook that could reach them could change what another one reads
+ * (replace `read` on every file handle) or add a finalizer. */
+static const char *const PBMETA_KEY = "marsplay.pbmeta";
+
 static int sb_setmetatable(lua_State *L) {
   if (lua_istable(L, 2) && has_gc(L, 2))
     return luaL_error(L, "setmetatable: __gc metamethods are not allowed in playbooks");
+  lua_settop(L, 2);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_pushvalue(L, 3);                         /* the metatable, kept */
+  lua_insert(L, 1);
+  lua_call(L, 2, 1);
+  if (lua_istable(L, 1) && lua_getfield(L, LUA_REGISTRYINDEX, PBMETA_KEY) == LUA_TTABLE) {
+    lua_pushvalue(L, 1);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, -3);
+  }
+  lua_settop(L, 2);
+  return 1;
+}
+
+/* getmetatable: a __metatable field as usual; else the metatable only if
+ * a playbook set it; nil for the engine's. */
+static int sb_getmetatable(lua_State *L) {
+  luaL_checkany(L, 1);
+  if (!lua_getmetatable(L, 1)) { lua_pushnil(L); return 1; }
+  if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL) return 1;
+  if (lua_getfield(L, LUA_REGISTRYINDEX, PBMETA_KEY) == LUA_TTABLE) {
+    lua_pushvalue(L, -2);
+    if (lua_rawget(L, -2) != LUA_TNIL) { lua_pop(L, 2); return 1; }
+  }
+  lua_pushnil(L);
+  return 1;
+}
+
+/* string.rep without its one unbounded loop: an empty result (an empty
+ * string and separator) repeated 2^62 times runs no Lua instruction and
+ * allocates nothing, so neither the hook nor the heap cap would stop it. */
+static int sb_rep(lua_State *L) {
+  size_t l, lsep = 0;
+  lua_Integer n;
+  luaL_checklstring(L, 1, &l);
+  n = luaL_checkinteger(L, 2);
+  luaL_optlstring(L, 3, "", &lsep);
+  if (n <= 0 || (l == 0 && lsep == 0)) { lua_pushliteral(L, ""); return 1; }
   lua_pushvalue(L, lua_upvalueindex(1));
   lua_insert(L, 1);
   lua_call(L, lua_gettop(L) - 1, 1);
+  return 1;
+}
+
+/* table.move(a1, f, e, t [, a2]) in slices, with the deadline checked
+ * between them: moving 2^62 nils allocates nothing and runs no Lua. */
+static int sb_move(lua_State *L) {
+  lua_Integer f = luaL_checkinteger(L, 2), e = luaL_checkinteger(L, 3);
+  lua_Integer t = luaL_checkinteger(L, 4), slice = 1 << 16, done = 0, n;
+  int tt = !lua_isnoneornil(L, 5) ? 5 : 1;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  luaL_checktype(L, tt, LUA_TTABLE);
+  if (e < f) { lua_pushvalue(L, tt); return 1; }
+  luaL_argcheck(L, f > 0 || e < LUA_MAXINTEGER + f, 3, "too many elements to move");
+  n = e - f + 1;
+  luaL_argcheck(L, t <= LUA_MAXINTEGER - n + 1, 4, "destination wrap around");
+  while (done < n) {
+    lua_Integer k = n - done < slice ? n - done : slice, i;
+    mp_check_deadline(L);
+    /* overlapping forward moves go from the end, as table.move does */
+    if (t > f && t <= e && (tt == 1 || lua_compare(L, 1, tt, LUA_OPEQ))) {
+      for (i = 0; i < k; i++) {
+        lua_Integer at = n - done - 1 - i;
+        lua_geti(L, 1, f + at);
+        lua_seti(L, tt, t + at);
+      }
+    } else {
+      for (i = 0; i < k; i++) {
+        lua_geti(L, 1, f + done + i);
+        lua_seti(L, tt, t + done + i);
+      }
+    }
+    done += k;
+  }
+  lua_pushvalue(L, tt);
   return 1;
 }
 
@@ -102,7 +182,7 @@ static int sb_collectgarbage(lua_State *L) {
 static int sb_load(lua_State *L) {
   size_t len;
   const char *s = luaL_checklstring(L, 1, &len);
-  const char *name = luaL_optstring(L, 2, "=(load)");
+  const char *name = mp_optpath(L, 2, "=(load)");
   int has_env = lua_gettop(L) >= 4, st;
   if (!lua_isnoneornil(L, 3) && strchr(luaL_checkstring(L, 3), 't') == NULL)
     return luaL_error(L, "load: only text chunks are allowed in playbooks");
@@ -123,7 +203,7 @@ static int sb_file_close(lua_State *L) {
 
 /* io.open(path [, mode]): read-only, resolved inside the target. */
 static int sb_io_open(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   const char *mode = luaL_optstring(L, 2, "r");
   luaL_Stream *p;
   int fd;
@@ -158,7 +238,7 @@ static int sb_io_lines(lua_State *L) {
  * the alias path of a contained open (plat_fd_alias), so no path escapes
  * the root. */
 static int sb_lfs_call(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   int nofollow = (int)lua_toboolean(L, lua_upvalueindex(2));
   int dir = (int)lua_toboolean(L, lua_upvalueindex(3));
   mp_runtime *rt = mp_rt(L);
@@ -214,7 +294,7 @@ static void new_env(lua_State *L, const char *dir) {
   static const char *const base[] = {
     "assert", "error", "ipairs", "next", "pairs", "pcall", "xpcall", "select",
     "tonumber", "tostring", "type", "rawequal", "rawget", "rawlen", "rawset",
-    "getmetatable", "_VERSION", NULL};
+    "_VERSION", NULL};
   static const char *const os_safe[] = {"clock", "date", "time", "difftime", "getenv", NULL};
   static const char *const libs[] = {"string", "table", "math", "utf8", "coroutine", NULL};
   const char *const *p;
@@ -231,6 +311,8 @@ static void new_env(lua_State *L, const char *dir) {
     lua_setfield(L, env, *p);
     lua_pop(L, 1);
   }
+  lua_pushcfunction(L, sb_getmetatable);
+  lua_setfield(L, env, "getmetatable");
   lua_getglobal(L, "os");
   copy_fields(L, -1, os_safe);
   lua_setfield(L, env, "os");
@@ -323,7 +405,7 @@ static int push_native(lua_State *L, const char *name) {
 }
 
 static int sb_require(lua_State *L) {
-  const char *name = luaL_checkstring(L, 1);
+  const char *name = mp_checkpath(L, 1);
   mp_runtime *rt = mp_rt(L);
   char path[MP_PATH_MAX];
   int found = 0;
@@ -370,7 +452,7 @@ static int core_new_env(lua_State *L) {
 }
 
 static int core_load(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = mp_checkpath(L, 1);
   luaL_checktype(L, 2, LUA_TTABLE);
   if (load_file(L, path, 2) != 0) { lua_pushnil(L); lua_insert(L, -2); return 2; }
   return 1;
@@ -384,27 +466,45 @@ static int msgh(lua_State *L) {
   return 1;
 }
 
-/* core.call(timeout, fn, ...) -> true, results... | false, message, kind */
+/* core.call(timeout, fn, ...) -> true, results... | false, message, kind
+ *
+ * Runs fn under a check's limits: the deadline (never beyond an enclosing
+ * call's) and a heap cap of mem_limit beyond what is in use now (within
+ * the engine's ceiling).  A call that ends past its deadline is a timeout
+ * whatever it returned: a long C call (a backtracking pattern) is not
+ * stopped by the hook, but it is never reported as a result.  Nested
+ * calls restore the enclosing limits. */
 static int core_call(lua_State *L) {
   mp_runtime *rt = mp_rt(L);
-  double t = luaL_optnumber(L, 1, rt->cfg.timeout);
-  int st, base, hit;
+  double t = luaL_optnumber(L, 1, rt->cfg.timeout), started, took;
+  double outer_deadline = rt->deadline;
+  size_t outer_cap = rt->mem_cap, cap;
+  int outer_hit = rt->limit_hit;
+  int st, base, hit, overran;
   luaL_checktype(L, 2, LUA_TFUNCTION);
   lua_remove(L, 1);
   lua_pushcfunction(L, msgh);
   lua_insert(L, 1);
   base = 1;
+  started = plat_monotonic();
   rt->limit_hit = 0;
-  rt->deadline = t > 0 ? plat_monotonic() + t : 0;
-  rt->mem_cap = rt->mem_limit;
+  rt->deadline = t > 0 ? started + t : 0;
+  if (outer_deadline > 0 && (rt->deadline == 0 || rt->deadline > outer_deadline))
+    rt->deadline = outer_deadline;
+  cap = rt->mem_used + rt->mem_limit;
+  if (cap < rt->mem_used || cap > outer_cap) cap = outer_cap;
+  rt->mem_cap = cap;
   st = lua_pcall(L, lua_gettop(L) - 2, LUA_MULTRET, base);
   hit = rt->limit_hit;
-  rt->deadline = 0;
-  rt->limit_hit = 0;
-  rt->mem_cap = rt->mem_limit + ((size_t)16 << 20);
+  took = plat_monotonic() - started;
+  overran = rt->deadline > 0 && started + took > rt->deadline;
+  rt->deadline = outer_deadline;
+  rt->limit_hit = outer_hit;
+  rt->mem_cap = outer_cap;
   /* An allocation that failed once and succeeded after Lua's emergency
    * collection is not an error; a swallowed timeout is. */
   if (hit == 2 && st == LUA_OK) hit = 0;
+  if (overran && !(hit == 2 && st != LUA_OK)) hit = 1;
   if (st != LUA_OK) lua_gc(L, LUA_GCCOLLECT);
   if (st == LUA_OK && hit == 0) {
     lua_pushboolean(L, 1);
@@ -415,10 +515,14 @@ static int core_call(lua_State *L) {
     const char *msg = st == LUA_OK ? NULL : lua_tostring(L, -1);
     lua_pushboolean(L, 0);
     if (hit == 1) {
-      char secs[32];
+      char secs[32], spent[32];
       snprintf(secs, sizeof secs, "%g", t);
-      lua_pushfstring(L, "%s: the check ran past its time budget of %s s (--timeout)",
-                      msg ? msg : "?", secs);
+      snprintf(spent, sizeof spent, "%.1f", took);
+      if (msg)
+        lua_pushfstring(L, "%s: the check ran past its time budget of %s s (--timeout)", msg, secs);
+      else
+        lua_pushfstring(L, "the check ran past its time budget of %s s (--timeout): one call "
+                        "ran %s s before it returned; its result is discarded", secs, spent);
     }
     else if (hit == 2)
       lua_pushfstring(L, "memory cap of %d MiB exceeded (%s)", (int)(rt->mem_limit >> 20),
@@ -428,6 +532,19 @@ static int core_call(lua_State *L) {
   }
   lua_pushstring(L, hit == 1 ? "timeout" : hit == 2 ? "memory" : "error");
   return 3;
+}
+
+/* core.keep(result): a finished check's result leaves the Lua heap for
+ * the report (so one check's large evidence never counts against the
+ * next check's memory). */
+static int core_keep(lua_State *L) {
+  mp_runtime *rt = mp_rt(L);
+  mp_value *v;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  if (rt->kept == NULL && (rt->kept = mpv_arr()) == NULL) return luaL_error(L, "out of memory");
+  v = mp_from_lua(L, 1, 0);
+  if (v == NULL || mpv_push(rt->kept, v) != 0) return luaL_error(L, "out of memory");
+  return 0;
 }
 
 static int core_set_phase(lua_State *L) {
@@ -490,7 +607,7 @@ int mp_open_core(lua_State *L) {
     {"new_env", core_new_env}, {"load", core_load}, {"call", core_call},
     {"set_phase", core_set_phase}, {"take_actions", core_take_actions},
     {"event", core_event}, {"config", core_config}, {"monotonic", core_now},
-    {"exit_code", core_exit_code}, {NULL, NULL}};
+    {"keep", core_keep}, {"exit_code", core_exit_code}, {NULL, NULL}};
   luaL_newlib(L, fns);
   lua_pushstring(L, mp_rt(L)->stdlib_dir);
   lua_setfield(L, -2, "stdlib");
@@ -531,6 +648,21 @@ static int init(lua_State *L) {
   char path[MP_PATH_MAX];
   luaL_openlibs(L);
   protect_string_metatable(L);
+  /* in the global tables, so that methods ("x"):rep(...) get them too */
+  lua_getglobal(L, "string");
+  lua_getfield(L, -1, "rep");
+  lua_pushcclosure(L, sb_rep, 1);
+  lua_setfield(L, -2, "rep");
+  lua_getglobal(L, "table");
+  lua_pushcfunction(L, sb_move);
+  lua_setfield(L, -2, "move");
+  lua_pop(L, 2);
+  lua_newtable(L);                                 /* metatables playbooks set */
+  lua_newtable(L);
+  lua_pushliteral(L, "k");
+  lua_setfield(L, -2, "__mode");
+  lua_setmetatable(L, -2);
+  lua_setfield(L, LUA_REGISTRYINDEX, PBMETA_KEY);
   lua_newtable(L);                                 /* private */
   lua_newtable(L);
   for (r = natives; r->name; r++) {
@@ -577,6 +709,8 @@ static int call_runner(lua_State *L, const char *fn, int nargs) {
 int mp_sandbox_run(mp_runtime *rt, const char *path, mp_value **pb) {
   lua_State *L = rt->L;
   int code;
+  mpv_free(rt->kept);
+  rt->kept = mpv_arr();
   lua_pushstring(L, path);
   if (call_runner(L, "run", 1) != LUA_OK) {
     mp_set_error(rt, "internal error running %s: %s", path, lua_tostring(L, -1));
@@ -587,12 +721,14 @@ int mp_sandbox_run(mp_runtime *rt, const char *path, mp_value **pb) {
       mpv_set(*pb, "file", mpv_cstr(path));
       mpv_set(*pb, "error", mpv_cstr(rt->last_error));
       mpv_set(*pb, "exit_code", mpv_num(MP_EXIT_ERROR));
-      mpv_set(*pb, "checks", mpv_arr());
+      mpv_set(*pb, "checks", rt->kept ? rt->kept : mpv_arr());   /* those that finished */
+      rt->kept = NULL;
     }
     lua_pop(L, 2);
     return MP_EXIT_ERROR;
   }
   *pb = mp_from_lua(L, -1, 0);
+  if (*pb && rt->kept) { mpv_set(*pb, "checks", rt->kept); rt->kept = NULL; }
   code = (int)mpv_getnum(*pb, "exit_code", MP_EXIT_ERROR);
   if (mpv_getstr(*pb, "error")) mp_set_error(rt, "%s", mpv_getstr(*pb, "error"));
   lua_pop(L, 2);
@@ -616,7 +752,7 @@ mp_value *mp_sandbox_eval(mp_runtime *rt, const char *code, char **err) {
   int top = lua_gettop(L);
   lua_pushstring(L, code);
   if (call_runner(L, "eval", 1) != LUA_OK) {
-    *err = strdup(lua_tostring(L, -1));
+    *err = mp_redacted_dup(rt, lua_tostring(L, -1), "error");
   } else {
     v = mp_from_lua(L, -1, 0);
   }

@@ -231,6 +231,16 @@ int mp_redact_cstr(const mp_runtime *rt, const char *s, char **out) {
   return *out != NULL;
 }
 
+char *mp_redacted_dup(const mp_runtime *rt, const char *s, const char *fallback) {
+  char *r = NULL;
+  if (s == NULL) s = fallback ? fallback : "";
+  switch (mp_redact_cstr(rt, s, &r)) {
+    case 0: return strdup(s);
+    case 1: return r;
+    default: return strdup(REDACTED);      /* never fall back to the secret */
+  }
+}
+
 void mp_redact_value(const mp_runtime *rt, mp_value *v) {
   const secret_set *ss = set_of(rt);
   size_t i, n;

@@ -95,6 +95,18 @@ static int append(char *rel, size_t relsz, size_t *len, const char *s, size_t n)
   return 0;
 }
 
+const char *mp_checkpath(lua_State *L, int idx) {
+  size_t len;
+  const char *s = luaL_checklstring(L, idx, &len);
+  if (strlen(s) != len)
+    luaL_error(L, "bad argument #%d: a path or name with a NUL byte is refused", idx);
+  return s;
+}
+
+const char *mp_optpath(lua_State *L, int idx, const char *def) {
+  return lua_isnoneornil(L, idx) ? def : mp_checkpath(L, idx);
+}
+
 int mp_target_rel(mp_runtime *rt, const char *path, char *rel, size_t relsz) {
   comp_t comps[MAX_COMPONENTS];
   int n = split_path(path, comps, MAX_COMPONENTS), i, r, exact = 1;

@@ -473,12 +473,16 @@ static void scanner_free(scanner *sc) {
 }
 
 /* Where the second half starts: just after the first line end at or
- * after mid (a "\n\0" at an even offset for UTF-16), or 0 if none. */
+ * after mid (a "\n\0" at an even offset for UTF-16), or 0 if none within
+ * CUT_WINDOW bytes (then the file is scanned in one piece, under the
+ * deadline: this look-ahead has none, so it must stay short). */
+#define CUT_WINDOW ((uint64_t)4 << 20)
 static uint64_t find_cut(plat_fd fd, uint64_t mid, int utf16) {
   unsigned char buf[65536];
-  uint64_t off = utf16 ? mid & ~(uint64_t)1 : mid;
+  uint64_t off = utf16 ? mid & ~(uint64_t)1 : mid, stop = off + CUT_WINDOW;
   size_t step = utf16 ? 2 : 1;
   for (;;) {
+    if (off >= stop) return 0;
     long n = plat_pread(fd, buf, sizeof buf, off);
     size_t i;
     if (n < (long)step) return 0;

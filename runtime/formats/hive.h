@@ -40,21 +40,8 @@
 #include <hivex.h>
 
 #include "core/mp_internal.h"
+#include "formats/regdata.h"
 
-/* Registry value type numbers (as Windows and hivex number them). */
-enum {
-  HIVE_REG_NONE = 0, HIVE_REG_SZ = 1, HIVE_REG_EXPAND_SZ = 2,
-  HIVE_REG_BINARY = 3, HIVE_REG_DWORD = 4, HIVE_REG_DWORD_BIG_ENDIAN = 5,
-  HIVE_REG_LINK = 6, HIVE_REG_MULTI_SZ = 7, HIVE_REG_RESOURCE_LIST = 8,
-  HIVE_REG_FULL_RESOURCE_DESCRIPTOR = 9,
-  HIVE_REG_RESOURCE_REQUIREMENTS_LIST = 10, HIVE_REG_QWORD = 11
-};
-
-/* "REG_SZ", ...; an unknown number is written as "REG_TYPE_0x<hex>" into
- * buf (give at least 24 bytes) and buf is returned. */
-const char *hive_type_name(uint32_t type, char *buf, size_t bufsz);
-/* Parse a type name ("REG_SZ" or "SZ", any case).  0 or -EINVAL. */
-int hive_type_from_name(const char *name, uint32_t *type);
 
 /* ---- the runtime's hives ---- */
 
@@ -64,13 +51,11 @@ void hive_cache_free(mp_runtime *rt);
 /* 1 if the target has a readable registry (the SOFTWARE hive opens),
  * else 0 with the reason in why. */
 int hive_available(mp_runtime *rt, char *why, size_t whysz);
-
-/* Walk to the key of keypath in the cached read handle of its hive: 0
- * with *h and *node set (valid until the next write to that hive or
- * mp_free; do not close *h), or -errno with err set and *absent = 1 if
- * the hive is readable but the key is not there. */
-int hive_open_key(mp_runtime *rt, const char *keypath, hive_h **h,
-                  hive_node_h *node, int *absent, char *err, size_t errsz);
+/* On an offline volume: can the hive file holding keypath be read?  0 if
+ * so (or if keypath is malformed, or there is no registry at all: the
+ * call itself says so); -errno with err naming the file otherwise.  A
+ * missing, linked-away, unreadable or damaged hive is not a missing key. */
+int hive_file_ok(mp_runtime *rt, const char *keypath, char *err, size_t errsz);
 
 /* 1 if the key exists, 0 if it does not, -errno on error (err set). */
 int hive_key_exists(mp_runtime *rt, const char *keypath, char *err, size_t errsz);
@@ -83,21 +68,14 @@ int hive_get_raw(mp_runtime *rt, const char *keypath, const char *name,
                  uint32_t *type, char **data, size_t *len,
                  char *err, size_t errsz);
 
-/* Push the Lua form of raw value data (see the header comment).
- * Returns 0 with one value pushed, or -errno with nothing pushed. */
-int hive_push_data(lua_State *L, uint32_t type, const char *data, size_t len,
-                   char *err, size_t errsz);
 
-/* The inspection form: pushes value, typename (returns 2) or
- * nil, message, code (returns 3). */
-int hive_get_value_lua(lua_State *L, mp_runtime *rt, const char *keypath,
-                       const char *name);
-
-/* For the remediation API's "before": pushes exactly one value, the
- * current value or nil if it is absent or unreadable.  Returns 0 if a
- * value was found, else -errno. */
-int hive_get_lua(lua_State *L, mp_runtime *rt, const char *keypath,
-                 const char *name);
+/* Call fn for each value of the key / each subkey name (regdata.h's
+ * callbacks).  The number seen, or -errno with err set and *absent = 1
+ * when the hive is readable but the key is not there. */
+int hive_each_value(mp_runtime *rt, const char *keypath, hive_value_cb fn, void *ud,
+                    int *absent, char *err, size_t errsz);
+int hive_each_key(mp_runtime *rt, const char *keypath, hive_key_cb fn, void *ud,
+                  int *absent, char *err, size_t errsz);
 
 /* ---- writes (the remediation API) ----
  *
@@ -130,30 +108,11 @@ int hive_set_raw(mp_runtime *rt, const char *keypath, const char *name,
                  uint32_t type, const char *raw, size_t rawlen,
                  char *err, size_t errsz);
 
-/* Same with the value taken from the Lua stack at idx: a string for
- * REG_SZ/REG_EXPAND_SZ/REG_BINARY/others, an integer (or numeric
- * string) for REG_DWORD/REG_QWORD, an array of strings for REG_MULTI_SZ. */
-int hive_set_lua(lua_State *L, mp_runtime *rt, const char *keypath,
-                 const char *name, const char *type, int idx,
-                 char *err, size_t errsz);
-
 /* Remove one value (for undoing a set that created it).  Removing an
  * absent value is a success. */
 int hive_delete_value(mp_runtime *rt, const char *keypath, const char *name,
                       char *err, size_t errsz);
 
-/* ---- encoding helpers (shared with the lab) ---- */
-
-/* Natural data (as for hive_put_value) -> raw registry bytes (malloc'd). */
-int hive_encode(uint32_t type, const char *data, size_t len,
-                char **raw, size_t *rawlen, char *err, size_t errsz);
-/* Lua value at idx -> raw registry bytes (malloc'd). */
-int hive_encode_lua(lua_State *L, int idx, uint32_t type,
-                    char **raw, size_t *rawlen, char *err, size_t errsz);
-/* Strict conversions; malloc'd results, -EILSEQ on invalid input.
- * utf8_to_utf16le appends a UTF-16 NUL when nul is set. */
-int hive_utf8_to_utf16le(const char *s, size_t len, int nul,
-                         char **out, size_t *outlen);
 int hive_utf16le_to_utf8(const char *s, size_t len, char **out, size_t *outlen);
 
 /* ---- creating hive files (the lab) ---- */

@@ -161,6 +161,14 @@ int plat_exists(const char *path);
 int plat_mkdir(const char *path);
 /* Remove the file (not a folder) path.  0 or -PLAT_E*. */
 int plat_remove(const char *path);
+/* Create a new private folder (rwx------) in the system's temporary
+ * folder ($TMPDIR, else /tmp; %TEMP% on Windows) named prefix followed
+ * by a random suffix; its path goes to out.  0 or -PLAT_E*. */
+int plat_temp_dir(const char *prefix, char *out, size_t outsz);
+/* Remove path and, when it is a folder, everything below it.  A link is
+ * removed itself, never followed; read-only folders are made writable
+ * first.  A path that does not exist is success.  0 or -PLAT_E*. */
+int plat_remove_tree(const char *path);
 /* Is the stream a terminal?  1 or 0. */
 int plat_is_terminal(FILE *f);
 /* The current folder. 0 or -PLAT_E*. */
@@ -362,6 +370,11 @@ int plat_lab_test_acl(const char *path, const void *sd, size_t len);
  * longer holds its pid or seconds pass.  The pidfile is written before
  * this returns; *pid receives the holder's pid.  0 or -PLAT_E*. */
 int plat_lab_hold(const char *path, const char *pidfile, unsigned seconds, long *pid);
+/* Stop a holder plat_lab_hold started: remove pidfile (the holder exits
+ * within a second when it notices) and, if the pid it held still names
+ * the lab's holder, end that process.  1 if there was a pidfile, 0 if
+ * not, or -PLAT_E*. */
+int plat_lab_stop_holder(const char *pidfile);
 
 /* ---- host facts (platform_posix_sys.c, for marsplay.sys) ---- */
 typedef struct plat_proc {

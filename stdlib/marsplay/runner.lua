@@ -235,7 +235,9 @@ end
 
 local function healthy(res) return res.status == "pass" end
 
-local function run_check(check, ctx, cfg, lang, results, emit)
+-- params: the runner's own copy (ctx.params is the check's to change, and
+-- may carry metamethods the runner must not call outside a deadline).
+local function run_check(check, ctx, params, cfg, lang, results, emit)
   local started = core.monotonic()
   local out = {
     id = check.id,
@@ -278,10 +280,11 @@ local function run_check(check, ctx, cfg, lang, results, emit)
     return finish("error", { reason = "detect returned unknown status " .. tostring(res.status) })
   end
   res.evidence = tr_evidence(res.evidence, lang, 0)
+  local evidence = type(res.evidence) == "table" and res.evidence or nil
   local vars = setmetatable({}, { __index = function(_, k)
-    local e = res.evidence and res.evidence[k]
+    local e = evidence and rawget(evidence, k)
     if e ~= nil then return e end
-    return ctx.params[k]
+    return rawget(params, k)
   end })
   out.evidence = res.evidence or {}
   out.message = res.message and text(res.message, lang, vars) or nil
@@ -476,10 +479,25 @@ function M.run(file)
   emit { event = "start", title = report.title, mode = cfg.dry_run and "dry-run" or "apply" }
   for _, check in ipairs(desc.checks) do
     if (not only or only[check.id]) and not (skip and skip[check.id]) then
-      local res = run_check(check, new_ctx(check.id), cfg, lang, results, emit)
+      -- Whatever goes wrong while the runner handles this check's result
+      -- (the heap cap while interpolating its message, ...) is this
+      -- check's error; the others keep theirs.
+      local ok, res = pcall(run_check, check, new_ctx(check.id), params, cfg, lang, results, emit)
+      if not ok then
+        local why = tostring(res)
+        collectgarbage("collect")
+        res = { id = check.id, title = check.id, severity = check.severity or "medium",
+                error_ids = array(), evidence = {}, actions = array(), recommendations = array(),
+                status = "error", reason = "the engine could not complete this check's result: " .. why }
+        emit { event = "result", check = check.id, status = "error", reason = res.reason }
+      end
       waive(desc.id, res, emit)
-      results[check.id] = res
-      report.checks[#report.checks + 1] = res
+      results[check.id] = { status = res.status }
+      -- The result leaves the Lua heap (the engine puts the kept results
+      -- in place of report.checks, which holds only id and status).
+      core.keep(res)
+      report.checks[#report.checks + 1] = results[check.id]
+      results[check.id].id = check.id
       code = core.exit_code(code, res.status)
     end
   end

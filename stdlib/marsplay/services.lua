@@ -164,6 +164,12 @@ function M.detect_configured(opts)
   local ev = evidence(info)
   ev.live_state = T("not read: whether a service runs is only known on the running server",
                     "não lido: se um serviço está em execução só se sabe no servidor em funcionamento")
+  local scm = mp.sys.live() and mp.sys.service(opts.name)
+  if scm then
+    -- live Windows: what the Service Control Manager says (it starts the
+    -- service from its own copy of this configuration)
+    ev.live_state, ev.pid, ev.account, ev.scm_start = scm.state, scm.pid, scm.account, scm.start
+  end
   if not info.exists then
     return mp.manual { evidence = ev, recommendations = opts.missing_steps,
       message = T("The {service} service is not installed: {key} does not exist.",
@@ -214,10 +220,16 @@ function M.detect_configured(opts)
     } }
 end
 
---- fix: Start = finding.fix_start (REG_DWORD).  Only the Start value is
---- touched; on a live server the change applies at the next start.
+--- fix: start type = finding.fix_start.  Offline the Start value
+--- (REG_DWORD) of the SYSTEM hive, the only thing touched; live on
+--- Windows through the Service Control Manager (which keeps its own copy
+--- and writes Start itself), read back.
 function M.fix_start(finding)
-  fix.set_value(M.key(finding.service), "Start", "REG_DWORD", finding.fix_start)
+  if mp.sys.live() and mp.sys.service(finding.service) then
+    fix.service_start(finding.service, finding.fix_start)
+  else
+    fix.set_value(M.key(finding.service), "Start", "REG_DWORD", finding.fix_start)
+  end
 end
 
 --- detect (live only): a process named process (e.g. "cbengine.exe") runs.
@@ -229,10 +241,34 @@ function M.detect_running(name, process)
                      "Se o serviço " .. name .. " está em execução só se sabe no servidor em execução; este é um volume offline (--root)."),
                    { service = name })
   end
+  local ev = { service = name, process = process, running = false }
+  local scm, why, code = mp.sys.service(name)
+  if scm then
+    -- live Windows: the Service Control Manager knows
+    ev.state, ev.pid, ev.running = scm.state, scm.pid, scm.state == "running"
+    if ev.running then
+      return mp.pass(ev, T("The " .. name .. " service runs (pid {pid}).",
+                           "O serviço " .. name .. " está em execução (pid {pid})."))
+    end
+    return mp.finding { evidence = ev, service = name,
+      message = T("The " .. name .. " service is not running (the Service Control Manager says: {state}).",
+                  "O serviço " .. name .. " não está em execução (o Gerenciador de Controle de Serviços diz: {state})."),
+      recommendations = {
+        T("Start the service (services.msc, or net start " .. name .. ") and retry the operation.",
+          "Inicie o serviço (services.msc, ou net start " .. name .. ") e repita a operação."),
+      } }
+  elseif code == "ENOENT" then
+    ev.scm = why
+    return mp.manual { evidence = ev,
+      message = T("The " .. name .. " service is not installed.", "O serviço " .. name .. " não está instalado."),
+      recommendations = {
+        T("Reinstall the Microsoft Azure Recovery Services agent.", "Reinstale o agente dos Serviços de Recuperação do Microsoft Azure."),
+      } }
+  end
+  -- no Service Control Manager here (ENOSYS): look for its process
   local procs, err = mp.sys.processes()
   if not procs then return { status = "error", reason = err } end
   local want = process:lower():gsub("%.exe$", "")
-  local ev = { service = name, process = process, running = false }
   for _, p in ipairs(procs) do
     local n = tostring(p.name or ""):lower():gsub("%.exe$", "")
     if n == want then

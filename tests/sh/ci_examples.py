@@ -6,6 +6,12 @@
       publisher, the JSON report kept as an artifact, the exit-code policy
       variable) and that every marsplay command line in its scripts uses
       only long options that the matching `--help` lists.
+  ci_examples.py check-live RUN_SH HELP_RUN FILE...
+      The real-Windows jobs (examples/ci/windows-live-*.yml): parse, hosted
+      Windows agents (windows-latest), say they are not run by this
+      project's CI, build test_live.exe from exactly the sources and with
+      the flags of tests/win/run.sh (RUN_SH), run it, and call marsplay
+      only with options its --help lists.
   ci_examples.py extract FILE JOB STEP OUT
       Write the script of step STEP (GitHub: its id; Azure: its name) of
       job JOB to OUT, and print the variables the workflow and the job
@@ -139,6 +145,69 @@ def check(argv):
     return 1 if bad else 0
 
 
+def run_sh_lists(path):
+    """The live=(...) sources and flags=(...) of tests/win/run.sh."""
+    text = open(path, encoding="utf-8").read()
+    def arr(name):
+        m = re.search(r"^%s=\((.*?)\)" % name, text, re.S | re.M)
+        if not m:
+            raise SystemExit("%s: no %s=(...)" % (path, name))
+        return m.group(1).split()
+    live = [re.sub(r'^"\$src"/?', "", w) for w in arr("live")]
+    flags = [f for f in arr("flags") if not f.startswith("-I")]
+    return live, flags
+
+
+def check_live(argv):
+    run_sh, help_run, paths = argv[0], argv[1], argv[2:]
+    live, flags = run_sh_lists(run_sh)
+    helps = help_options(help_run)
+    bad, calls = [], 0
+    for path in paths:
+        doc = load(path)
+        text = open(path, encoding="utf-8").read()
+        gh = is_github(doc)
+        if "NOT run by marsplay's own CI" not in text:
+            bad.append("%s: does not say it is not run by this project's CI" % path)
+        for name, job in jobs(doc):
+            if gh:
+                if job.get("runs-on") != "windows-latest":
+                    bad.append("%s: job %s: runs-on is not windows-latest" % (path, name))
+            else:
+                pool = job.get("pool", {})
+                if not isinstance(pool, dict) or not str(pool.get("vmImage", "")).startswith("windows"):
+                    bad.append("%s: job %s: not a hosted Windows pool" % (path, name))
+        bodies = [b for _, _, _, b in scripts(doc)]
+        builds = [b for b in bodies if "tests/win/test_live.c" in b]
+        if not builds:
+            bad.append("%s: no step builds tests/win/test_live.c" % path)
+        for b in builds:
+            used = re.findall(r'"([^"]+\.c)"', b)
+            if sorted(used) != sorted(live):
+                bad.append("%s: the build's sources %s differ from tests/win/run.sh's %s" % (path, used, live))
+            for f in flags:
+                if '"%s"' % f not in b:
+                    bad.append("%s: the build lacks run.sh's flag %s" % (path, f))
+        if not any("test_live.exe" in b and "gcc" not in b for b in bodies):
+            bad.append("%s: no step runs test_live.exe" % path)
+        if "marsplay-report.json" not in text:
+            bad.append("%s: the live harness report is not kept" % path)
+        for job, step, shell, body in scripts(doc):
+            for line in logical_lines(body, shell):
+                for m in re.finditer(r'(?:marsplay\.exe"?|\$\(\$mp\.FullName\)`?"?|%MP%"?)\s(.*)', line):
+                    calls += 1
+                    for opt in HELP_OPT.findall(m.group(1)):
+                        if opt not in helps:
+                            bad.append("%s: job %s, step %s: %s is not an option of marsplay --help"
+                                       % (path, job, step, opt))
+    if calls < 2:
+        bad.append("only %d marsplay.exe command lines found" % calls)
+    for b in bad:
+        print(b)
+    print("%d marsplay.exe command lines checked" % calls)
+    return 1 if bad else 0
+
+
 def extract(argv):
     path, jobname, stepname, out = argv
     doc = load(path)
@@ -165,6 +234,8 @@ def extract(argv):
 if __name__ == "__main__":
     if len(sys.argv) >= 5 and sys.argv[1] == "check":
         sys.exit(check(sys.argv[2:]))
+    if len(sys.argv) >= 5 and sys.argv[1] == "check-live":
+        sys.exit(check_live(sys.argv[2:]))
     if len(sys.argv) == 6 and sys.argv[1] == "extract":
         sys.exit(extract(sys.argv[2:]))
     sys.exit(__doc__)

@@ -31,6 +31,28 @@ else
   contains "an unknown option is caught" "--frobnicate is not an option of marsplay" "$out"
 fi
 
+# ---- the real-Windows jobs (windows-latest; not run by this project's CI) ----
+LIVE=("$SRC/examples/ci/windows-live-github.yml" "$SRC/examples/ci/windows-live-azure.yml")
+RUNSH="$SRC/tests/win/run.sh"
+if out=$("${PY[@]}" check-live "$RUNSH" "$T/help-run" "${LIVE[@]}" 2>&1); then
+  pass "real-Windows jobs: parse, windows-latest, build what tests/win/run.sh builds (${out##*$'\n'})"
+else
+  fail "real-Windows jobs: $out"
+fi
+# The checker can fail: a source left out of the build, an unknown option.
+sed 's|, "runtime/platform/live_common.c",|,|' "${LIVE[0]}" >"$T/bad-live.yml"
+if out=$("${PY[@]}" check-live "$RUNSH" "$T/help-run" "$T/bad-live.yml" 2>&1); then
+  fail "a source missing from the real-Windows build went unnoticed"
+else
+  contains "a source missing from the real-Windows build is caught" "differ from tests/win/run.sh" "$out"
+fi
+sed 's/--dry-run --format json/--dry-run --frobnicate --format json/' "${LIVE[1]}" >"$T/bad-live.yml"
+if out=$("${PY[@]}" check-live "$RUNSH" "$T/help-run" "$T/bad-live.yml" 2>&1); then
+  fail "an unknown option in the real-Windows harness went unnoticed"
+else
+  contains "an unknown option in the real-Windows harness is caught" "--frobnicate is not an option" "$out"
+fi
+
 # marsplay on the PATH as the agents have it.
 mkdir -p "$T/bin"
 ln -s "$(readlink -f "$MP")" "$T/bin/marsplay"

@@ -138,6 +138,34 @@ for f in "${faults[@]+"${faults[@]}"}"; do
   run_case "fault-$f" "$f" </dev/null
 done
 
+# Failure paths of the remediation API (apply mode): every action a
+# failing call records must still be schema-valid (kind, target, state).
+F="$T/lab-fixfail"
+on_exit "lab_cleanup '$F'"
+if lab "$F"; then
+  mkdir -p "$F/Data/ro"
+  printf 'x\n' >"$F/Data/ro/f.txt"
+  fixfail() {   # NAME OP ARGS...
+    local name=$1 op=$2; shift 2
+    local args=() k=a
+    for v in "$@"; do args+=(--set "$k=$v"); k=$(printf '%s' "$k" | tr 'abc' 'bcd'); done
+    run_mp --root "$F" "$SRC/tests/playbooks/fixops.lua" --set "op=$op" "${args[@]}" \
+      --format json --junit "$T/ff-$name.xml"
+    printf '%s\n' "$OUT" >"$T/ff-$name.json"
+    eq "fix failure $name: the fix failed" "fix-failed" "$(status_of fixops op)"
+    check_reports "fix failure $name" "$T/ff-$name.json" "$T/ff-$name.xml" "$CODE"
+  }
+  fixfail write-no-parent write 'C:\NoSuchFolder\x.txt' data
+  fixfail mkdir-no-parent mkdir 'C:\NoSuchFolder\sub'
+  fixfail chmod-no-parent chmod 'C:\NoSuchFolder\x.txt' 384
+  fixfail delete-matching-no-dir delete_matching 'C:\NoSuchFolder' '*.tmp'
+  fixfail delete-other-drive delete 'D:\x.txt'
+  fixfail rename-no-parent rename 'C:\NoSuchFolder\a' 'C:\Data\b'
+  fixfail copy-no-source copy_tree 'C:\NoSuchFolder' 'C:\Data\copy'
+  fixfail copy-no-parent copy_tree 'C:\Data\ro' 'C:\NoSuchFolder\copy'
+  fixfail write-other-drive write 'E:\x.txt' data
+fi
+
 # The validator itself can fail: a report with a bogus status is refused.
 if [ -s "$T/healthy.json" ]; then
   /usr/bin/python3 - "$T/healthy.json" "$T/bogus.json" <<'EOF'

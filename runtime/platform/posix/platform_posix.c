@@ -1,4 +1,5 @@
 /* platform_posix.c - POSIX/Linux backend: clock, paths, contained opens. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -82,6 +83,40 @@ int plat_mkdir(const char *path) {
 
 int plat_remove(const char *path) {
   return unlink(path) == 0 ? 0 : -errno;
+}
+
+int plat_temp_dir(const char *prefix, char *out, size_t outsz) {
+  const char *tmp = getenv("TMPDIR");
+  int n = snprintf(out, outsz, "%s/%sXXXXXX", tmp && *tmp ? tmp : "/tmp", prefix);
+  if (n < 0 || (size_t)n >= outsz) return -ENAMETOOLONG;
+  return mkdtemp(out) ? 0 : -errno;
+}
+
+/* Remove name in folder at and all below it, never through a link. */
+static int remove_at(int at, const char *name, int depth) {
+  struct stat st;
+  int fd, r = 0;
+  DIR *d;
+  struct dirent *e;
+  if (depth > 512) return -ELOOP;
+  if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) != 0) return errno == ENOENT ? 0 : -errno;
+  if (!S_ISDIR(st.st_mode)) return unlinkat(at, name, 0) == 0 || errno == ENOENT ? 0 : -errno;
+  if ((st.st_mode & 0700) != 0700 && fchmodat(at, name, (st.st_mode & 07777) | 0700, 0) != 0)
+    return -errno;
+  fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return -errno;
+  if ((d = fdopendir(fd)) == NULL) { r = -errno; close(fd); return r; }
+  while (r == 0 && (e = readdir(d)) != NULL) {
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+    r = remove_at(dirfd(d), e->d_name, depth + 1);
+  }
+  closedir(d);
+  if (r != 0) return r;
+  return unlinkat(at, name, AT_REMOVEDIR) == 0 ? 0 : -errno;
+}
+
+int plat_remove_tree(const char *path) {
+  return remove_at(AT_FDCWD, path, 0);
 }
 
 int plat_is_terminal(FILE *f) {

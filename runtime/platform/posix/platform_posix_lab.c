@@ -184,3 +184,20 @@ int plat_lab_hold(const char *path, const char *pidfile, unsigned seconds, long 
   *pid = msg[0];
   return 0;
 }
+
+int plat_lab_stop_holder(const char *pidfile) {
+  char buf[64], path[64], comm[64];
+  long pid;
+  FILE *f = fopen(pidfile, "r");
+  if (f == NULL) return errno == ENOENT ? 0 : -errno;
+  pid = fgets(buf, sizeof buf, f) ? strtol(buf, NULL, 10) : 0;
+  fclose(f);
+  if (unlink(pidfile) != 0 && errno != ENOENT) return -errno;
+  snprintf(path, sizeof path, "/proc/%ld/comm", pid);
+  if (pid > 1 && (f = fopen(path, "r")) != NULL) {
+    int match = fgets(comm, sizeof comm, f) != NULL && strncmp(comm, "mp-lab-holder", 13) == 0;
+    fclose(f);
+    if (match && kill((pid_t)pid, SIGTERM) != 0 && errno != ESRCH) return -errno;
+  }
+  return 1;
+}

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <wchar.h>
 
 #include "platform/platform.h"
 #include "platform/win32/win32.h"
@@ -278,4 +279,83 @@ FILE *plat_fd_stream(plat_fd fd, const char *mode) {
 
 int plat_close(plat_fd fd) {
   return CloseHandle(w32_h(fd)) ? 0 : w32_err(GetLastError());
+}
+
+int plat_temp_dir(const char *prefix, char *out, size_t outsz) {
+  wchar_t tw[MAX_PATH + 2];
+  char base[3 * MAX_PATH + 8];
+  DWORD n = GetTempPathW(MAX_PATH + 1, tw);
+  LARGE_INTEGER qpc;
+  unsigned tries;
+  int r;
+  if (n == 0 || n > MAX_PATH + 1) return n ? -PLAT_ENAMETOOLONG : w32_err(GetLastError());
+  if ((r = w32_utf8(tw, (int)n, base, sizeof base)) < 0) return r;
+  QueryPerformanceCounter(&qpc);
+  for (tries = 0; tries < 100; tries++) {
+    /* %TEMP% is the user's own folder: the new folder inherits its ACL. */
+    unsigned long long x = (unsigned long long)qpc.QuadPart * 6364136223846793005ULL
+                           + GetCurrentProcessId() * 1442695040888963407ULL + tries;
+    wchar_t *w;
+    int m = snprintf(out, outsz, "%s%s%06llx", base, prefix, (x >> 20) & 0xffffffULL);
+    if (m < 0 || (size_t)m >= outsz) return -PLAT_ENAMETOOLONG;
+    if ((r = w32_path(out, &w)) < 0) return r;
+    r = CreateDirectoryW(w, NULL) ? 0 : w32_err(GetLastError());
+    free(w);
+    if (r != -PLAT_EEXIST) return r;
+  }
+  return -PLAT_EEXIST;
+}
+
+/* Remove p and all below it; a link or junction is removed itself. */
+static int remove_tree_w(const wchar_t *p, int depth) {
+  DWORD a = GetFileAttributesW(p), e;
+  WIN32_FIND_DATAW fd;
+  HANDLE h;
+  size_t n;
+  wchar_t *pat;
+  int r = 0;
+  if (a == INVALID_FILE_ATTRIBUTES) {
+    e = GetLastError();
+    return e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND ? 0 : w32_err(e);
+  }
+  if (depth > 512) return -PLAT_ELOOP;
+  if ((a & FILE_ATTRIBUTE_READONLY) && !(a & FILE_ATTRIBUTE_REPARSE_POINT) &&
+      !SetFileAttributesW(p, a & ~(DWORD)FILE_ATTRIBUTE_READONLY))
+    return w32_err(GetLastError());
+  if (!(a & FILE_ATTRIBUTE_DIRECTORY)) return DeleteFileW(p) ? 0 : w32_err(GetLastError());
+  if (a & FILE_ATTRIBUTE_REPARSE_POINT) return RemoveDirectoryW(p) ? 0 : w32_err(GetLastError());
+  n = wcslen(p);
+  if ((pat = malloc((n + 3) * sizeof *pat)) == NULL) return -PLAT_ENOMEM;
+  wmemcpy(pat, p, n);
+  wmemcpy(pat + n, L"\\*", 3);
+  h = FindFirstFileExW(pat, FindExInfoBasic, &fd, FindExSearchNameMatch, NULL, 0);
+  free(pat);
+  if (h == INVALID_HANDLE_VALUE) {
+    e = GetLastError();
+    if (e != ERROR_FILE_NOT_FOUND && e != ERROR_NO_MORE_FILES) return w32_err(e);
+  } else {
+    do {
+      size_t m = wcslen(fd.cFileName);
+      wchar_t *child;
+      if (wcscmp(fd.cFileName, L".") == 0 || wcscmp(fd.cFileName, L"..") == 0) continue;
+      if ((child = malloc((n + m + 2) * sizeof *child)) == NULL) { r = -PLAT_ENOMEM; break; }
+      wmemcpy(child, p, n);
+      child[n] = L'\\';
+      wmemcpy(child + n + 1, fd.cFileName, m + 1);
+      r = remove_tree_w(child, depth + 1);
+      free(child);
+    } while (r == 0 && FindNextFileW(h, &fd));
+    FindClose(h);
+  }
+  if (r != 0) return r;
+  return RemoveDirectoryW(p) ? 0 : w32_err(GetLastError());
+}
+
+int plat_remove_tree(const char *path) {
+  wchar_t *w;
+  int r = w32_path(path, &w);
+  if (r < 0) return r;
+  r = remove_tree_w(w, 0);
+  free(w);
+  return r;
 }

@@ -4,7 +4,9 @@
  * those say PLAT_EOPNOTSUPP / PLAT_ENOSYS (the labs of the test suite are
  * built by the Linux build). */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "platform/platform.h"
 #include "platform/win32/win32.h"
@@ -82,4 +84,35 @@ int plat_lab_hold(const char *path, const char *pidfile, unsigned seconds, long 
   (void)path; (void)pidfile; (void)seconds;
   *pid = 0;
   return -PLAT_ENOSYS;
+}
+
+/* plat_lab_hold has no Windows holder, but a lab built elsewhere may
+ * carry a pidfile: remove it; end the process only if it is a holder. */
+int plat_lab_stop_holder(const char *pidfile) {
+  char buf[64], name[64];
+  wchar_t *w;
+  FILE *f;
+  long pid;
+  int r = w32_path(pidfile, &w);
+  if (r < 0) return r;
+  f = _wfopen(w, L"rb");
+  if (f == NULL) {
+    DWORD a = GetFileAttributesW(w);
+    free(w);
+    return a == INVALID_FILE_ATTRIBUTES ? 0 : -PLAT_EACCES;
+  }
+  pid = fgets(buf, sizeof buf, f) ? strtol(buf, NULL, 10) : 0;
+  fclose(f);
+  r = DeleteFileW(w) ? 0 : w32_err(GetLastError());
+  free(w);
+  if (r < 0 && r != -PLAT_ENOENT) return r;
+  if (pid > 1 && plat_proc_name(pid, name, sizeof name) == 0 &&
+      strncmp(name, "mp-lab-holder", 13) == 0) {
+    HANDLE h = OpenProcess(PROCESS_TERMINATE, FALSE, (DWORD)pid);
+    if (h != NULL) {
+      TerminateProcess(h, 1);
+      CloseHandle(h);
+    }
+  }
+  return 1;
 }

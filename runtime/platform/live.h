@@ -1,0 +1,95 @@
+/* live.h - the running Windows system: its registry, its services and
+ * facts about it (version, PowerShell, .NET, time zone).
+ *
+ * Separate from platform.h (files, folders, processes of any system):
+ * only Windows has these.  Backends: platform/win32/live_reg.c,
+ * live_svc.c, live_sys.c (one domain per file) and
+ * platform/posix/live_posix.c, where every function fails with
+ * -ENOSYS, whose message is LIVE_NOT_HERE.
+ *
+ * Conventions (as platform.h): 0 or a count on success, a negative
+ * error kind (-ENOENT, -EACCES, ...) on failure.  Names and strings are
+ * UTF-8; value data is the registry's own byte form (regdata.h).
+ */
+#ifndef MP_LIVE_H
+#define MP_LIVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The message of -ENOSYS from this interface on a system without it. */
+#define LIVE_NOT_HERE "not available: no live Windows system here"
+
+/* 1 where this interface works (a running Windows), else 0. */
+int live_available(void);
+
+/* ---- registry (live_reg.c) ----
+ * Keys are named by a root and a '\'-separated path below it, opened in
+ * the 64-bit view (KEY_WOW64_64KEY) whatever this program's bitness.
+ * LIVE_HKU_SYSTEM is LocalSystem's hive: HKU\.DEFAULT, which Windows
+ * also shows as HKU\S-1-5-18 (the same hive). */
+typedef enum { LIVE_HKLM, LIVE_HKU_SYSTEM } live_root;
+
+/* One value: data is malloc'd (free it).  -ENOENT when the key or the
+ * value is absent. */
+int live_reg_get(live_root root, const char *key, const char *name,
+                 uint32_t *type, char **data, size_t *len);
+/* Call fn for each value of key (name, type, data, len); fn returns
+ * nonzero to stop.  Returns the number of values seen or -error. */
+typedef int (*live_value_fn)(void *ud, const char *name, uint32_t type,
+                             const char *data, size_t len);
+int live_reg_values(live_root root, const char *key, live_value_fn fn, void *ud);
+/* Call fn for each subkey name of key.  Count or -error. */
+typedef int (*live_key_fn)(void *ud, const char *name);
+int live_reg_keys(live_root root, const char *key, live_key_fn fn, void *ud);
+/* 1 if key exists, 0 if not, or -error. */
+int live_reg_key_exists(live_root root, const char *key);
+/* Set one value (creating missing keys along key), then read it back:
+ * -EIO if what reads back differs from what was written. */
+int live_reg_set(live_root root, const char *key, const char *name,
+                 uint32_t type, const char *data, size_t len);
+/* Remove one value; an absent value is a success. */
+int live_reg_delete_value(live_root root, const char *key, const char *name);
+/* Remove key and everything below it (tests and the harness only);
+ * an absent key is a success. */
+int live_reg_delete_tree(live_root root, const char *key);
+
+/* ---- services (live_svc.c) ---- */
+typedef enum {
+  LIVE_SVC_STOPPED = 1, LIVE_SVC_START_PENDING, LIVE_SVC_STOP_PENDING,
+  LIVE_SVC_RUNNING, LIVE_SVC_CONTINUE_PENDING, LIVE_SVC_PAUSE_PENDING,
+  LIVE_SVC_PAUSED
+} live_svc_state;             /* the SCM's SERVICE_* state numbers */
+
+typedef struct live_service {
+  live_svc_state state;
+  unsigned long pid;          /* 0 when not running */
+  int start;                  /* 0 boot .. 4 disabled (the Start value) */
+  int delayed;                /* automatic (delayed start) */
+  char account[256];          /* "LocalSystem", ".\user", ... */
+  char binary[1024];          /* the command line the SCM starts */
+} live_service;
+
+/* "stopped", "start pending", ..., "running"; "unknown" otherwise. */
+const char *live_svc_state_name(int state);
+/* What the SCM says about service name.  -ENOENT if not installed. */
+int live_svc_query(const char *name, live_service *out);
+/* Start or stop name and wait (up to timeout seconds) until the SCM
+ * reports it running / stopped; *out is the state read back.
+ * -ETIMEDOUT when it did not get there in time. */
+typedef enum { LIVE_SVC_START, LIVE_SVC_STOP } live_svc_op;
+int live_svc_control(const char *name, live_svc_op op, double timeout,
+                     live_service *out);
+/* Set the start type (2 automatic, 3 manual, 4 disabled) through the
+ * SCM and read it back (-EIO if the SCM reports another). */
+int live_svc_set_start(const char *name, int start, live_service *out);
+
+/* ---- facts (live_sys.c) ---- */
+/* "10.0.17763" and the product name ("Windows Server 2019 Datacenter"). */
+int live_os_version(char *ver, size_t versz, char *product, size_t productsz);
+/* Windows PowerShell's engine version ("5.1.17763.1"); -ENOENT if absent. */
+int live_powershell_version(char *out, size_t outsz);
+/* .NET Framework 4.x Release number (NDP\v4\Full); -ENOENT if absent. */
+int live_dotnet_release(uint32_t *release);
+
+#endif

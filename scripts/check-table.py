@@ -1,0 +1,92 @@
+#!/usr/bin/python3
+"""check-table.py REPORT.json - the README table "every check x {offline
+volume from Linux, live Windows}" from a dry-run report of a healthy lab
+(marsplay --root LAB --dry-run --format json all).
+
+The offline column is what that run says (pass, or why the check was
+skipped).  The live column names the backend that serves the check on a
+running Windows and how far that backend is tested; it is derived from
+what the offline run skipped and why (LIVE below, by check id), every
+other check reading the registry (mars.agent) and files.  With --check
+README.md, exits 1 when README's table (between the marker lines) is not
+the table this report gives.
+"""
+import json
+import sys
+
+BEGIN = "<!-- check-table: begin (scripts/check-table.py) -->"
+END = "<!-- check-table: end -->"
+
+REG_FILES = ("registry: live Win32 registry (live_reg.c; Wine-tested); files: "
+             "Windows file backend (issue 12; marsplay.exe does not link yet)")
+SCM = "Service Control Manager (live_svc.c; Wine-tested with a real service)"
+NONE = "not written yet"
+# Checks the offline run skips for being offline: what serves them live.
+LIVE = {
+    "mars-service-running": SCM,
+    "iscsi-service-restart": SCM,
+    "endpoints-reachable": "connectivity: libcurl + Schannel + WinHTTP proxy: " + NONE,
+    "network-connectivity": "connectivity: libcurl + Schannel + WinHTTP proxy: " + NONE,
+    "registration-connectivity": "connectivity: libcurl + Schannel + WinHTTP proxy: " + NONE,
+    "firewall-portal": "connectivity: libcurl + Schannel + WinHTTP proxy: " + NONE,
+    "antivirus-interference": "who holds the cache: Restart Manager: " + NONE,
+    "cache-not-held": "who holds the cache: Restart Manager: " + NONE,
+    "clock-skew": "clock and time zone (Win32): " + NONE,
+    "shadow-copy-storage": "shadow-copy storage (VSS/WMI): " + NONE,
+    "os-updates": "Windows Update history: " + NONE,
+    "antivirus-exclusions": "Defender exclusions: live registry (live_reg.c; Wine-tested); "
+                            "Defender itself absent under Wine",
+    "trusted-sites": "live registry (live_reg.c; Wine-tested)",
+}
+# Skipped in both: they need a parameter or the Azure portal, or do not apply.
+SAME = ("The size of the protected data", "Checked in the Azure portal", "Not applicable",
+        "This bullet applies", "Which folders the policy protects")
+
+
+def cell(s):
+    return s.replace("|", "\\|").replace("\n", " ")
+
+
+def table(report):
+    rows = ["| Playbook | Check | Offline volume from Linux (healthy lab, tested in CI) "
+            "| Live Windows: what serves it | Live: tested how |",
+            "|---|---|---|---|---|"]
+    for pb in report["playbooks"]:
+        for c in pb["checks"]:
+            why = (c.get("reason") or c.get("message") or "").split(";")[0].split(":")[0]
+            if c["status"] == "pass":
+                off, live, how = "pass", REG_FILES, "unverified on real Windows"
+            elif c["status"] == "skipped" and any(why.startswith(s) for s in SAME):
+                off, live, how = "skipped: " + why, "same as offline", "same as offline"
+            elif c["status"] == "skipped":
+                off = "skipped: " + why
+                live = LIVE.get(c["id"], NONE)
+                how = ("backend under Wine; the check unverified on real Windows"
+                       if "Wine-tested" in live else "not tested")
+            else:
+                off, live, how = c["status"], "?", "?"
+            rows.append("| %s | %s | %s | %s | %s |" % (pb["id"], c["id"], cell(off), cell(live), how))
+    return "\n".join(rows) + "\n"
+
+
+def main(argv):
+    if len(argv) not in (1, 3) or (len(argv) == 3 and argv[1] != "--check"):
+        sys.exit(__doc__)
+    with open(argv[0], encoding="utf-8") as f:
+        t = table(json.load(f))
+    if len(argv) == 1:
+        sys.stdout.write(t)
+        return 0
+    text = open(argv[2], encoding="utf-8").read()
+    if BEGIN not in text or END not in text:
+        print("%s: no check-table markers" % argv[2])
+        return 1
+    have = text.split(BEGIN, 1)[1].split(END, 1)[0].strip("\n") + "\n"
+    if have != t:
+        print("%s: the check table is out of date; regenerate it with scripts/check-table.py" % argv[2])
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The live-Windows API (platform/live.h) on Linux: without --root the
+# registry, the Service Control Manager and the Windows facts answer
+# "not available: no live Windows system here" (ENOSYS), never a crash
+# or a made-up value; with --root the registry comes from the hive files
+# (same paths, same types) and the live-only calls say "offline".
+. "$(dirname "$0")/lib.sh"
+
+probe='local mp = require "marsplay"
+  local function three(f, ...) local a, b, c = f(...); return { value = a, msg = b, code = c } end
+  return {
+    get = three(mp.reg.get, [[HKLM\SOFTWARE\Microsoft\Windows Azure Backup\Setup]], "InstallPath"),
+    values = three(mp.reg.values, [[HKU\S-1-5-18\Software]]),
+    keys = three(mp.reg.keys, [[HKLM\SYSTEM\CurrentControlSet\Services]]),
+    exists = three(mp.reg.exists, [[HKLM\SOFTWARE]]),
+    service = three(mp.sys.service, "obengine"),
+    windows = three(mp.sys.windows),
+  }'
+
+OUT=$("$MP" eval "$probe")
+for f in get values keys exists service windows; do
+  eq "live Linux: $f -> ENOSYS" "ENOSYS" "$(printf '%s' "$OUT" | jq -r ".$f.code")"
+  contains "live Linux: $f says no live Windows here" "not available: no live Windows system here" \
+    "$(printf '%s' "$OUT" | jq -r ".$f.msg")"
+done
+
+lab "$T/lab"
+OUT=$("$MP" eval --root "$T/lab" "$probe")
+eq "offline: reg.get reads the hive" 'C:\Program Files\Microsoft Azure Recovery Services Agent\' \
+  "$(printf '%s' "$OUT" | jq -r '.get.value')"
+eq "offline: reg.keys lists obengine" "true" \
+  "$(printf '%s' "$OUT" | jq -r '.keys.value | map(ascii_downcase) | index("obengine") != null')"
+eq "offline: reg.exists" "true" "$(printf '%s' "$OUT" | jq -r '.exists.value')"
+eq "offline: sys.service is live-only" "EOPNOTSUPP" "$(printf '%s' "$OUT" | jq -r '.service.code')"
+eq "offline: sys.windows is live-only" "EOPNOTSUPP" "$(printf '%s' "$OUT" | jq -r '.windows.code')"
+finish

@@ -7,8 +7,6 @@
 -- known keeps its PREFIX (a path, a file name).  A part no rule knows stays
 -- as it is (tests/sh/ptbr_leaks.py reports it).
 
-local mp = require "marsplay"
-
 local M = {}
 
 -- { Lua pattern for a whole part, pt-BR replacement }
@@ -24,6 +22,10 @@ local RULES = {
   { "^Operation not permitted$", "operação não permitida" },
   { "^Function not implemented$", "função não implementada" },
   { "^Invalid argument$", "argumento inválido" },
+  -- the registry (runtime/bind/bind_reg.c, runtime/formats/hive.c)
+  { "^registry hive unavailable: (.-) %(nothing under (.-) can be read%)$",
+    "hive do registro indisponível: %1 (nada em %2 pode ser lido)" },
+  { "^hive file (.+) not found$", "arquivo de hive %1 não encontrado" },
   -- libxml2
   { "^line (%d+)$", "linha %1" },
   { "^Premature end of data in tag (%S+) line (%d+)$", "fim prematuro dos dados na tag %1 (aberta na linha %2)" },
@@ -62,11 +64,12 @@ local RULES = {
   { "^(%S+) is not valid base64$", "%1 não é base64 válido" },
 }
 
-local function part(s)
+local part
+function part(s)
   for _, r in ipairs(RULES) do
     local caps = { s:match(r[1]) }
     if caps[1] then
-      return (r[2]:gsub("%%(%d)", function(i) return caps[tonumber(i)] end))
+      return (r[2]:gsub("%%(%d)", function(i) return part(caps[tonumber(i)]) end))
     end
   end
   local head, rest = s:match("^(.-): (.+)$")
@@ -85,10 +88,11 @@ function M.pt(msg)
   return table.concat(out, "; ")
 end
 
---- msg as a text in both languages.
+--- msg as a text in both languages (what mp.text returns; this module
+--- needs no other, so the runner loads it too).
 function M.text(msg)
   msg = tostring(msg)
-  return mp.text(msg, M.pt(msg))
+  return { en = msg, ["pt-BR"] = M.pt(msg) }
 end
 
 return M

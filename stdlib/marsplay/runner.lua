@@ -5,6 +5,7 @@
 
 local core = require "marsplay.core"
 local actiontext = assert(core.load(core.stdlib .. "/marsplay/actiontext.lua", _ENV))()
+local errtext = assert(core.load(core.stdlib .. "/marsplay/errtext.lua", _ENV))()
 
 local M = {}
 
@@ -273,7 +274,7 @@ local function run_check(check, ctx, params, cfg, lang, results, emit)
   core.set_phase("detect")
   local ok, r, kind = call(cfg, check.detect, ctx)
   if not ok then
-    return finish("error", { reason = r, error_kind = kind })
+    return finish("error", { reason = tr(errtext.text(r), lang), error_kind = kind })
   end
   local res = outcome(r)
   if not STATUSES[res.status] then

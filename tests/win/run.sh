@@ -18,11 +18,12 @@ command -v "$WINE" >/dev/null || { echo "skip: $WINE not installed"; exit 77; }
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 flags=(-std=c11 -O1 -g -Wall -Wextra -Wshadow -Werror -D__USE_MINGW_ANSI_STDIO=1
-       -D_WIN32_WINNT=0x0603 -I"$src/runtime")
+       -D_WIN32_WINNT=0x0603 -I"$src/runtime" -I"$src/runtime/platform/win32/compat"
+       -include "$src/runtime/platform/win32/compat/mp_compat.h")
 live=("$src"/runtime/platform/win32/live_reg.c "$src"/runtime/platform/win32/live_svc.c
       "$src"/runtime/platform/win32/live_sys.c "$src"/runtime/platform/live_common.c
-      "$src"/runtime/platform/win32/platform_win32.c)
-"$CC" "${flags[@]}" -o "$out/test_live.exe" "$src/tests/win/test_live.c" "${live[@]}" -ladvapi32
+      "$src"/runtime/platform/win32/platform_win32.c "$src"/runtime/platform/win32/compat.c)
+"$CC" "${flags[@]}" -o "$out/test_live.exe" "$src/tests/win/test_live.c" "${live[@]}" -ladvapi32 -lntdll
 "$CC" "${flags[@]}" -o "$out/svc_standin.exe" "$src/tests/win/svc_standin.c" -ladvapi32
 
 # The registry binding needs the Windows Lua (and nothing else of the deps).
@@ -36,7 +37,7 @@ binding=("$src"/runtime/bind/bind_reg.c "$src"/runtime/core/registry.c
 if [ -n "$deps" ] && [ -f "$deps/lib/liblua5.4.a" ]; then
   "$CC" "${flags[@]}" -I"$deps/include" -I"$src/runtime/include" -I"$src/runtime/platform/win32/compat" -I"$src/runtime/formats/nohivex" \
     -o "$out/test_reg_live.exe" "$src/tests/win/test_reg_live.c" "${binding[@]}" "${live[@]}" \
-    "$deps/lib/liblua5.4.a" -ladvapi32
+    "$deps/lib/liblua5.4.a" -ladvapi32 -lntdll
 else
   echo "# not run: test_reg_live (the registry binding live) needs the Windows Lua: scripts/windows-deps"
 fi

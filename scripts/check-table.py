@@ -31,12 +31,13 @@ LIVE = {
     "firewall-portal": "connectivity: libcurl + Schannel + WinHTTP proxy: " + NONE,
     "antivirus-interference": "who holds the cache: Restart Manager: " + NONE,
     "cache-not-held": "who holds the cache: Restart Manager: " + NONE,
-    "clock-skew": "clock and time zone (Win32): " + NONE,
+    "clock-skew": "clock, time zone and UTC offset (platform_win32_sys.c; Wine-tested by test_live)",
     "shadow-copy-storage": "shadow-copy storage (VSS/WMI): " + NONE,
     "os-updates": "Windows Update history: " + NONE,
     "antivirus-exclusions": "Defender exclusions: live registry (live_reg.c; Wine-tested); "
                             "Defender itself absent under Wine",
     "trusted-sites": "live registry (live_reg.c; Wine-tested)",
+    "scratch-access": "NTFS ACLs (Win32 security API): " + NONE + " (Wine has no ACLs)",
 }
 # Skipped in both: they need a parameter or the Azure portal, or do not apply.
 SAME = ("The size of the protected data", "Checked in the Azure portal", "Not applicable",
@@ -53,7 +54,7 @@ def table(report):
             "|---|---|---|---|---|"]
     for pb in report["playbooks"]:
         for c in pb["checks"]:
-            why = (c.get("reason") or c.get("message") or "").split(";")[0].split(":")[0]
+            why = (c.get("reason") or c.get("message") or "").split(";")[0].split(": ")[0]
             if c["status"] == "pass":
                 off, live, how = "pass", REG_FILES, "unverified on real Windows"
             elif c["status"] == "skipped" and any(why.startswith(s) for s in SAME):

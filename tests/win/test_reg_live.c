@@ -38,16 +38,10 @@ int hive_each_key(mp_runtime *rt, const char *k, hive_key_cb fn, void *ud, int *
                   char *err, size_t errsz) { (void)k; (void)fn; (void)ud; (void)absent; OFFLINE_ONLY() }
 int hive_set_raw(mp_runtime *rt, const char *k, const char *n, uint32_t t, const char *raw,
                  size_t len, char *err, size_t errsz) { (void)k; (void)n; (void)t; (void)raw; (void)len; OFFLINE_ONLY() }
-int hive_file_ok(mp_runtime *rt, const char *k, char *err, size_t errsz) { (void)k; OFFLINE_ONLY() }
-/* bind_reg.c's argument check (core/target.c is not linked here). */
-const char *mp_checkpath(lua_State *L, int idx) {
-  size_t len;
-  const char *s = luaL_checklstring(L, idx, &len);
-  if (strlen(s) != len) luaL_error(L, "bad argument #%d: NUL byte", idx);
-  return s;
-}
-const char *mp_optpath(lua_State *L, int idx, const char *def) {
-  return lua_isnoneornil(L, idx) ? def : mp_checkpath(L, idx);
+/* As hive.c's: nothing to check on a live system. */
+int hive_file_ok(mp_runtime *rt, const char *k, char *err, size_t errsz) {
+  (void)k; (void)err; (void)errsz;
+  return rt->offline ? -EIO : 0;
 }
 int hive_delete_value(mp_runtime *rt, const char *k, const char *n, char *err, size_t errsz) {
   (void)k; (void)n; OFFLINE_ONLY()

@@ -127,7 +127,7 @@ local function combined(agent, ctx, ids, closing)
     end
   end
   if #notes > 0 then ev.not_checked = {} end
-  for _, n in ipairs(notes) do ev.not_checked[#ev.not_checked + 1] = n.en end
+  for _, n in ipairs(notes) do ev.not_checked[#ev.not_checked + 1] = n end
   if #problems > 0 then
     for _, c in ipairs(closing) do recs[#recs + 1] = c end
     local msg = join(problems, "; ")

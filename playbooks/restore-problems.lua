@@ -82,7 +82,8 @@ local function detect_device()
   local devs = iscsi_devices()
   local ev = { hardware_id = HWID, devices = {} }
   for _, d in ipairs(devs) do
-    ev.devices[#ev.devices + 1] = ("%s (%s, service %s)"):format(d.key, tostring(d.desc), tostring(d.service or "none"))
+    ev.devices[#ev.devices + 1] = T(("%s (%s, service %s)"):format(d.key, tostring(d.desc), tostring(d.service or "none")),
+      ("%s (%s, serviço %s)"):format(d.key, tostring(d.desc), tostring(d.service or "nenhum")))
   end
   if #devs == 0 then
     return mp.manual { evidence = ev, recommendations = DRIVER_STEPS,

@@ -18,7 +18,7 @@ BEGIN = "<!-- check-table: begin (scripts/check-table.py) -->"
 END = "<!-- check-table: end -->"
 
 REG_FILES = ("registry: live Win32 registry (live_reg.c; Wine-tested); files: "
-             "Windows file backend (issue 12; marsplay.exe does not link yet)")
+             "Windows file backend (platform/win32; Wine-tested offline, not yet live)")
 SCM = "Service Control Manager (live_svc.c; Wine-tested with a real service)"
 NONE = "not written yet"
 # Checks the offline run skips for being offline: what serves them live.
@@ -31,12 +31,13 @@ LIVE = {
     "firewall-portal": "connectivity: libcurl + Schannel + WinHTTP proxy: " + NONE,
     "antivirus-interference": "who holds the cache: Restart Manager: " + NONE,
     "cache-not-held": "who holds the cache: Restart Manager: " + NONE,
-    "clock-skew": "clock and time zone (Win32): " + NONE,
+    "clock-skew": "clock, time zone and UTC offset (platform_win32_sys.c; Wine-tested by test_live)",
     "shadow-copy-storage": "shadow-copy storage (VSS/WMI): " + NONE,
     "os-updates": "Windows Update history: " + NONE,
     "antivirus-exclusions": "Defender exclusions: live registry (live_reg.c; Wine-tested); "
                             "Defender itself absent under Wine",
     "trusted-sites": "live registry (live_reg.c; Wine-tested)",
+    "scratch-access": "NTFS ACLs (Win32 security API): " + NONE + " (Wine has no ACLs)",
 }
 # Skipped in both: they need a parameter or the Azure portal, or do not apply.
 SAME = ("The size of the protected data", "Checked in the Azure portal", "Not applicable",
@@ -53,7 +54,7 @@ def table(report):
             "|---|---|---|---|---|"]
     for pb in report["playbooks"]:
         for c in pb["checks"]:
-            why = (c.get("reason") or c.get("message") or "").split(";")[0].split(":")[0]
+            why = (c.get("reason") or c.get("message") or "").split(";")[0].split(": ")[0]
             if c["status"] == "pass":
                 off, live, how = "pass", REG_FILES, "unverified on real Windows"
             elif c["status"] == "skipped" and any(why.startswith(s) for s in SAME):

@@ -591,7 +591,47 @@ typedef struct copy_stats {
   lua_Integer files, dirs, skipped;
   lua_Number bytes;
   char skipped_sample[512];
+  mp_runtime *rt;          /* its deadline is checked as bytes are copied */
+  uint64_t need;           /* the source's file bytes (the sizing pass) */
+  char why[MP_PATH_MAX + 128];  /* a refusal, said in the action */
 } copy_stats;
+
+/* A file that allocates less than its size has holes: the guide wants
+ * the cache not sparse, and a dense copy of it could fill the volume. */
+static int is_sparse(const plat_stat *st) {
+  return st->size > 0 && st->allocated < st->size;
+}
+
+/* Sizing pass before anything is written: the bytes to copy (in
+ * cs->need), a sparse file refused, the deadline honoured.  dir is taken
+ * over (closed here). */
+static int tree_size(plat_fd dir, copy_stats *cs, int depth) {
+  plat_dir *d;
+  plat_dirent e;
+  plat_stat st;
+  int r;
+  if (depth > 256) { plat_close(dir); return -PLAT_ELOOP; }
+  if ((r = plat_dir_open(dir, 1 << 16, &d)) < 0) return r;
+  while ((r = plat_dir_next(d, &e)) == 1) {
+    if (mp_over_deadline(cs->rt)) { r = -PLAT_ETIMEDOUT; break; }
+    if ((r = plat_statat(plat_dir_fd(d), e.name, &st)) < 0) break;
+    if (st.type == PLAT_T_FILE) {
+      if (is_sparse(&st)) {
+        snprintf(cs->why, sizeof cs->why, D("%s is a sparse file (the cache must not be sparse): not copied"),
+                 e.name);
+        r = -PLAT_EINVAL;
+        break;
+      }
+      cs->need += st.size;
+    } else if (st.type == PLAT_T_DIR) {
+      plat_fd sub = plat_open_in(plat_dir_fd(d), e.name, PLAT_OPEN_DIR);
+      if (sub < 0) { r = (int)sub; break; }
+      if ((r = tree_size(sub, cs, depth + 1)) < 0) break;
+    }
+  }
+  plat_dir_close(d);
+  return r < 0 ? r : 0;
+}
 
 #define DIR_BUF (1 << 15)   /* bytes of directory entries read at a time */
 
@@ -632,6 +672,7 @@ static int copy_file(plat_fd sdir, const char *name, plat_fd ddir, const plat_st
     if ((e = plat_pwrite(out, buf, (size_t)n, off)) < 0) break;
     off += (uint64_t)n;
     cs->bytes += (lua_Number)n;
+    if (mp_over_deadline(cs->rt)) { e = -PLAT_ETIMEDOUT; break; }
   }
   if (e == 0) e = plat_sync(out);
   if ((n = plat_close(out)) != 0 && e == 0) e = (int)n;
@@ -711,9 +752,24 @@ static int f_copy_tree(lua_State *L) {
     plat_close(sfd); plat_close(pdir);
     return action_end(L, "skipped", D("destination exists: left alone"));
   }
-  if (dry(L)) {
+  cs.rt = rt;
+  {
+    plat_fd sz = plat_open_in(rt->rootfd, srel, PLAT_OPEN_DIR);
+    r = sz < 0 ? (int)sz : tree_size(sz, &cs, 0);
+  }
+  if (r == 0) {                 /* room for it all, before writing a byte */
+    plat_volume vol;
+    if ((r = plat_volume_of(pdir, &vol)) == 0 && vol.avail < cs.need + ((uint64_t)64 << 20)) {
+      snprintf(cs.why, sizeof cs.why, D("not enough free space at the destination: %lld MiB needed, %lld MiB free"),
+               (long long)((cs.need >> 20) + 64), (long long)(vol.avail >> 20));
+      r = -PLAT_ENOSPC;
+    }
+  }
+  if (r < 0 || dry(L)) {
     plat_close(sfd); plat_close(pdir);
-    return action_end(L, "planned", D("copy, verify, then switch"));
+    if (r == 0) return action_end(L, "planned", D("copy, verify, then switch"));
+    if (cs.why[0]) { action_end(L, "failed", cs.why); return luaL_error(L, "%s", cs.why); }
+    return action_fail(L, r, src);
   }
   snprintf(partial, sizeof partial, "%s.marsplay-partial", dname);
   if (plat_statat(pdir, partial, &st) == 0 && (r = rm_tree(pdir, partial, 0)) < 0) {
@@ -730,6 +786,7 @@ static int f_copy_tree(lua_State *L) {
   plat_close(tfd);
   if (r == 0) r = plat_rename_at(pdir, partial, pdir, dname, 0);
   if (r == 0) plat_sync(pdir);
+  else rm_tree(pdir, partial, 0);          /* a failed copy leaves nothing behind */
   plat_close(pdir);
   lua_createtable(L, 0, 4);
   lua_pushinteger(L, cs.files); lua_setfield(L, -2, "files");

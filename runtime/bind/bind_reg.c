@@ -17,7 +17,6 @@
 
 #include "core/mp_internal.h"
 #include "core/registry.h"
-#include "formats/hive.h"
 
 #define ERRSZ 1024
 
@@ -34,7 +33,7 @@ static int fail(lua_State *L, int r, const char *msg) {
 static const char *hive_key(lua_State *L, int idx) {
   const char *key = mp_checkpath(L, idx);
   char err[ERRSZ];
-  if (hive_file_ok(mp_rt(L), key, err, sizeof err) < 0)
+  if (reg_hive_ok(mp_rt(L), key, err, sizeof err) < 0)
     luaL_error(L, "registry hive unavailable: %s (nothing under %s can be read)", err, key);
   return key;
 }

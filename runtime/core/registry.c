@@ -119,6 +119,10 @@ static int each(mp_runtime *rt, const char *path, hive_value_cb vfn, hive_key_cb
   return r < 0 ? live_fail(r, path, vfn ? "reading values" : "reading subkeys", err, errsz) : r;
 }
 
+int reg_hive_ok(mp_runtime *rt, const char *path, char *err, size_t errsz) {
+  return rt->offline ? hive_file_ok(rt, path, err, errsz) : 0;
+}
+
 int reg_each_value(mp_runtime *rt, const char *path, hive_value_cb fn, void *ud,
                    int *absent, char *err, size_t errsz) {
   return each(rt, path, fn, NULL, ud, absent, err, errsz);

@@ -17,6 +17,10 @@
 const char *reg_backend_name(mp_runtime *rt);
 /* 1 if the registry can be read, else 0 with the reason in why. */
 int reg_available(mp_runtime *rt, char *why, size_t whysz);
+/* 0 if the hive holding keypath can be read (always, live), else
+ * -errno with the reason in err: a missing, linked-away or damaged hive
+ * file is not an absent key. */
+int reg_hive_ok(mp_runtime *rt, const char *keypath, char *err, size_t errsz);
 /* One value, data malloc'd; -ENOENT if the key or value is absent. */
 int reg_get_raw(mp_runtime *rt, const char *keypath, const char *name,
                 uint32_t *type, char **data, size_t *len, char *err, size_t errsz);

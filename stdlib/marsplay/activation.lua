@@ -120,8 +120,8 @@ function M.detect_kek(agent, params)
     ev.type = st.type
     ev.size = st.size
     return mp.manual { evidence = ev, recommendations = recs,
-      message = T("{kek} is not a usable key file (a {type} of {size} bytes).",
-                  "{kek} não é um arquivo de chave utilizável (um {type} de {size} bytes).") }
+      message = T("{kek} is not a usable key file (" .. mp.kind_text(st.type).en .. " of {size} bytes).",
+                  "{kek} não é um arquivo de chave utilizável (" .. mp.kind_text(st.type)["pt-BR"] .. " de {size} bytes).") }
   end
   return mp.manual { evidence = ev, recommendations = recs,
     message = T("{kek} is missing.", "{kek} não existe.") }

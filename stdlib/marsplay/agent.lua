@@ -21,6 +21,7 @@ local mars = require "marsplay.mars"
 
 local fs, reg = mp.fs, mp.reg
 local T = mp.text
+local errtext = require "marsplay.errtext"
 
 local M = {}
 
@@ -287,6 +288,7 @@ function M.version(agent, params)
   params = params or {}
   local exe = mars.join(agent.bin, "cbengine.exe")
   local info, ferr = M.pe_version(exe, params.exe_max_bytes)
+  if ferr then ferr = errtext.text(ferr) end
   if info then
     return { version = info.version, source = "cbengine.exe", file = exe, method = info.method }
   end

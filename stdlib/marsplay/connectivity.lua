@@ -270,14 +270,16 @@ function M.detect(ctx, opts)
   local net = require "marsplay.net"
   local o = M.probe_options(p, purl, user, info.bypass)
 
-  local ev = { cloud = p.cloud or "public", proxy = purl and info.server or "none (direct)",
+  local ev = { cloud = p.cloud or "public", proxy = purl and info.server or T("none (direct)", "nenhum (direto)"),
                proxy_source = info.source, proxy_credentials = user ~= nil,
                endpoints = {}, failed = {}, not_probed = {} }
-  if info.reason then ev.proxy_note = info.reason end
+  if info.reason then ev.proxy_note = info.reason end   -- a text (proxy.effective)
   if info.autoconfig then
     ev.autoconfig_url = info.autoconfig
-    ev.autoconfig_note = "a proxy auto-config script is set for SYSTEM; marsplay does not run it: the probes used " ..
-                         (purl and "ProxyServer" or "no proxy")
+    ev.autoconfig_note = T("a proxy auto-config script is set for SYSTEM; marsplay does not run it: the probes used " ..
+                           (purl and "ProxyServer" or "no proxy"),
+                           "um script de configuração automática de proxy está definido para SYSTEM; o marsplay não o executa: " ..
+                           "as sondagens usaram " .. (purl and "o ProxyServer" or "nenhum proxy"))
   end
 
   local targets, which = {}, {}
@@ -426,7 +428,7 @@ M.ZONE_KEYS = {
 }
 M.FILE_DOWNLOAD = "1803"
 
-local ZONE_ACTION = { [0] = "enabled", [1] = "prompt", [3] = "disabled" }
+local ZONE_ACTION = { [0] = T("enabled", "habilitado"), [1] = T("prompt", "perguntar"), [3] = T("disabled", "desabilitado") }
 
 local function zone_value(key)
   local v = mp.reg.get(key, M.FILE_DOWNLOAD)
@@ -447,8 +449,9 @@ function M.detect_file_download(_ctx)
     ev[which] = v or false
     if v and not effective then effective, from = v, which end
   end
-  ev.effective = effective and (ZONE_ACTION[effective] or ("value " .. effective)) or "enabled (default)"
-  ev.from = from and M.ZONE_KEYS[from] or "default"
+  ev.effective = effective and (ZONE_ACTION[effective] or T("value " .. effective, "valor " .. effective))
+                 or T("enabled (default)", "habilitado (padrão)")
+  ev.from = from and M.ZONE_KEYS[from] or T("default", "padrão")
   local steps = {
     T("In Internet Explorer (as SYSTEM: psexec -i -s iexplore.exe) go to Tools > Internet Options > Security > Internet > Custom level, " ..
       "scroll to Downloads > File download and select Enable.",

@@ -55,6 +55,21 @@ function M.text(en, pt)
   return { en = en, ["pt-BR"] = pt or en }
 end
 
+--- What an entry of fs.stat's type is, with its article, as a text:
+--- mp.kind_text("file") -> { en = "a file", ["pt-BR"] = "um arquivo" }.
+local KINDS = {
+  file = { "a file", "um arquivo" }, dir = { "a folder", "uma pasta" },
+  link = { "a link", "um link" }, fifo = { "a named pipe", "um pipe nomeado" },
+  socket = { "a socket", "um socket" }, char = { "a character device", "um dispositivo de caracteres" },
+  block = { "a block device", "um dispositivo de blocos" },
+  other = { "another kind of entry", "outro tipo de entrada" },
+}
+function M.kind_text(t)
+  local k = KINDS[t]
+  if k then return M.text(k[1], k[2]) end
+  return M.text(("an entry of type %s"):format(tostring(t)), ("uma entrada do tipo %s"):format(tostring(t)))
+end
+
 --- Results a detect function returns.
 function M.pass(evidence, message)
   return { status = "pass", evidence = evidence, message = message }

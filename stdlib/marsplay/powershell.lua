@@ -24,6 +24,7 @@ local mars = require "marsplay.mars"
 
 local fs, reg, fix = mp.fs, mp.reg, mp.fix
 local T = mp.text
+local errtext = require "marsplay.errtext"
 
 local M = {}
 
@@ -358,7 +359,7 @@ function M.detect_module_files(agent)
   local listed, ok = {}, false
   if text then listed, ok = M.manifest_files(text) end
   if prob or not ok then
-    ev.corrupt = { "MSOnlineBackup.psd1: " .. (prob or "not a module manifest (no @{ ... })") }
+    ev.corrupt = { errtext.text("MSOnlineBackup.psd1: " .. (prob or "not a module manifest (no @{ ... })")) }
     return bad(T("The module manifest is damaged: {corrupt}.", "O manifesto do módulo está danificado: {corrupt}."))
   end
   local checked, missing, corrupt, other = { "MSOnlineBackup.psd1" }, {}, {}, {}
@@ -370,7 +371,7 @@ function M.detect_module_files(agent)
       checked[#checked + 1] = rel
       local p = file_problem(mars.join(dir, rel), rel)
       if p == "missing" then missing[#missing + 1] = rel
-      elseif p then corrupt[#corrupt + 1] = rel .. ": " .. p end
+      elseif p then corrupt[#corrupt + 1] = errtext.text(rel .. ": " .. p) end
     else
       -- a module name: fine if the folder holds it under a module extension
       local found
@@ -380,7 +381,7 @@ function M.detect_module_files(agent)
       if found then
         checked[#checked + 1] = found
         local p = file_problem(mars.join(dir, found), found)
-        if p then corrupt[#corrupt + 1] = found .. ": " .. p end
+        if p then corrupt[#corrupt + 1] = errtext.text(found .. ": " .. p) end
       else
         other[#other + 1] = f
       end

@@ -112,6 +112,41 @@ M.hex = hex
 
 -- ---------- the proxy server string ----------
 
+-- The pt-BR words of parse_server's and decode_winhttp's reasons
+-- (patterns on the English reason; captures fill %1, %2).
+local WHY_PT = {
+  { "^unsupported proxy scheme '(.*)'$", "esquema de proxy '%1' não suportado" },
+  { "^invalid characters in the proxy address$", "caracteres inválidos no endereço do proxy" },
+  { "^the port is not a number$", "a porta não é um número" },
+  { "^no host name$", "sem nome de host" },
+  { "^invalid host name$", "nome de host inválido" },
+  { "^the port is empty$", "a porta está vazia" },
+  { "^no port$", "sem porta" },
+  { "^the port is out of range %(1%-65535%)$", "a porta está fora do intervalo (1-65535)" },
+  { "^empty$", "vazio" },
+  { "^malformed entry '(.*)'$", "entrada malformada '%1'" },
+  { "^no http or https entry %(socks and ftp proxies are not used for HTTPS%)$",
+    "nenhuma entrada http ou https (proxies socks e ftp não são usados para HTTPS)" },
+  { "^not binary data$", "não são dados binários" },
+  { "^too short %((%d+) bytes%)$", "curto demais (%1 bytes)" },
+  { "^truncated length of (.*)$", "comprimento truncado de %1" },
+  { "^length of (.-) %((%d+)%) runs past the end$", "o comprimento de %1 (%2) passa do fim" },
+  { "^no proxy string$", "sem texto de proxy" },
+}
+
+--- A reason from parse_server or decode_winhttp as a text in both
+--- languages (the English reason stays as it is when no pattern knows it).
+function M.why_text(why)
+  why = tostring(why)
+  for _, p in ipairs(WHY_PT) do
+    local caps = { why:match(p[1]) }
+    if caps[1] then
+      return T(why, (p[2]:gsub("%%(%d)", function(i) return caps[tonumber(i)] end)))
+    end
+  end
+  return T(why, why)
+end
+
 -- One "host:port" (or "scheme://host:port") entry.
 local function parse_one(s)
   local scheme, rest = s:match("^(%a[%w+.-]*)://(.*)$")
@@ -194,7 +229,8 @@ end
 
 local function read_winhttp()
   local w = { source = M.WINHTTP_KEY .. "\\" .. M.WINHTTP_VALUE,
-              layout = "undocumented by Microsoft; decoded per the publicly described layout" }
+              layout = T("undocumented by Microsoft; decoded per the publicly described layout",
+                         "não documentado pela Microsoft; decodificado pelo formato descrito publicamente") }
   local v, t = reg.get(M.WINHTTP_KEY, M.WINHTTP_VALUE)
   if v == nil then
     w.present = false
@@ -211,6 +247,7 @@ local function read_winhttp()
   local d, why = M.decode_winhttp(v)
   if not d then
     w.error = "cannot decode: " .. why
+    w.error_pt = "impossível decodificar: " .. M.why_text(why)["pt-BR"]
     return w
   end
   w.decoded = true
@@ -228,7 +265,10 @@ local function read_lan(key)
   if type(v) ~= "string" then return nil end
   local l = { source = key .. [[\Connections\]] .. M.LAN_VALUE, raw_hex = hex(v), raw = v }
   local d, why = M.decode_winhttp(v)
-  if not d then l.error = "cannot decode: " .. why; return l end
+  if not d then
+    l.error, l.error_pt = "cannot decode: " .. why, "impossível decodificar: " .. M.why_text(why)["pt-BR"]
+    return l
+  end
   l.proxy_enabled = d.proxy_enabled
   l.autoconfig_enabled = d.autoconfig_enabled
   l.server = nonempty(d.proxy)
@@ -340,7 +380,8 @@ function M.effective(params, settings)
                                  bypass = settings.override, autoconfig = pac }
     end
     return nil, user, { source = "direct", autoconfig = pac,
-                        reason = "the SYSTEM proxy is enabled but unusable: " .. why }
+                        reason = T("the SYSTEM proxy is enabled but unusable: " .. why,
+                                   "o proxy da conta SYSTEM está habilitado, mas não pode ser usado: " .. M.why_text(why)["pt-BR"]) }
   end
   return nil, user, { source = "direct", autoconfig = pac }
 end
@@ -372,11 +413,13 @@ local function base_evidence(s)
     proxy_server = s.server_raw or false,
     proxy_override = s.override or false,
     autoconfig_url = s.autoconfig or false,
-    winhttp = w.present and (w.server or (w.error and ("undecodable: " .. w.error)) or "direct") or "not set (direct)",
+    winhttp = w.present and (w.server or (w.error and T("undecodable: " .. w.error, "não decodificável: " .. w.error_pt))
+                             or T("direct", "direto")) or T("not set (direct)", "não definido (direto)"),
     winhttp_raw = w.raw_hex,
     winhttp_layout = w.present and w.layout or nil,
     machine_wide = s.machine_wide or nil,
-    lan_settings = s.lan and (s.lan.error and ("undecodable: " .. s.lan.error) or s.lan.server or "direct") or nil,
+    lan_settings = s.lan and (s.lan.error and T("undecodable: " .. s.lan.error, "não decodificável: " .. s.lan.error_pt)
+                              or s.lan.server or T("direct", "direto")) or nil,
     lan_settings_raw = s.lan and s.lan.raw_hex or nil,
     mars_proxy = s.mars and (s.mars.server or "not set") or "Get-OBMachineSetting",
   }
@@ -416,7 +459,7 @@ function M.detect_settings(ctx)
     end
     local parsed, why = M.parse_server(s.server)
     if not parsed then
-      ev.problem = why
+      ev.problem = M.why_text(why)
       return mp.manual { evidence = ev,
         message = T("The SYSTEM account's proxy server '{proxy_server}' is not a valid host:port ({problem}).",
                     "O servidor proxy da conta SYSTEM '{proxy_server}' não é um host:porta válido ({problem})."),
@@ -425,7 +468,7 @@ function M.detect_settings(ctx)
     end
     ev.proxy = parsed.server
     if ctx.offline and not p.probe_offline then
-      ev.reachable = "not tested (offline volume)"
+      ev.reachable = T("not tested (offline volume)", "não testado (volume offline)")
       return mp.pass(ev, T("The SYSTEM account uses the proxy {proxy}; whether it is reachable can only be tested on the running server.",
                            "A conta SYSTEM usa o proxy {proxy}; se ele está acessível só pode ser testado no servidor em execução."))
     end
@@ -465,8 +508,8 @@ function M.detect_settings(ctx)
     return mp.manual { evidence = ev,
       message = T("WinHTTP's proxy is switched on but names no server ({winhttp_raw}).",
                   "O proxy do WinHTTP está ativado, mas não indica servidor ({winhttp_raw})."),
-      recommendations = { T("Run 'netsh winhttp show proxy' and set or reset it: netsh winhttp set proxy host:port, or netsh winhttp reset proxy.",
-                            "Execute 'netsh winhttp show proxy' e ajuste ou redefina: netsh winhttp set proxy host:porta, ou netsh winhttp reset proxy.") } }
+      recommendations = { T("Run 'netsh winhttp show proxy' and set or reset it: 'netsh winhttp set proxy host:port', or 'netsh winhttp reset proxy'.",
+                            "Execute 'netsh winhttp show proxy' e ajuste ou redefina: 'netsh winhttp set proxy host:porta', ou 'netsh winhttp reset proxy'.") } }
   end
   if s.autoconfig and not (ctx.offline and not p.probe_offline) then
     local net = require "marsplay.net"

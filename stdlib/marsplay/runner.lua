@@ -5,6 +5,7 @@
 
 local core = require "marsplay.core"
 local actiontext = assert(core.load(core.stdlib .. "/marsplay/actiontext.lua", _ENV))()
+local errtext = assert(core.load(core.stdlib .. "/marsplay/errtext.lua", _ENV))()
 
 local M = {}
 
@@ -107,6 +108,20 @@ end
 
 local function text(v, lang, vars)
   return interpolate(tr(v, lang), vars or {})
+end
+
+-- Evidence values that are texts ({ en =, ["pt-BR"] = }, at any depth
+-- in lists and records) become the report language's string.
+local function is_text(v)
+  if type(v) ~= "table" or type(v.en) ~= "string" then return false end
+  for k in pairs(v) do if k ~= "en" and k ~= "pt-BR" then return false end end
+  return true
+end
+local function tr_evidence(v, lang, depth)
+  if type(v) ~= "table" or depth > 8 then return v end
+  if is_text(v) then return tr(v, lang) end
+  for k, x in pairs(v) do v[k] = tr_evidence(x, lang, depth + 1) end
+  return v
 end
 
 local function texts(list, lang, vars)
@@ -264,12 +279,13 @@ local function run_check(check, ctx, params, cfg, lang, results, emit)
   core.set_phase("detect")
   local ok, r, kind = call(cfg, check.detect, ctx)
   if not ok then
-    return finish("error", { reason = r, error_kind = kind })
+    return finish("error", { reason = tr(errtext.text(r), lang), error_kind = kind })
   end
   local res = outcome(r)
   if not STATUSES[res.status] then
     return finish("error", { reason = "detect returned unknown status " .. tostring(res.status) })
   end
+  res.evidence = tr_evidence(res.evidence, lang, 0)
   local evidence = type(res.evidence) == "table" and res.evidence or nil
   local vars = setmetatable({}, { __index = function(_, k)
     local e = evidence and rawget(evidence, k)

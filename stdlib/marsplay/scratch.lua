@@ -8,6 +8,29 @@ local mars = require "marsplay.mars"
 
 local fs, fix = mp.fs, mp.fix
 local T = mp.text
+local errtext = require "marsplay.errtext"
+
+-- fs.attrs's note (runtime/bind/bind_fs.c), sentence by sentence in pt-BR.
+local NOTE_PT = {
+  { "Windows attributes read from the NTFS volume (ntfs-3g).",
+    "Atributos do Windows lidos do volume NTFS (ntfs-3g)." },
+  { "Linux view: reparse = a link (junctions and symlinks show as links); "
+      .. "compressed/encrypted/immutable from inode flags where the filesystem reports them.",
+    "Visão do Linux: reparse = um link (junções e links simbólicos aparecem como links); "
+      .. "compactado/criptografado/imutável pelos flags do inode, onde o sistema de arquivos os informa." },
+  { " Deduplication cannot be seen from Linux without the NTFS reparse tag.",
+    " A eliminação de duplicação não é visível no Linux sem a marca de reparse do NTFS." },
+  { " Sparse is a property of files: unknown for a folder.",
+    " Esparso é uma propriedade de arquivos: desconhecido para uma pasta." },
+}
+local function note_text(note)
+  local pt = note
+  for _, n in ipairs(NOTE_PT) do
+    local i, j = pt:find(n[1], 1, true)
+    if i then pt = pt:sub(1, i - 1) .. n[2] .. pt:sub(j + 1) end
+  end
+  return T(note, pt)
+end
 
 local M = {}
 
@@ -122,7 +145,7 @@ function M.detect_exists(agent)
   local st, err = fs.stat(dir)
   local ev = { scratch = dir }
   if not st then
-    ev.error = err
+    ev.error = errtext.text(err)
     return mp.manual { evidence = ev,
       message = T("The scratch folder {scratch} does not exist.", "A pasta de rascunho {scratch} não existe."),
       recommendations = {
@@ -136,7 +159,8 @@ function M.detect_exists(agent)
   ev.type = st.type
   if st.type ~= "dir" and not is_dir(dir) then
     return mp.manual { evidence = ev,
-      message = T("{scratch} is not a folder (it is a {type}).", "{scratch} não é uma pasta (é um {type})."),
+      message = T("{scratch} is not a folder (it is " .. mp.kind_text(st.type).en .. ").",
+                  "{scratch} não é uma pasta (é " .. mp.kind_text(st.type)["pt-BR"] .. ")."),
       recommendations = {
         T("Move the object aside and restore the scratch folder, or point both ScratchLocation values at the real cache folder.",
           "Mova o objeto para outro lugar e restaure a pasta de rascunho, ou aponte os dois valores ScratchLocation para a pasta de cache real."),
@@ -291,7 +315,7 @@ function M.detect_attributes(agent, params)
   local a, err = fs.attrs(dir)
   if not a then
     return mp.skip(T("Cannot read the attributes of {scratch}: {error}",
-                     "Não foi possível ler os atributos de {scratch}: {error}"), { scratch = dir, error = err })
+                     "Não foi possível ler os atributos de {scratch}: {error}"), { scratch = dir, error = errtext.text(err) })
   end
   local ev = { scratch = dir, found = {}, files = {}, unknown = a.unknown or {} }
   for _, name in ipairs(BAD) do
@@ -311,7 +335,7 @@ function M.detect_attributes(agent, params)
       end
     end
   end
-  if a.note then ev.note = a.note end
+  if a.note then ev.note = note_text(a.note) end
   if #ev.found == 0 and #ev.files == 0 then
     return mp.pass(ev, T("No unsupported attribute on {scratch}.", "Nenhum atributo sem suporte em {scratch}."))
   end
@@ -372,7 +396,7 @@ function M.detect_holders(agent)
   local info = type(err) == "table" and err or {}
   if not list then
     return mp.skip(T("Cannot list the processes holding files open: {error}",
-                     "Não foi possível listar os processos com arquivos abertos: {error}"), { error = err })
+                     "Não foi possível listar os processos com arquivos abertos: {error}"), { error = errtext.text(err) })
   end
   local ev = { scratch = dir, processes = {} }
   -- In a dry-run the kernel sandbox hides /proc: the list was taken just

@@ -162,7 +162,8 @@ function M.detect_configured(opts)
   local info, err = M.read(opts.name)
   if not info then return { status = "error", reason = err } end
   local ev = evidence(info)
-  ev.live_state = "not read: whether a service runs is only known on the running server"
+  ev.live_state = T("not read: whether a service runs is only known on the running server",
+                    "não lido: se um serviço está em execução só se sabe no servidor em funcionamento")
   local scm = mp.sys.live() and mp.sys.service(opts.name)
   if scm then
     -- live Windows: what the Service Control Manager says (it starts the

@@ -31,6 +31,7 @@ local mp = require "marsplay"
 
 local fs, xml, fix = mp.fs, mp.xml, mp.fix
 local T = mp.text
+local errtext = require "marsplay.errtext"
 
 local M = {}
 
@@ -319,7 +320,7 @@ function M.detect_files()
   end
   ev.unreadable = {}
   for _, u in ipairs(l.unreadable) do
-    ev.unreadable[#ev.unreadable + 1] = u.error     -- names the file
+    ev.unreadable[#ev.unreadable + 1] = errtext.text(u.error)     -- names the file
   end
   if #ev.tasks == 0 then ev.tasks = nil end
   return mp.manual { evidence = ev, recommendations = M.RECREATE,

@@ -24,6 +24,7 @@ local mars = require "marsplay.mars"
 
 local fs, xml, reg, fix = mp.fs, mp.xml, mp.reg, mp.fix
 local T = mp.text
+local errtext = require "marsplay.errtext"
 
 local M = {}
 
@@ -393,8 +394,11 @@ end
 
 local function describe_age(e)
   if not e.age_days then return e.path end
-  return ("%s (%s days old, from the %s)"):format(e.path, tostring(e.age_days),
-    e.age_source == "name" and "date in its name" or "modification time")
+  local by_name = e.age_source == "name"
+  return T(("%s (%s days old, from the %s)"):format(e.path, tostring(e.age_days),
+             by_name and "date in its name" or "modification time"),
+           ("%s (%s dias, pela %s)"):format(e.path, tostring(e.age_days),
+             by_name and "data no nome" or "data de modificação"))
 end
 
 local function skip_no_backup(scan)
@@ -432,7 +436,7 @@ function M.detect_corrupt(params)
   local scan = M.scan(params)
   local bad = {}
   for _, e in ipairs(scan.files) do
-    if e.error then bad[#bad + 1] = e.path .. ": " .. e.error end
+    if e.error then bad[#bad + 1] = errtext.text(e.path .. ": " .. e.error) end
   end
   local ev = { examined = names(scan.files) }
   if #bad == 0 then
@@ -568,7 +572,8 @@ function M.detect_site_recovery(params)
   local asr = {}
   for _, e in ipairs(scan.files) do
     if e.kind == "asr" then
-      asr[#asr + 1] = e.vault and ("%s (vault %s)"):format(e.path, e.vault) or e.path
+      asr[#asr + 1] = e.vault and T(("%s (vault %s)"):format(e.path, e.vault), ("%s (cofre %s)"):format(e.path, e.vault))
+                      or e.path
     end
   end
   local ev = { examined = names(scan.files) }

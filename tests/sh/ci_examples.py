@@ -154,7 +154,7 @@ def run_sh_lists(path):
             raise SystemExit("%s: no %s=(...)" % (path, name))
         return m.group(1).split()
     live = [re.sub(r'^"\$src"/?', "", w) for w in arr("live")]
-    flags = [f for f in arr("flags") if not f.startswith("-I")]
+    flags = [re.sub(r'^"\$src"?/?', "", f).strip('"') for f in arr("flags") if not f.startswith("-I")]
     return live, flags
 
 

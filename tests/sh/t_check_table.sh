@@ -4,7 +4,8 @@
 # the checker notices a table that is out of date.
 . "$(dirname "$0")/lib.sh"
 lab "$T/lab"
-"$MP" --root "$T/lab" --dry-run --format json all >"$T/report.json" || true
+# The lab stands for an NTFS volume whose ACLs the mount exposes (ntfs-3g).
+MARSPLAY_TEST_NTFS_ACL=1 "$MP" --root "$T/lab" --dry-run --format json all >"$T/report.json" || true
 check "the healthy lab's dry-run has checks" test "$(jq '[.playbooks[].checks[]] | length' "$T/report.json")" -gt 50
 if out=$(/usr/bin/python3 "$SRC/scripts/check-table.py" "$T/report.json" --check "$SRC/README.md" 2>&1); then
   pass "README's check table is up to date"

@@ -14,6 +14,9 @@
 #  5. one playbook cannot reshape what another sees;
 #  6. a secret in an error raised where the runner calls playbook code is
 #     redacted in the JSON, JUnit and text reports;
+#  8. the cache move (copy_tree) refuses a sparse file and a destination
+#     without room before writing anything, and a failed copy leaves no
+#     partial output (a small tmpfs volume mounted in the lab, as root);
 #  7. memory per check: a check's large result does not count against
 #     the next check, and a heap exhausted while the runner formats one
 #     check's message is that check's error, the others keep theirs.
@@ -185,5 +188,34 @@ eq "memory: the large result is kept" manual "$(mst big)"
 eq "memory: the check after a large result has its own cap" pass "$(mst after-big)"
 eq "memory: the heap exhausted in the runner is that check's error" error "$(mst blowup)"
 eq "memory: a check after it keeps its result" pass "$(mst last)"
+
+# ---------- 8. the cache move ----------
+move() {   # LAB DEST: the cache playbook's documented move, applied
+  run_mp --root "$1" cache --set 'protected=C:\Data' --set "move_cache_to=$2" --timeout 5 --format json
+}
+copy_action() { j '[.playbooks[0].checks[].actions[]? | select(.kind == "copy")][0]'; }
+M="$T/move"
+lab "$M" scratch-reparse
+on_exit "lab_cleanup '$M'"
+scr=$(find "$M/Program Files" -maxdepth 3 -name Scratch | head -1)
+src=$(readlink -f "$scr")
+truncate -s 6G "$src/holes.dat"
+move "$M" 'C:\MARSCache'
+eq "cache move: a sparse file is refused" failed "$(copy_action | jq -r .state)"
+contains "cache move: the reason says sparse" "sparse" "$(copy_action | jq -r .detail)"
+check "cache move: nothing written at the destination" test ! -e "$M/MARSCache"
+check "cache move: no partial copy left" test -z "$(find "$M" -maxdepth 1 -name '*.marsplay-partial')"
+rm -f "$src/holes.dat"
+if [ "$(id -u)" = 0 ] && mkdir -p "$M/Small" && mount -t tmpfs -o size=8m tmpfs "$M/Small" 2>/dev/null; then
+  on_exit "umount '$M/Small'"
+  head -c $((20 << 20)) /dev/urandom >"$src/dense.dat"
+  move "$M" 'C:\Small\MARSCache'
+  eq "cache move: a destination without room is refused" failed "$(copy_action | jq -r .state)"
+  contains "cache move: the reason says free space" "free space" "$(copy_action | jq -r .detail)"
+  eq "cache move: the small volume is left empty" "" "$(ls -A "$M/Small")"
+  rm -f "$src/dense.dat"
+else
+  say "skip: the free-space case needs root and tmpfs"
+fi
 
 finish

@@ -18,11 +18,13 @@ command -v "$WINE" >/dev/null || { echo "skip: $WINE not installed"; exit 77; }
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 flags=(-std=c11 -O1 -g -Wall -Wextra -Wshadow -Werror -D__USE_MINGW_ANSI_STDIO=1
-       -D_WIN32_WINNT=0x0603 -I"$src/runtime")
-live=("$src"/runtime/platform/win32/live_reg.c "$src"/runtime/platform/win32/live_svc.c
-      "$src"/runtime/platform/win32/live_sys.c "$src"/runtime/platform/live_common.c
-      "$src"/runtime/platform/win32/platform_win32.c "$src"/runtime/platform/win32/platform_win32_sys.c)
-"$CC" "${flags[@]}" -o "$out/test_live.exe" "$src/tests/win/test_live.c" "${live[@]}" -ladvapi32
+       -D_WIN32_WINNT=0x0603 -I"$src/runtime" -I"$src/runtime/platform/win32/compat"
+       -include "$src/runtime/platform/win32/compat/mp_compat.h")
+# The whole Windows platform layer (the live backends use its helpers).
+live=("$src"/runtime/platform/win32/*.c "$src"/runtime/platform/live_common.c
+      "$src"/runtime/platform/plat_names.c)
+libs=(-ladvapi32 -lws2_32 -lbcrypt -lntdll)
+"$CC" "${flags[@]}" -o "$out/test_live.exe" "$src/tests/win/test_live.c" "${live[@]}" "${libs[@]}"
 "$CC" "${flags[@]}" -o "$out/svc_standin.exe" "$src/tests/win/svc_standin.c" -ladvapi32
 
 # The registry binding needs the Windows Lua (and nothing else of the deps).
@@ -32,11 +34,11 @@ if [ -z "$deps" ]; then
   for f; do [ -f "$f" ] && deps=${f%/lib/liblua5.4.a} && break; done
 fi
 binding=("$src"/runtime/bind/bind_reg.c "$src"/runtime/core/registry.c
-         "$src"/runtime/formats/regdata.c "$src"/runtime/platform/plat_names.c)
+         "$src"/runtime/core/target.c "$src"/runtime/formats/regdata.c)
 if [ -n "$deps" ] && [ -f "$deps/lib/liblua5.4.a" ]; then
-  "$CC" "${flags[@]}" -I"$deps/include" -I"$src/runtime/include" -I"$src/runtime/platform/win32/compat" -I"$src/runtime/formats/nohivex" \
+  "$CC" "${flags[@]}" -I"$deps/include" -I"$src/runtime/include" -I"$src/runtime/formats/nohivex" \
     -o "$out/test_reg_live.exe" "$src/tests/win/test_reg_live.c" "${binding[@]}" "${live[@]}" \
-    "$deps/lib/liblua5.4.a" -ladvapi32
+    "$deps/lib/liblua5.4.a" "${libs[@]}"
 else
   echo "# not run: test_reg_live (the registry binding live) needs the Windows Lua: scripts/windows-deps"
 fi

@@ -1,16 +1,13 @@
-/* live_sys.c - facts about the running Windows: live.h's version,
- * PowerShell and .NET (read where Windows itself keeps them).  platform.h's
- * host facts (process list, UTC offset, time zone) are in
- * platform_win32_sys.c. */
+/* live_sys.c - live.h's facts on Windows (version, PowerShell, .NET),
+ * read from the places Windows itself keeps them.  (The process list and
+ * the time zone are platform.h's: platform_win32_sys.c.) */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "platform/live.h"
-#include "platform/platform.h"
 #include "platform/win32/live_win32.h"
-
 
 #define CURRENT_VERSION "SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion"
 

@@ -289,7 +289,9 @@ if [ -f "$SRC/playbooks/invalid-vault-credentials.lua" ]; then
   done
   say "# Windows\\Temp clean-up: $killed of 15 runs killed"
   eq "temp clean-up: nothing but *.tmp files touched, after every kill" "" "$bad"
-  run_mp --root "$L" "${TEMPPB[@]}"
+  # The rerun must clean up whatever the killed runs left, even when they
+  # left fewer *.tmp files than the limit above (the check then passes).
+  run_mp --root "$L" "${TEMPPB[@]/tmp_limit=10/tmp_limit=0}"
   st=$(status_of invalid-vault-credentials windows-temp-tmp-files)
   check "temp clean-up: the rerun converges ($st)" test "$st" = fixed -o "$st" = pass
   eq "temp clean-up: no *.tmp file left" 0 "$(find "$W" -maxdepth 1 -name 'f[0-9]*.tmp' | wc -l)"

@@ -5,6 +5,8 @@
 
 #include "cli/cli.h"
 
+static void say(const char *prefix, const char *fmt, va_list ap) MP_PRINTF(2, 0);
+
 static void say(const char *prefix, const char *fmt, va_list ap) {
   fprintf(stderr, PROG ": %s", prefix);
   vfprintf(stderr, fmt, ap);

@@ -39,6 +39,8 @@ typedef struct fixture {
 
 /* ---------- helpers ---------- */
 
+static void run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 static void run(const char *fmt, ...) {
   char cmd[1024];
   va_list ap;

@@ -329,8 +329,10 @@ static list_box *new_list(lua_State *L) {
   return lb;
 }
 
-static int list_add(void *ud, const char *name, size_t len, plat_ftype type) {
+static int list_add(void *ud, const plat_dirent *de) {
   list_box *lb = ud;
+  const char *name = de->name;
+  size_t len = de->namelen;
   if (lb->n == lb->cap) {
     size_t ncap = lb->cap ? lb->cap * 2 : 256;
     list_ent *e = realloc(lb->ents, ncap * sizeof *e);
@@ -349,7 +351,7 @@ static int list_add(void *ud, const char *name, size_t len, plat_ftype type) {
   memcpy(lb->names + lb->nlen, name, len + 1);
   lb->ents[lb->n].off = lb->nlen;
   lb->ents[lb->n].len = len;
-  lb->ents[lb->n].type = type;
+  lb->ents[lb->n].type = de->type;
   lb->n++;
   lb->nlen += len + 1;
   return 0;

@@ -131,10 +131,11 @@ static int list_entries(plat_dir *d, const fsw_glob *g, fsw_each_fn fn, void *ud
       int s = plat_statat(plat_dir_fd(d), e.name, &st);
       r->stats++;
       if (s == -ENOENT) { r->vanished++; continue; }
-      if (s == 0) t = st.type;
+      if (s == 0) { t = st.type; e.size = (int64_t)st.size; }
     }
     r->matched[fsw_class(t)]++;
-    if (fn && (ret = fn(ud, e.name, e.namelen, t)) != 0) break;
+    e.type = t;
+    if (fn && (ret = fn(ud, &e)) != 0) break;
   }
   return n < 0 ? n : ret;
 }

@@ -44,8 +44,9 @@ typedef struct fsw_list_result {
   int readers;                   /* 2 when two threads read halves at once */
 } fsw_list_result;
 
-/* Called for each matching entry; nonzero stops the listing (returned). */
-typedef int (*fsw_each_fn)(void *ud, const char *name, size_t len, plat_ftype type);
+/* Called for each matching entry, its type known (stat'ed if the listing
+ * did not say); nonzero stops the listing (returned). */
+typedef int (*fsw_each_fn)(void *ud, const plat_dirent *e);
 
 /* Read the directory fd (closed here) with a bufsize-byte batch buffer;
  * g may be NULL (every entry), fn may be NULL (count only).  Returns 0,

@@ -215,6 +215,7 @@ typedef struct plat_dirent {
   const char *name;   /* NUL-terminated, valid until the next plat_dir_next */
   size_t namelen;
   plat_ftype type;    /* PLAT_T_UNKNOWN: the filesystem did not say: stat it */
+  int64_t size;       /* bytes as the listing gives them (Windows), -1: stat it */
 } plat_dirent;
 typedef struct plat_dir plat_dir;
 

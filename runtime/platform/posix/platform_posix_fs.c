@@ -148,6 +148,7 @@ int plat_dir_next(plat_dir *d, plat_dirent *e) {
     e->name = de->d_name;
     e->namelen = strlen(de->d_name);
     e->type = type_of_dtype(de->d_type);
+    e->size = -1;   /* getdents has no sizes */
     return 1;
   }
 }

@@ -349,6 +349,9 @@ int plat_dir_next(plat_dir *d, plat_dirent *e) {
     /* the reparse tag of a reparse point is in EaSize */
     e->type = type_of(fi->FileAttributes,
                       (fi->FileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) ? fi->EaSize : 0);
+    /* NTFS keeps a copy of the size in the folder's index, updated
+     * lazily for a file open for writing (what dir and Explorer show) */
+    e->size = fi->EndOfFile.QuadPart;
     return 1;
   }
 }

@@ -37,10 +37,14 @@ typedef struct {
 
 #define UC(c) ((int)(unsigned char)(c))
 
-static void lp_steps(lp_state *m, size_t n) {
-  if (m->left > n) { m->left -= (unsigned)n; return; }
+static void lp_tick(lp_state *m) {
   m->left = LP_TICK_STEPS;
   if (m->tick) m->tick(m->L);
+}
+
+static inline void lp_steps(lp_state *m, size_t n) {
+  if (m->left > n) m->left -= (unsigned)n;
+  else lp_tick(m);
 }
 
 static lp_tick_fn tick_of(lua_State *L, int idx) {
@@ -68,7 +72,7 @@ static void lp_reset(lp_state *m) {
 
 /* Is c in the class %cl (a letter: a c d g l p s u w x z, upper case for
  * the complement; anything else stands for itself)? */
-static int in_class(int c, int cl) {
+static inline int in_class(int c, int cl) {
   int r;
   switch (tolower(cl)) {
     case 'a': r = isalpha(c); break;
@@ -124,7 +128,7 @@ static const char *item_end(lp_state *m, const char *p) {
 }
 
 /* Does the subject byte at s match the class p..ep? */
-static int item_ok(const lp_state *m, const char *s, const char *p, const char *ep) {
+static inline int item_ok(const lp_state *m, const char *s, const char *p, const char *ep) {
   int c;
   if (s >= m->s_end) return 0;
   c = UC(*s);
@@ -143,7 +147,8 @@ static const char *match_here(lp_state *m, const char *s, const char *p);
 /* item* (or item+ after its first byte): the longest run first */
 static const char *greedy(lp_state *m, const char *s, const char *p, const char *ep) {
   size_t n = 0;
-  while (item_ok(m, s + n, p, ep)) { n++; lp_steps(m, 1); }
+  while (item_ok(m, s + n, p, ep)) n++;
+  lp_steps(m, n);                      /* one linear scan, counted once */
   for (;; n--) {
     const char *r = match_here(m, s + n, ep + 1);
     if (r != NULL || n == 0) return r;

@@ -357,7 +357,8 @@ typedef struct plat_attrs_ex {
 int plat_attrs_detail(plat_fd pathfd, plat_fd datafd, plat_attrs_ex *a);
 
 /* The NTFS security descriptor of the object pathfd (datafd as above),
- * as ntfs-3g exposes it: the extended attribute system.ntfs_acl.  In test
+ * as ntfs-3g exposes it: the extended attribute system.ntfs_acl (the
+ * kernel's ntfs3 driver: system.ntfs_security, same bytes).  In test
  * mode only (environment MARSPLAY_TEST_NTFS_ACL=1) the attribute
  * user.marsplay.ntfs_acl is read when system.ntfs_acl is absent: ext4 and
  * tmpfs cannot hold system.ntfs_acl, and the lab writes the test one.

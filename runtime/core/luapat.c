@@ -127,6 +127,9 @@ static const char *item_end(lp_state *m, const char *p) {
   }
 }
 
+/* Steps for one test of the class p..ep: a long set costs more. */
+#define ITEM_COST(p, ep) (1 + (size_t)((ep) - (p)) / 16)
+
 /* Does the subject byte at s match the class p..ep? */
 static inline int item_ok(const lp_state *m, const char *s, const char *p, const char *ep) {
   int c;
@@ -146,9 +149,11 @@ static const char *match_here(lp_state *m, const char *s, const char *p);
 
 /* item* (or item+ after its first byte): the longest run first */
 static const char *greedy(lp_state *m, const char *s, const char *p, const char *ep) {
-  size_t n = 0;
-  while (item_ok(m, s + n, p, ep)) n++;
-  lp_steps(m, n);                      /* one linear scan, counted once */
+  size_t n = 0, k, w = ITEM_COST(p, ep);
+  do {                                 /* the run, counted in slices */
+    for (k = 0; k < 1024 && item_ok(m, s + n, p, ep); k++) n++;
+    lp_steps(m, k * w);
+  } while (k == 1024);
   for (;; n--) {
     const char *r = match_here(m, s + n, ep + 1);
     if (r != NULL || n == 0) return r;
@@ -157,9 +162,11 @@ static const char *greedy(lp_state *m, const char *s, const char *p, const char 
 
 /* item-: the shortest run first */
 static const char *lazy(lp_state *m, const char *s, const char *p, const char *ep) {
+  size_t w = ITEM_COST(p, ep);
   for (;;) {
     const char *r = match_here(m, s, ep + 1);
     if (r != NULL) return r;
+    lp_steps(m, w);
     if (!item_ok(m, s, p, ep)) return NULL;
     s++;
   }
@@ -218,67 +225,86 @@ static const char *same_as(lp_state *m, const char *s, int digit) {
   return s + len;
 }
 
+/* The escapes with their own rule at p (%b, %f, %1-%9): the subject
+ * after them (*pp moved past them), or NULL when they do not match. */
+static const char *escape_item(lp_state *m, const char *s, const char **pp) {
+  const char *p = *pp, *ep;
+  int before, here;
+  switch (p[1]) {
+    case 'b':
+      s = balanced(m, s, p + 2);
+      *pp = p + 4;
+      return s;
+    case 'f':
+      p += 2;
+      if (p >= m->p_end || *p != '[') luaL_error(m->L, "missing '[' after '%%f' in pattern");
+      ep = item_end(m, p);
+      before = s == m->s0 ? 0 : UC(s[-1]);
+      here = s < m->s_end ? UC(*s) : 0;
+      *pp = ep;
+      return (!in_set(before, p, ep - 1) && in_set(here, p, ep - 1)) ? s : NULL;
+    default:
+      *pp = p + 2;
+      return same_as(m, s, UC(p[1]));
+  }
+}
+
 /* Match the pattern from p against the subject from s: the end of the
- * match, or NULL. */
+ * match, or NULL.  Steps: one per call and one per pattern byte this call
+ * walked, added when it returns (the calls still under way hold back at
+ * most one pass over the pattern: each starts further in it than its
+ * caller). */
 static const char *match_here(lp_state *m, const char *s, const char *p) {
-  const char *r = NULL;
+  const char *r = NULL, *p0 = p;
   if (m->depth-- == 0) luaL_error(m->L, "pattern too complex");
-  lp_steps(m, 1);
   for (;;) {
     const char *ep;
-    if (p >= m->p_end) { r = s; break; }
-    if (*p == '(') {
-      r = (p + 1 < m->p_end && p[1] == ')') ? open_capture(m, s, p + 2, CAP_POS)
-                                            : open_capture(m, s, p + 1, CAP_OPEN);
-      break;
-    }
-    if (*p == ')') { r = close_capture(m, s, p + 1); break; }
-    if (*p == '$' && p + 1 == m->p_end) { r = s == m->s_end ? s : NULL; break; }
-    if (*p == '%' && p + 1 < m->p_end) {
-      int k = UC(p[1]);
-      if (k == 'b') {
-        if ((s = balanced(m, s, p + 2)) == NULL) break;
-        p += 4;
-        continue;
-      }
-      if (k == 'f') {
-        int before, here;
-        p += 2;
-        if (p >= m->p_end || *p != '[') luaL_error(m->L, "missing '[' after '%%f' in pattern");
-        ep = item_end(m, p);
-        before = s == m->s0 ? 0 : UC(s[-1]);
-        here = s < m->s_end ? UC(*s) : 0;
-        if (in_set(before, p, ep - 1) || !in_set(here, p, ep - 1)) break;
-        p = ep;
-        continue;
-      }
-      if (isdigit(k)) {
-        if ((s = same_as(m, s, k)) == NULL) break;
-        p += 2;
-        continue;
-      }
+    int suffix;
+    if (p >= m->p_end) { r = s; goto done; }
+    switch (*p) {
+      case '(':
+        r = (p + 1 < m->p_end && p[1] == ')') ? open_capture(m, s, p + 2, CAP_POS)
+                                              : open_capture(m, s, p + 1, CAP_OPEN);
+        goto done;
+      case ')':
+        r = close_capture(m, s, p + 1);
+        goto done;
+      case '$':
+        if (p + 1 == m->p_end) { r = s == m->s_end ? s : NULL; goto done; }
+        break;
+      case '%':
+        if (p + 1 < m->p_end && (p[1] == 'b' || p[1] == 'f' || (p[1] >= '0' && p[1] <= '9'))) {
+          const char *at = p;
+          s = escape_item(m, s, &at);
+          if (s == NULL) goto done;
+          p = at;
+          continue;
+        }
+        break;
+      default:
+        break;
     }
     /* one single-character class, maybe with a repetition suffix */
-    ep = item_end(m, p);
-    {
-      int suffix = ep < m->p_end ? *ep : 0;
-      if (!item_ok(m, s, p, ep)) {
-        if (suffix == '*' || suffix == '?' || suffix == '-') { p = ep + 1; continue; }
-        break;                                   /* r stays NULL */
-      }
-      if (suffix == '?') {
-        if ((r = match_here(m, s + 1, ep + 1)) != NULL) break;
+    ep = (*p == '%' || *p == '[') ? item_end(m, p) : p + 1;
+    suffix = ep < m->p_end ? *ep : 0;
+    if (!item_ok(m, s, p, ep)) {
+      if (suffix == '*' || suffix == '?' || suffix == '-') { p = ep + 1; continue; }
+      goto done;                                 /* r stays NULL */
+    }
+    switch (suffix) {
+      case '?':
+        if ((r = match_here(m, s + 1, ep + 1)) != NULL) goto done;
         p = ep + 1;
         continue;
-      }
-      if (suffix == '+') { r = greedy(m, s + 1, p, ep); break; }
-      if (suffix == '*') { r = greedy(m, s, p, ep); break; }
-      if (suffix == '-') { r = lazy(m, s, p, ep); break; }
-      s++;
-      p = ep;
+      case '+': r = greedy(m, s + 1, p, ep); goto done;
+      case '*': r = greedy(m, s, p, ep); goto done;
+      case '-': r = lazy(m, s, p, ep); goto done;
+      default: s++; p = ep; continue;
     }
   }
+done:
   m->depth++;
+  lp_steps(m, 1 + (size_t)(p - p0));
   return r;
 }
 
@@ -431,6 +457,7 @@ int lp_gmatch(lua_State *L) {
 static void add_template(lp_state *m, luaL_Buffer *b, const char *s, const char *e) {
   size_t l;
   const char *t = lua_tolstring(m->L, 3, &l), *end = t + l, *pc;
+  lp_steps(m, 1 + l / 16);             /* one pass over the template */
   while ((pc = memchr(t, '%', (size_t)(end - t))) != NULL) {
     int d;
     luaL_addlstring(b, t, (size_t)(pc - t));

@@ -98,12 +98,18 @@ static void test_tick_stops_backtracking(void **state) {
     "return string.find(s, p)", "return s:match(p)", "for _ in s:gmatch(p) do end",
     "return (s:gsub(p, 'x'))", "return s:gsub(p, function() end)",
     "return string.find(s:rep(2000), s:rep(500) .. 'b', 1, true)",
-    "return string.find(('(' .. s):rep(1000), '%b()')", NULL};
+    "return string.find(('(' .. s):rep(1000), '%b()')",
+    /* work that is not backtracking: a long pattern tried at each start,
+     * a long set tested on each byte, a long template for each match */
+    "local t = s:rep(100) return t:find(t:sub(2) .. '.b')",
+    "return s:sub(1, 100):find('[' .. ('b'):rep(20000) .. 'a]*c')",
+    "return s:sub(1, 100):find('[' .. ('b'):rep(20000) .. 'a]-c')",
+    "return s:rep(5):gsub('x*', ('%0'):rep(100000))", NULL};
   lua_State *L = new_state(1);
   const char *const *c;
   (void)state;
   for (c = calls; *c; c++) {
-    char code[512];
+    char code[1024];
     snprintf(code, sizeof code,
              "local s, p = ('a'):rep(200), ('(.-)'):rep(5) .. 'b'\n"
              "local ok, err = pcall(function() %s end)\n"

@@ -230,8 +230,8 @@ local function read_entry(path, name, named, st)
     secret.add(cert)
     -- its validity, when the PFX can be read (secret.pfx_validity:
     -- libcrypto / CryptoAPI); otherwise the age rules below decide
-    local info, why, code = secret.pfx_validity(cert)
-    if info then e.cert = info else e.cert_unread = { reason = why, code = code } end
+    local info, why, pcode = secret.pfx_validity(cert)
+    if info then e.cert = info else e.cert_unread = { reason = why, code = pcode } end
   end
   if e.kind == "backup" then
     local problems = {}

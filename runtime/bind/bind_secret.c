@@ -19,7 +19,8 @@
  *       the platform layer (libcrypto / CryptoAPI).  The blob is made a
  *       secret first (secret.add); nothing of it is returned.  code:
  *       "not-base64", "not-pkcs12", "password", "cipher",
- *       "no-certificate", "unavailable", "nomem".
+ *       "no-certificate", "unavailable", "nomem", "unreadable" (Windows
+ *       did not say why: a password or damage).
  *
  * Call add as soon as a secret is read (the vault credential's
  * ManagementCert, a proxy password): what was emitted before is out.

@@ -107,6 +107,7 @@ static const struct { const char *name, *text; } PFX[] = {
   {"no-certificate", "the PFX holds no certificate"},
   {"unavailable", "no PKCS#12 reader on this system (the crypto library is missing)"},
   {"nomem", "out of memory"},
+  {"unreadable", "the PFX could not be opened with an empty password or none (a password or damage: the system did not say which)"},
 };
 
 const char *plat_pfx_status_name(plat_pfx_status s) {

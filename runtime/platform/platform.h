@@ -425,7 +425,9 @@ typedef enum plat_pfx_status {
   PLAT_PFX_CIPHER,        /* encrypted with an algorithm this system cannot use */
   PLAT_PFX_NO_CERT,       /* readable, but holds no certificate */
   PLAT_PFX_UNAVAILABLE,   /* no PKCS#12 reader here (library missing) */
-  PLAT_PFX_NOMEM          /* out of memory */
+  PLAT_PFX_NOMEM,         /* out of memory */
+  PLAT_PFX_UNREADABLE     /* a PFX the system would not open, without saying
+                             why (a password or damage: Wine's import) */
 } plat_pfx_status;
 typedef struct plat_pfx_info {
   int64_t not_before, not_after; /* validity, seconds since 1970 (UTC) */
@@ -439,7 +441,8 @@ typedef struct plat_pfx_info {
  * blob says which, else the first.  PLAT_PFX_* (out filled on PLAT_PFX_OK). */
 plat_pfx_status plat_pfx_validity(const void *der, size_t len, plat_pfx_info *out);
 /* "ok", "not-pkcs12", "password", "cipher", "no-certificate",
- * "unavailable", "nomem"; and a sentence for each (plat_names.c). */
+ * "unavailable", "nomem", "unreadable"; and a sentence for each
+ * (plat_names.c). */
 const char *plat_pfx_status_name(plat_pfx_status s);
 const char *plat_pfx_status_text(plat_pfx_status s);
 /* Lab only: a self-signed RSA certificate (1024 bits: see the backend)

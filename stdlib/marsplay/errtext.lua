@@ -43,6 +43,8 @@ local RULES = {
   { "^the PFX is encrypted with an algorithm this system cannot decrypt$",
     "o PFX está criptografado com um algoritmo que este sistema não sabe descriptografar" },
   { "^the PFX holds no certificate$", "o PFX não contém nenhum certificado" },
+  { "^the PFX could not be opened with an empty password or none %(a password or damage: the system did not say which%)$",
+    "não foi possível abrir o PFX com senha vazia nem sem senha (uma senha ou dano: o sistema não disse qual)" },
   { "^no PKCS#12 reader on this system %(the crypto library is missing%)$",
     "não há leitor de PKCS#12 neste sistema (falta a biblioteca de criptografia)" },
   -- the stdlib's own reasons

@@ -65,7 +65,12 @@ static plat_pfx_status kind_of(DWORD e) {
     case ERROR_INVALID_PASSWORD: case (DWORD)0x80070056: return PLAT_PFX_PASSWORD;
     case (DWORD)NTE_BAD_ALGID: case (DWORD)CRYPT_E_UNKNOWN_ALGO: return PLAT_PFX_CIPHER;
     case ERROR_NOT_ENOUGH_MEMORY: case ERROR_OUTOFMEMORY: case (DWORD)E_OUTOFMEMORY: return PLAT_PFX_NOMEM;
-    default: return PLAT_PFX_NOT_PKCS12;
+    default:
+      /* CRYPT_E_ASN1_*: the encoding is wrong */
+      if ((e & 0xFFFFFF00u) == 0x80093100u) return PLAT_PFX_NOT_PKCS12;
+      /* no reason given (Wine's GnuTLS import sets none for a wrong
+       * password or a damaged bag; its PFXVerifyPassword is a stub) */
+      return PLAT_PFX_UNREADABLE;
   }
 }
 
@@ -86,9 +91,10 @@ plat_pfx_status plat_pfx_validity(const void *der, size_t len, plat_pfx_info *ou
       s = PFXImportCertStore(&b, p == 0 ? L"" : NULL, FLAGS[f]);
       if (s == NULL) {
         plat_pfx_status k = kind_of(GetLastError());
-        /* the most telling failure wins: a cipher over a password over damage */
-        if (k == PLAT_PFX_CIPHER || (k == PLAT_PFX_PASSWORD && st != PLAT_PFX_CIPHER) ||
-            k == PLAT_PFX_NOMEM)
+        /* the most telling failure wins: a cipher, a password, no reason, damage */
+        if (k == PLAT_PFX_CIPHER || k == PLAT_PFX_NOMEM ||
+            (k == PLAT_PFX_PASSWORD && st != PLAT_PFX_CIPHER) ||
+            (k == PLAT_PFX_UNREADABLE && st == PLAT_PFX_NOT_PKCS12))
           st = k;
       } else {
         out->null_password = p == 1;

@@ -151,6 +151,10 @@ void *plat_memrchr(const void *s, int c, size_t n);
 /* The absolute form of path, links resolved: malloc'd, or NULL (errno
  * says why). */
 char *plat_abs_path(const char *path);
+/* The root of the running system's own volume, which a live run
+ * (no --root) inspects: "/" on POSIX, the system drive ("C:\\", the
+ * drive of the Windows folder) on Windows.  malloc'd, or NULL (errno). */
+char *plat_live_root(void);
 /* Is path (links followed) an existing folder / a file this process
  * may read?  1 or 0. */
 int plat_is_dir(const char *path);

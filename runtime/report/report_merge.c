@@ -669,10 +669,36 @@ static mhost *new_host(mp_merge *m, mstr base) {
   return h;
 }
 
+/* A duration is kept to the microsecond (0.001 ms): finer digits are
+ * clock noise, and a merged report merged again reads back the same
+ * value.  Plain decimals (the reports' own form) are read digit by digit,
+ * rounding half up at the fourth decimal; any other number (an exponent,
+ * 13 or more integer digits, a sign) through fnum. */
 static void set_dur(const fld *f, double *d, int *has) {
-  double v = fnum(f);
-  *has = f->t == JT_NUM && v >= 0 && v < 1e15;
-  *d = *has ? v : 0;
+  const char *p = f->p, *end = f->p + f->len;
+  long long ip = 0, frac = 0;
+  int nip = 0, nfrac = 0, up = 0;
+  double v;
+  if (f->t != JT_NUM) { *has = 0; *d = 0; return; }
+  while (p < end && *p >= '0' && *p <= '9' && nip < 13) { ip = ip * 10 + (*p++ - '0'); nip++; }
+  if (nip > 0 && p < end && *p == '.') {
+    p++;
+    while (p < end && *p >= '0' && *p <= '9') {
+      if (nfrac < 3) frac = frac * 10 + (*p - '0');
+      else if (nfrac == 3) up = *p >= '5';
+      nfrac++;
+      p++;
+    }
+  }
+  if (nip > 0 && p == end) {
+    while (nfrac < 3) { frac *= 10; nfrac++; }
+    *has = 1;
+    *d = (double)(ip * 1000 + frac + up) / 1000.0;
+    return;
+  }
+  v = fnum(f);
+  *has = v >= 0 && v < 1e15;
+  *d = *has ? round(v * 1000.0) / 1000.0 : 0;
 }
 
 static mpb *find_pb(mp_merge *m, const rpb *p) {

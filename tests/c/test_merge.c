@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -436,6 +437,74 @@ static void test_merge_live_report(void **state) {
   mp_free(rt);
 }
 
+static int to_buf(void *ud, const char *p, size_t n) {
+  mpb_add(ud, p, n);
+  return 0;
+}
+
+/* Durations are kept to the microsecond, rounded half up, whatever form
+ * the number has; a merged report merged again writes the same bytes. */
+static void test_merge_durations(void **state) {
+  static const struct { const char *in; double want; } c[] = {
+    {"1.23456", 1.235}, {"0.0004999", 0}, {"0.0005", 0.001}, {"12.5", 12.5},
+    {"3.0005", 3.001}, {"7e2", 700}, {"80503.52639999983", 80503.526}, {"42", 42},
+    {"1.5E-3", 0.002}, {"999.9995", 1000},
+  };
+  mp_merge *m = mp_merge_new(), *again = mp_merge_new();
+  mp_buf one = {NULL, 0, 0, 0}, two = {NULL, 0, 0, 0};
+  const mp_value *d;
+  char *err = NULL, path[64];
+  size_t i;
+  (void)state;
+  assert_non_null(m);
+  assert_non_null(again);
+  for (i = 0; i < sizeof c / sizeof c[0]; i++) {
+    static const char *const st[] = {"pass"};
+    mp_value *r = report("h", NULL, 0, st, 1);
+    mp_value *pbs = mpv_getm(r, "playbooks");
+    mp_value *chk = mpv_getm(pbs->u.agg.items[0], "checks")->u.agg.items[0];
+    char *json, label[16];
+    double v = strtod(c[i].in, NULL);
+    assert_int_equal(mpv_set(chk, "duration_ms", mpv_num(v)), 0);
+    assert_int_equal(mpv_set(r, "duration_ms", mpv_num(v)), 0);
+    json = mp_value_to_json(r, 0);
+    assert_non_null(json);
+    /* the number as the input spells it, not as the writer would */
+    {
+      mp_buf b = {NULL, 0, 0, 0};
+      const char *at = strstr(json, "\"duration_ms\":");
+      assert_non_null(at);
+      at += strlen("\"duration_ms\":");
+      mpb_add(&b, json, (size_t)(at - json));
+      mpb_puts(&b, c[i].in);
+      while (*at && *at != ',' && *at != '}') at++;
+      mpb_puts(&b, at);
+      snprintf(label, sizeof label, "h%zu", i);
+      if (mp_merge_add_json(m, b.p, b.len, label, &err) != 0) fail_msg("%s: %s", c[i].in, err);
+      mpb_free(&b);
+    }
+    free(json);
+    mp_value_free(r);
+  }
+  d = mp_merge_result(m);
+  assert_non_null(d);
+  for (i = 0; i < sizeof c / sizeof c[0]; i++) {
+    snprintf(path, sizeof path, "hosts.#%zu.duration_ms", i);
+    if (fabs(num(d, path) - c[i].want) > 1e-9)
+      fail_msg("%s: got %.17g, want %.17g", c[i].in, num(d, path), c[i].want);
+  }
+  assert_true(mp_merge_write(m, "json", to_buf, &one) >= 0);
+  assert_false(one.oom);
+  if (mp_merge_add_json(again, one.p, one.len, NULL, &err) != 0) fail_msg("again: %s", err);
+  assert_true(mp_merge_write(again, "json", to_buf, &two) >= 0);
+  assert_int_equal(one.len, two.len);
+  assert_memory_equal(one.p, two.p, one.len);
+  mpb_free(&one);
+  mpb_free(&two);
+  mp_merge_free(m);
+  mp_merge_free(again);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_parse_values),
@@ -449,6 +518,7 @@ int main(void) {
     cmocka_unit_test(test_merge_refuses),
     cmocka_unit_test(test_merge_escaping),
     cmocka_unit_test(test_merge_live_report),
+    cmocka_unit_test(test_merge_durations),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

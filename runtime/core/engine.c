@@ -336,7 +336,8 @@ char *mp_find_playbook(const mp_runtime *rt, const char *name) {
   if (rt->playbook_path) {
     char *copy = strdup(rt->playbook_path), *save = NULL, *dir;
     if (copy == NULL) return NULL;
-    for (dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+    for (dir = strtok_r(copy, PLAT_PATH_LIST_SEP, &save); dir;
+         dir = strtok_r(NULL, PLAT_PATH_LIST_SEP, &save)) {
       if ((r = try_file(dir, name))) { free(copy); return r; }
     }
     free(copy);

@@ -426,7 +426,8 @@ static int sb_require(lua_State *L) {
       found = find_module(lua_tostring(L, lua_upvalueindex(3)), name, path, sizeof path);
     if (!found && rt->playbook_path) {
       char *copy = strdup(rt->playbook_path), *save = NULL, *d;
-      for (d = copy ? strtok_r(copy, ":", &save) : NULL; d && !found; d = strtok_r(NULL, ":", &save))
+      for (d = copy ? strtok_r(copy, PLAT_PATH_LIST_SEP, &save) : NULL; d && !found;
+           d = strtok_r(NULL, PLAT_PATH_LIST_SEP, &save))
         found = find_module(d, name, path, sizeof path);
       free(copy);
     }

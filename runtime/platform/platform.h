@@ -84,6 +84,15 @@ const char *plat_err_name(int err);
 /* Message for error kind err (either sign): "No such file or directory". */
 const char *plat_err_text(int err);
 
+/* ---- lists of folders ----
+ * The separator of a list of folders (--playbook-path, $MARSPLAY_PATH):
+ * ';' on Windows, where ':' follows a drive letter (C:\x), ':' elsewhere. */
+#ifdef _WIN32
+#define PLAT_PATH_LIST_SEP ";"
+#else
+#define PLAT_PATH_LIST_SEP ":"
+#endif
+
 /* ---- handles ---- */
 typedef intptr_t plat_fd;
 #define PLAT_FD_NONE ((plat_fd)-1)

@@ -725,30 +725,50 @@ static const struct { uint32_t bit; const char *name; } WIN_NAMES[] = {
   {PLAT_WIN_PINNED, "pinned"}, {PLAT_WIN_UNPINNED, "unpinned"},
   {PLAT_WIN_RECALL_ON_DATA_ACCESS, "recall_on_data_access"}, {0, NULL}};
 
+/* The object at rel (never through a final link) for reading its
+ * metadata: a look-only handle into *look, its stat into *st and, for a
+ * file or folder that is still the same object once opened, a data handle
+ * into *data (else PLAT_FD_NONE: other kinds are never opened, since
+ * opening a device could act on it).  0, or a negative error kind with
+ * nothing left open; close_look_data closes both. */
+static int open_look_data(lua_State *L, const char *rel, plat_fd *look, plat_fd *data,
+                          plat_stat *st) {
+  plat_stat st2;
+  int r;
+  *data = PLAT_FD_NONE;
+  *look = plat_open_in(mp_rt(L)->rootfd, rel, PLAT_OPEN_LOOK | PLAT_OPEN_NOFOLLOW);
+  if (*look < 0) return (int)*look;
+  if ((r = plat_fstat(*look, st)) < 0) { plat_close(*look); return r; }
+  if (st->type == PLAT_T_FILE || st->type == PLAT_T_DIR) {
+    *data = plat_open_in(mp_rt(L)->rootfd, rel,
+                         (st->type == PLAT_T_DIR ? PLAT_OPEN_DIR : PLAT_OPEN_READ) | PLAT_OPEN_NOFOLLOW);
+    if (*data >= 0 && (plat_fstat(*data, &st2) < 0 || st2.ino != st->ino || st2.dev != st->dev)) {
+      plat_close(*data);
+      *data = PLAT_FD_NONE;
+    }
+    if (*data < 0) *data = PLAT_FD_NONE;
+  }
+  return 0;
+}
+
+static void close_look_data(plat_fd look, plat_fd data) {
+  plat_close(look);
+  if (data >= 0) plat_close(data);
+}
+
 static int fs_attrs(lua_State *L) {
   const char *path = mp_checkpath(L, 1);
   char rel[MP_PATH_MAX];
   plat_attrs_ex a;
-  plat_stat st, st2;
-  int pfd, dfd = -1, r, i, nk = 0, nu = 0;
+  plat_stat st;
+  plat_fd pfd, dfd;
+  int r, i, nk = 0, nu = 0;
   luaL_Buffer note;
   if ((r = rel_of(L, path, rel, sizeof rel)) < 0) return fail(L, r, path);
-  pfd = open_rel(L, rel, PLAT_OPEN_LOOK | PLAT_OPEN_NOFOLLOW);
-  if (pfd < 0) return fail(L, pfd, path);
-  if ((r = plat_fstat(pfd, &st)) < 0) { plat_close(pfd); return fail(L, r, path); }
-  if (st.type == PLAT_T_FILE || st.type == PLAT_T_DIR) {
-    /* a real open for the inode flags; only files and folders (opening a
-     * device could act on it) and only if it is still the same object */
-    dfd = open_rel(L, rel, (st.type == PLAT_T_DIR ? PLAT_OPEN_DIR : PLAT_OPEN_READ) |
-                             PLAT_OPEN_NOFOLLOW);
-    if (dfd >= 0 && (plat_fstat(dfd, &st2) < 0 || st2.ino != st.ino || st2.dev != st.dev)) {
-      plat_close(dfd);
-      dfd = -1;
-    }
-  }
+  /* the data handle gives the inode flags */
+  if ((r = open_look_data(L, rel, &pfd, &dfd, &st)) < 0) return fail(L, r, path);
   r = plat_attrs_detail(pfd, dfd, &a);
-  plat_close(pfd);
-  if (dfd >= 0) plat_close(dfd);
+  close_look_data(pfd, dfd);
   if (r < 0) return fail(L, r, path);
   lua_createtable(L, 0, 12);
   for (i = 0; ATTR_NAMES[i].name; i++)
@@ -806,33 +826,22 @@ static int fs_ntfs_acl(lua_State *L) {
   unsigned char *buf;
   mp_secdesc *sd;
   const char *name = "";
-  plat_stat st, st2;
-  int pfd, dfd = -1, r, n;
+  plat_stat st;
+  plat_fd pfd, dfd;
+  int r, n;
   size_t i;
   if ((r = rel_of(L, path, rel, sizeof rel)) < 0) return fail(L, r, path);
-  pfd = open_rel(L, rel, PLAT_OPEN_LOOK | PLAT_OPEN_NOFOLLOW);
-  if (pfd < 0) return fail(L, pfd, path);
-  if ((r = plat_fstat(pfd, &st)) < 0) { plat_close(pfd); return fail(L, r, path); }
-  if (st.type == PLAT_T_FILE || st.type == PLAT_T_DIR) {
-    dfd = open_rel(L, rel, (st.type == PLAT_T_DIR ? PLAT_OPEN_DIR : PLAT_OPEN_READ) |
-                             PLAT_OPEN_NOFOLLOW);
-    if (dfd >= 0 && (plat_fstat(dfd, &st2) < 0 || st2.ino != st.ino || st2.dev != st.dev)) {
-      plat_close(dfd);
-      dfd = -1;
-    }
-  }
+  if ((r = open_look_data(L, rel, &pfd, &dfd, &st)) < 0) return fail(L, r, path);
   buf = malloc(NTACL_MAX);
   sd = malloc(sizeof *sd);
   if (buf == NULL || sd == NULL) {
     free(buf);
     free(sd);
-    plat_close(pfd);
-    if (dfd >= 0) plat_close(dfd);
+    close_look_data(pfd, dfd);
     return fail(L, -ENOMEM, path);
   }
   n = plat_ntfs_acl(pfd, dfd, buf, NTACL_MAX, &name);
-  plat_close(pfd);
-  if (dfd >= 0) plat_close(dfd);
+  close_look_data(pfd, dfd);
   if (n < 0) {
     free(buf);
     free(sd);

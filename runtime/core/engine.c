@@ -301,7 +301,7 @@ static int run_code(const mp_runtime *rt) {
 int mp_exit_code(const mp_runtime *rt) { return run_code(rt); }
 
 const char *mp_target_problem(mp_runtime *rt) {
-  int fd = mp_target_open(rt, "C:\\Windows", PLAT_OPEN_DIR);
+  plat_fd fd = mp_target_open(rt, "C:\\Windows", PLAT_OPEN_DIR);
   if (fd < 0) return "it has no Windows folder (C:\\Windows)";
   plat_close(fd);
   return NULL;
@@ -427,12 +427,12 @@ mp_value *mp_describe(mp_runtime *rt, const char *playbook, char **err) {
 int mp_lock(mp_runtime *rt, double timeout) {
   char name[64] = "", who[128] = "holder unknown";
   long holder = 0;
-  int fd;
+  plat_fd fd;
   if (rt->lockfd >= 0) return 0;
   fd = plat_lock_dir(rt->root, timeout, &holder);
   if (fd >= 0) { rt->lockfd = fd; return 0; }
   if (fd != -PLAT_EAGAIN) {
-    mp_set_error(rt, "cannot lock the target %s: %s", rt->root, plat_err_text(fd));
+    mp_set_error(rt, "cannot lock the target %s: %s", rt->root, plat_err_text((int)fd));
     return -1;
   }
   if (holder > 0) {

@@ -336,7 +336,7 @@ int plat_set_mode(plat_fd dirfd, const char *name, plat_fd fd, unsigned mode);
 
 /* Open the directory name inside dirfd for reading, not following a
  * link in name.  Returns fd >= 0 or -PLAT_E*. */
-int plat_open_dir_at(plat_fd dirfd, const char *name);
+plat_fd plat_open_dir_at(plat_fd dirfd, const char *name);
 /* read/pread retrying on interrupts: bytes, 0 at the end, or -PLAT_E*. */
 long plat_read(plat_fd fd, void *buf, size_t n);
 long plat_pread(plat_fd fd, void *buf, size_t n, uint64_t off);
@@ -480,7 +480,7 @@ int plat_restrict_writes(char *why, size_t whysz);
  * Returns the descriptor that holds the lock until it is closed,
  * -PLAT_EAGAIN if another holder kept it (*holder = its pid when it can
  * be told, else 0), or -PLAT_E*. */
-int plat_lock_dir(const char *path, double timeout, long *holder);
+plat_fd plat_lock_dir(const char *path, double timeout, long *holder);
 /* Short command name of process pid.  0 or -PLAT_E*. */
 int plat_proc_name(long pid, char *out, size_t outsz);
 

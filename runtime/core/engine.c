@@ -449,12 +449,13 @@ int mp_lockdown(mp_runtime *rt) {
   char why[256];
   int r;
   /* Landlock also hides other processes' open files: record them first. */
-  if (plat_holders_snapshot(rt->root) < 0)
+  r = plat_holders_snapshot(rt->root);
+  if (r < 0 && r != -PLAT_ENOSYS)   /* ENOSYS: no such list here at all */
     mp_notice(rt, "cannot list the processes' open files before the lockdown");
   r = plat_restrict_writes(why, sizeof why);
   mp_value *sb = mpv_obj();
   if (sb) {
-    mpv_set(sb, "kernel", mpv_cstr(r > 0 ? "landlock" : "none"));
+    mpv_set(sb, "kernel", mpv_cstr(r > 0 ? plat_barrier_name() : "none"));
     if (r > 0) mpv_set(sb, "abi", mpv_num(r));
     mpv_set(sb, "notice", mpv_cstr(why));
     mpv_set(rt->report, "sandbox", sb);

@@ -366,7 +366,8 @@ typedef struct plat_attrs_ex {
 int plat_attrs_detail(plat_fd pathfd, plat_fd datafd, plat_attrs_ex *a);
 
 /* The NTFS security descriptor of the object pathfd (datafd as above),
- * as ntfs-3g exposes it: the extended attribute system.ntfs_acl.  In test
+ * as ntfs-3g exposes it: the extended attribute system.ntfs_acl (the
+ * kernel's ntfs3 driver: system.ntfs_security, same bytes).  In test
  * mode only (environment MARSPLAY_TEST_NTFS_ACL=1) the attribute
  * user.marsplay.ntfs_acl is read when system.ntfs_acl is absent: ext4 and
  * tmpfs cannot hold system.ntfs_acl, and the lab writes the test one.
@@ -468,11 +469,14 @@ void plat_monitor_wait(plat_monitor *m, double seconds);
 void plat_monitor_wake(plat_monitor *m);     /* one waiter */
 void plat_monitor_wake_all(plat_monitor *m);
 
-/* ---- kernel sandbox (platform_posix_landlock.c) ---- */
+/* ---- kernel sandbox (platform_posix_landlock.c, platform_win32_sandbox.c) ---- */
 /* Forbid this process from now on to write, create, remove, rename or
  * truncate any file (already open descriptors keep working).  Returns the
  * mechanism's version (> 0) or -PLAT_E*; why says what happened. */
 int plat_restrict_writes(char *why, size_t whysz);
+/* The mechanism's name in reports: "landlock" (Linux), "low-integrity"
+ * (Windows: the process's token lowered to the Low integrity level). */
+const char *plat_barrier_name(void);
 
 /* ---- one run per target (platform_posix_lock.c) ---- */
 /* Take an exclusive advisory lock on the folder path (opened read-only:

@@ -60,6 +60,22 @@ contains "list --playbook-path: labelled by its Windows path" "[$(win "$PL/pbs")
 run_mp --help
 contains "--help says ';'-separated" "';'-separated folders" "$OUT"
 
+# The dry-run's kernel barrier (a Low integrity token) is reported as it
+# reads back: enforced only when the token says Low; Wine keeps every
+# token High, so there it must say so, never claim the barrier.
+mkdir -p "$T/vol/Windows"
+run_mp --root "$(win "$T/vol")" --dry-run --format json "$(win "$T/new/demo-check.lua")"
+kernel=$(printf '%s' "$OUT" | jq -r .sandbox.kernel)
+notice=$(printf '%s' "$OUT" | jq -r '.sandbox.notice // ""')
+case $kernel in
+  low-integrity) contains "the barrier says the level it lowered to" "to Low" "$notice" ;;
+  none) contains "no barrier: the report says why (the level read back)" "integrity level" "$notice"
+        contains "no barrier: stderr says marsplay alone holds the dry-run" "enforced by marsplay only" "$ERR" ;;
+  *) check "sandbox.kernel is low-integrity or none (got '$kernel')" false ;;
+esac
+check "no notice about an open-file list Windows does not have" \
+  sh -c '! grep -q "open files before the lockdown" "$1"' _ "$T/stderr"
+
 run_mp --root "$(win "$T/nonexistent")" cache --dry-run
 eq "a missing --root is an error (exit 1)" 1 "$CODE"
 

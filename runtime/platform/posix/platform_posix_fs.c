@@ -377,7 +377,8 @@ static void ntfs_attrs(plat_fd pathfd, plat_fd datafd, plat_attrs_ex *a) {
   }
 }
 
-#define NTFS_ACL_XATTR "system.ntfs_acl"
+#define NTFS_ACL_XATTR "system.ntfs_acl"            /* ntfs-3g (FUSE) */
+#define NTFS_SECURITY_XATTR "system.ntfs_security"  /* the kernel's ntfs3 driver */
 #define NTFS_ACL_TEST_XATTR "user.marsplay.ntfs_acl"
 
 static ssize_t get_xattr(plat_fd pathfd, plat_fd datafd, const char *name, void *buf, size_t size) {
@@ -393,6 +394,15 @@ int plat_ntfs_acl(plat_fd pathfd, plat_fd datafd, void *buf, size_t size, const 
   *name = NTFS_ACL_XATTR;
   n = get_xattr(pathfd, datafd, NTFS_ACL_XATTR, buf, size);
   if (n >= 0) return (int)n;
+  if (errno == ENODATA || errno == ENOTSUP) {
+    /* ntfs3 gives the same self-relative descriptor under its own name
+     * (Linux Documentation/filesystems/ntfs3.rst); not tested here: this
+     * machine's kernel has no ntfs3 */
+    *name = NTFS_SECURITY_XATTR;
+    n = get_xattr(pathfd, datafd, NTFS_SECURITY_XATTR, buf, size);
+    if (n >= 0) return (int)n;
+    *name = NTFS_ACL_XATTR;
+  }
   if ((errno == ENODATA || errno == ENOTSUP) && test && strcmp(test, "1") == 0) {
     *name = NTFS_ACL_TEST_XATTR;
     n = get_xattr(pathfd, datafd, NTFS_ACL_TEST_XATTR, buf, size);

@@ -13,6 +13,8 @@
 
 #include "platform/platform.h"
 
+const char *plat_barrier_name(void) { return "landlock"; }
+
 #if defined(__linux__) && defined(SYS_landlock_create_ruleset)
 #include <linux/landlock.h>
 

@@ -1,19 +1,96 @@
-/* platform_win32_sandbox.c - what Linux gets from Landlock and /proc and
- * this Windows build does not have yet, said as such:
- *  - no kernel write barrier for a dry-run (the Windows way, a Low
- *    integrity token, is issue 13): plat_restrict_writes says "not
- *    enforced" and the run reports that marsplay alone enforces it;
+/* platform_win32_sandbox.c - the kernel's part of a dry-run on Windows,
+ * and what this build does not have yet, said as such:
+ *  - the write barrier: the process lowers its own token to the Low
+ *    mandatory integrity level, so Windows refuses it write access to
+ *    every object not labelled Low (files, keys and services carry no
+ *    label, which counts as Medium).  The level is read back: only a
+ *    token that says Low is reported as enforced (Wine accepts the
+ *    change but keeps answering High: not enforced there, and said so);
  *  - no list of the processes holding a file open (the Windows way is
- *    the Restart Manager, RmGetList, also issue 13): PLAT_ENOSYS, which
- *    the callers report as "cannot be told here". */
+ *    the Restart Manager, RmGetList, issue 13): PLAT_ENOSYS, which the
+ *    callers report as "cannot be told here". */
 #include <stdio.h>
 
-#include "platform/platform.h"
+#include "platform/win32/win32.h"
+
+#define BARRIER_VERSION 1   /* reported like Landlock's ABI: > 0 enforced */
+
+static const char *level_name(DWORD rid) {
+  if (rid >= SECURITY_MANDATORY_SYSTEM_RID) return "System";
+  if (rid >= SECURITY_MANDATORY_HIGH_RID) return "High";
+  if (rid >= SECURITY_MANDATORY_MEDIUM_RID) return "Medium";
+  if (rid >= SECURITY_MANDATORY_LOW_RID) return "Low";
+  return "Untrusted";
+}
+
+/* The token's integrity level (its label's last sub-authority). */
+static int token_level(HANDLE tok, DWORD *rid) {
+  union { TOKEN_MANDATORY_LABEL l; unsigned char b[128]; } u;
+  DWORD n = 0;
+  PSID sid;
+  if (!GetTokenInformation(tok, TokenIntegrityLevel, &u, sizeof u, &n))
+    return w32_err(GetLastError());
+  sid = u.l.Label.Sid;
+  if (sid == NULL || !IsValidSid(sid) || *GetSidSubAuthorityCount(sid) == 0)
+    return -PLAT_EINVAL;
+  *rid = *GetSidSubAuthority(sid, (DWORD)*GetSidSubAuthorityCount(sid) - 1);
+  return 0;
+}
+
+const char *plat_barrier_name(void) { return "low-integrity"; }
 
 int plat_restrict_writes(char *why, size_t whysz) {
-  if (whysz)
-    snprintf(why, whysz, "not enforced: this Windows build has no kernel write barrier yet");
-  return -PLAT_ENOSYS;
+  SID_IDENTIFIER_AUTHORITY label = {SECURITY_MANDATORY_LABEL_AUTHORITY};
+  TOKEN_MANDATORY_LABEL tml;
+  HANDLE tok;
+  PSID low = NULL;
+  DWORD before = 0, after = 0;
+  int r;
+  if (whysz) why[0] = '\0';
+  if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY | TOKEN_ADJUST_DEFAULT, &tok)) {
+    r = w32_err(GetLastError());
+    snprintf(why, whysz, "cannot open the process token (%s)", plat_err_text(r));
+    return r;
+  }
+  if ((r = token_level(tok, &before)) < 0) {
+    CloseHandle(tok);
+    snprintf(why, whysz, "cannot read the integrity level (%s)", plat_err_text(r));
+    return r;
+  }
+  if (!AllocateAndInitializeSid(&label, 1, SECURITY_MANDATORY_LOW_RID, 0, 0, 0, 0, 0, 0, 0, &low)) {
+    r = w32_err(GetLastError());
+    CloseHandle(tok);
+    snprintf(why, whysz, "cannot make the Low integrity label: %s", plat_err_text(r));
+    return r;
+  }
+  tml.Label.Sid = low;
+  tml.Label.Attributes = SE_GROUP_INTEGRITY;
+  if (!SetTokenInformation(tok, TokenIntegrityLevel, &tml,
+                           (DWORD)(sizeof tml + GetLengthSid(low)))) {
+    r = w32_err(GetLastError());
+    FreeSid(low);
+    CloseHandle(tok);
+    snprintf(why, whysz, "the token refused the Low integrity level (%s)",
+             plat_err_text(r));
+    return r;
+  }
+  FreeSid(low);
+  r = token_level(tok, &after);
+  CloseHandle(tok);
+  if (r < 0) {
+    snprintf(why, whysz, "the integrity level cannot be read back (%s)",
+             plat_err_text(r));
+    return r;
+  }
+  if (after > SECURITY_MANDATORY_LOW_RID) {
+    snprintf(why, whysz,
+             "the Low integrity level was set but the token still reads %s "
+             "(Wine, for one, keeps every token High)", level_name(after));
+    return -PLAT_ENOSYS;
+  }
+  snprintf(why, whysz, "Windows integrity level lowered from %s to Low: the system refuses writes",
+           level_name(before));
+  return BARRIER_VERSION;
 }
 
 int plat_holders_scan(const char *host_path, plat_holder_cb fn, void *ud, long *denied) {

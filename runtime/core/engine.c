@@ -445,14 +445,69 @@ int mp_lock(mp_runtime *rt, double timeout) {
   return -1;
 }
 
+/* The report's sandbox.notice, by what plat_restrict_writes found
+ * (plat_wb_what): English, then Portuguese; "{}" stands for the value
+ * (the ABI, an integrity level, or the failed step's error: its text in
+ * English, its name in Portuguese). */
+static const char *const WB_TEXT[][2] = {
+  [PLAT_WB_LANDLOCK] = {"Landlock ABI {}: no file can be written, created, removed or renamed",
+                        "Landlock ABI {}: nenhum arquivo pode ser gravado, criado, removido ou "
+                        "renomeado"},
+  [PLAT_WB_LOW_INTEGRITY] = {"Windows integrity level lowered from {} to Low: the system refuses "
+                             "writes",
+                             "nível de integridade do Windows reduzido de {} para Low: o sistema "
+                             "recusa gravações"},
+  [PLAT_WB_UNAVAILABLE] = {"Landlock is not available in this kernel ({})",
+                           "o Landlock não está disponível neste kernel ({})"},
+  [PLAT_WB_DISABLED] = {"Landlock is not available in this kernel (disabled at boot)",
+                        "o Landlock não está disponível neste kernel (desativado na "
+                        "inicialização)"},
+  [PLAT_WB_RULESET] = {"Landlock ruleset: {}", "as regras do Landlock não puderam ser criadas ({})"},
+  [PLAT_WB_RESTRICT] = {"Landlock restrict: {}", "o Landlock não pôde ser aplicado ({})"},
+  [PLAT_WB_NO_SANDBOX] = {"no kernel sandbox on this platform",
+                          "nenhuma proteção do kernel nesta plataforma"},
+  [PLAT_WB_TOKEN] = {"cannot open the process token ({})",
+                     "o token do processo não pôde ser aberto ({})"},
+  [PLAT_WB_LEVEL] = {"cannot read the integrity level ({})",
+                     "o nível de integridade não pôde ser lido ({})"},
+  [PLAT_WB_LABEL] = {"cannot make the Low integrity label: {}",
+                     "o rótulo de integridade Low não pôde ser criado ({})"},
+  [PLAT_WB_REFUSED] = {"the token refused the Low integrity level ({})",
+                       "o token recusou o nível de integridade Low ({})"},
+  [PLAT_WB_READBACK] = {"the integrity level cannot be read back ({})",
+                        "o nível de integridade não pôde ser relido ({})"},
+  [PLAT_WB_NOT_HELD] = {"the Low integrity level was set but the token still reads {} (Wine, for "
+                        "one, keeps every token High)",
+                        "o nível de integridade Low foi definido, mas o token ainda indica {} "
+                        "(o Wine, por exemplo, mantém todo token em High)"},
+};
+
+/* The notice for wb (abi: the return value) in lang ("pt..." or else
+ * English), into out. */
+static void wb_notice(const plat_wb *wb, int abi, const char *lang, char *out, size_t outsz) {
+  int pt = strncmp(lang, "pt", 2) == 0;
+  const char *t = NULL, *at;
+  char val[64] = "";
+  if ((size_t)wb->what < sizeof WB_TEXT / sizeof WB_TEXT[0]) t = WB_TEXT[wb->what][pt];
+  if (t == NULL) t = pt ? "nenhuma proteção do kernel ({})" : "no kernel write barrier ({})";
+  if (wb->what == PLAT_WB_LANDLOCK) snprintf(val, sizeof val, "%d", abi);
+  else if (wb->level) snprintf(val, sizeof val, "%s", wb->level);
+  else if (wb->err) snprintf(val, sizeof val, "%s", pt ? plat_err_name(wb->err) : plat_err_text(wb->err));
+  if ((at = strstr(t, "{}")) == NULL) snprintf(out, outsz, "%s", t);
+  else snprintf(out, outsz, "%.*s%s%s", (int)(at - t), t, val, at + 2);
+}
+
 int mp_lockdown(mp_runtime *rt) {
-  char why[256];
+  char why[256], why_en[256];
+  plat_wb wb = {0, 0, NULL};
   int r;
   /* Landlock also hides other processes' open files: record them first. */
   r = plat_holders_snapshot(rt->root);
   if (r < 0 && r != -PLAT_ENOSYS)   /* ENOSYS: no such list here at all */
     mp_notice(rt, "cannot list the processes' open files before the lockdown");
-  r = plat_restrict_writes(why, sizeof why);
+  r = plat_restrict_writes(&wb);
+  wb_notice(&wb, r, rt->lang, why, sizeof why);
+  wb_notice(&wb, r, "en", why_en, sizeof why_en);
   mp_value *sb = mpv_obj();
   if (sb) {
     mpv_set(sb, "kernel", mpv_cstr(r > 0 ? plat_barrier_name() : "none"));
@@ -460,6 +515,6 @@ int mp_lockdown(mp_runtime *rt) {
     mpv_set(sb, "notice", mpv_cstr(why));
     mpv_set(rt->report, "sandbox", sb);
   }
-  if (r <= 0) mp_notice(rt, "dry-run is enforced by marsplay only, not by the kernel: %s", why);
+  if (r <= 0) mp_notice(rt, "dry-run is enforced by marsplay only, not by the kernel: %s", why_en);
   return r > 0;
 }

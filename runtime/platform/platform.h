@@ -470,10 +470,32 @@ void plat_monitor_wake(plat_monitor *m);     /* one waiter */
 void plat_monitor_wake_all(plat_monitor *m);
 
 /* ---- kernel sandbox (platform_posix_landlock.c, platform_win32_sandbox.c) ---- */
+/* What plat_restrict_writes did, as facts; the sentences (in the report's
+ * language) are the engine's (core/engine.c). */
+typedef enum {
+  PLAT_WB_LANDLOCK = 1,   /* enforced: Landlock (the return value is its ABI) */
+  PLAT_WB_LOW_INTEGRITY,  /* enforced: token lowered from level to Low */
+  PLAT_WB_UNAVAILABLE,    /* the kernel has no Landlock (err) */
+  PLAT_WB_DISABLED,       /* Landlock is turned off at boot */
+  PLAT_WB_RULESET,        /* creating the Landlock rule set failed (err) */
+  PLAT_WB_RESTRICT,       /* applying it failed (err) */
+  PLAT_WB_NO_SANDBOX,     /* no kernel barrier on this platform */
+  PLAT_WB_TOKEN,          /* the process token cannot be opened (err) */
+  PLAT_WB_LEVEL,          /* its integrity level cannot be read (err) */
+  PLAT_WB_LABEL,          /* the Low label cannot be made (err) */
+  PLAT_WB_REFUSED,        /* the token refused the Low level (err) */
+  PLAT_WB_READBACK,       /* the level cannot be read back (err) */
+  PLAT_WB_NOT_HELD        /* set, but the token still reads level (Wine) */
+} plat_wb_what;
+typedef struct plat_wb {
+  plat_wb_what what;
+  int err;                /* -PLAT_E* of the failed step, else 0 */
+  const char *level;      /* an integrity level's name ("High"), or NULL */
+} plat_wb;
 /* Forbid this process from now on to write, create, remove, rename or
  * truncate any file (already open descriptors keep working).  Returns the
- * mechanism's version (> 0) or -PLAT_E*; why says what happened. */
-int plat_restrict_writes(char *why, size_t whysz);
+ * mechanism's version (> 0) or -PLAT_E*; *wb says what happened. */
+int plat_restrict_writes(plat_wb *wb);
 /* The mechanism's name in reports: "landlock" (Linux), "low-integrity"
  * (Windows: the process's token lowered to the Low integrity level). */
 const char *plat_barrier_name(void);

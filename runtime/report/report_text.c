@@ -31,7 +31,6 @@ typedef struct labels {
   const char *severity[5];
   const char *exit_ok, *exit_fixed, *exit_error, *exit_fixable, *exit_dry,
     *exit_manual, *exit_fixfail, *exit_nothing_live, *exit_nothing_offline;
-  const char *landlock;     /* what the kernel's write ban means */
   const char *next_steps, *after_fix, *exit_fixed_steps;
   const char *file1, *files, *matching, *in, *to, *from, *as, *replacing, *new_file;
   char thousands, decimal;
@@ -88,7 +87,6 @@ static const labels EN = {
   "check was skipped; run marsplay on the Windows server, or give --root DIR for a mounted "
   "Windows system volume",
   "nothing was checked: every selected check was skipped (see the reasons above)",
-  "no file can be written, created, removed or renamed",
   "Next steps (the fix is done; these are for you)", "After the fix, you will need to",
   "the problems found were fixed and verified, but step(s) remain for you: see \"Next steps\" above",
   "file", "files", "matching", "in", "to", "from", "as", "replacing", "a new file",
@@ -117,7 +115,6 @@ static const labels PT = {
   "com um volume de sistema Windows montado",
   "nada foi verificado: todas as verificações selecionadas foram ignoradas (veja os motivos "
   "acima)",
-  "nenhum arquivo pode ser gravado, criado, removido ou renomeado",
   "Próximos passos (a correção foi feita; estes cabem a você)",
   "Depois da correção, será preciso",
   "os problemas encontrados foram corrigidos e verificados, mas restam passos para você: "
@@ -538,10 +535,7 @@ static void header(ctx *x, const mp_value *r) {
   if ((s = sget(t, "hostname")) && *s) { mpb_printf(x->b, ", %s ", x->L->host); tputs(x, s, -1); }
   mpb_printf(x->b, "; %s\n", x->dry ? x->L->mode_dry : x->L->mode_apply);
   sb = mp_value_get(r, "sandbox");
-  if ((s = sget(sb, "kernel")) && strcmp(s, "landlock") == 0 && mp_value_get(sb, "abi")) {
-    mpb_printf(x->b, "%s: Landlock ABI %d: %s\n", x->L->note,
-               (int)mp_value_number(mp_value_get(sb, "abi")), x->L->landlock);
-  } else if ((s = sget(sb, "notice")) && *s) {
+  if ((s = sget(sb, "notice")) && *s) {   /* in the report's language (engine.c) */
     mpb_printf(x->b, "%s: ", x->L->note);
     tputs(x, s, 2);
     mpb_add(x->b, "\n", 1);

@@ -46,7 +46,8 @@ static void action_begin(lua_State *L, const char *kind, const char *rel) {
     lua_setfield(L, -2, "target");
   } else {
     mp_target_display(rel, disp, sizeof disp);
-    lua_pushstring(L, mp_rt(L)->offline ? disp : rel);
+    /* a Windows system (offline, or the live one) names it C:\... */
+    lua_pushstring(L, mp_rt(L)->offline || live_available() ? disp : rel);
     lua_setfield(L, -2, "target");
     if (mp_target_host(mp_rt(L), rel, host, sizeof host) == 0) {
       lua_pushstring(L, host);

@@ -982,7 +982,7 @@ static int fs_holders(lua_State *L) {
   plat_close(fd);
   if (r < 0 && (r = mp_target_host(rt, rel, host, sizeof host)) < 0) return fail(L, r, path);
   r = plat_holders_scan(host, add_holder, hb, &denied);
-  if (r < 0) return fail(L, r, "/proc");
+  if (r < 0) return fail(L, r, "the processes' open files");
   lua_createtable(L, (int)hb->n, 0);
   for (i = 0; i < hb->n; i++) {
     const holder *x = &hb->h[i];

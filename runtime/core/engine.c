@@ -208,7 +208,7 @@ mp_runtime *mp_new(const mp_config *cfg, char **err) {
       goto fail;
     }
   } else {
-    rt->root = strdup("/");
+    rt->root = plat_live_root();
   }
   if (rt->root == NULL || plat_root_open(rt->root, &rt->rootfd) != 0) {
     fail(err, "cannot open the target root %s", rt->root);

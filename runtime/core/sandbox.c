@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/luapat.h"
 #include "core/sandbox.h"
 #include "core/status.h"
 
@@ -473,9 +474,10 @@ static int msgh(lua_State *L) {
  * Runs fn under a check's limits: the deadline (never beyond an enclosing
  * call's) and a heap cap of mem_limit beyond what is in use now (within
  * the engine's ceiling).  A call that ends past its deadline is a timeout
- * whatever it returned: a long C call (a backtracking pattern) is not
- * stopped by the hook, but it is never reported as a result.  Nested
- * calls restore the enclosing limits. */
+ * whatever it returned: the hook stops Lua code, and C code that may run
+ * long checks the deadline itself (the pattern functions, luapat.c), but
+ * whatever still overran is never reported as a result.  Nested calls
+ * restore the enclosing limits. */
 static int core_call(lua_State *L) {
   mp_runtime *rt = mp_rt(L);
   double t = luaL_optnumber(L, 1, rt->cfg.timeout), started, took;
@@ -655,6 +657,9 @@ static int init(lua_State *L) {
   lua_getfield(L, -1, "rep");
   lua_pushcclosure(L, sb_rep, 1);
   lua_setfield(L, -2, "rep");
+  /* find/match/gmatch/gsub: the same matching, with the deadline checked
+   * every few thousand steps (one backtracking pattern is one C call) */
+  lp_register(L, -1, mp_check_deadline);
   lua_getglobal(L, "table");
   lua_pushcfunction(L, sb_move);
   lua_setfield(L, -2, "move");

@@ -154,10 +154,12 @@ plat_fd mp_target_open(mp_runtime *rt, const char *path, unsigned how) {
 }
 
 int mp_target_host(mp_runtime *rt, const char *rel, char *out, size_t outsz) {
+  size_t rl = strlen(rt->root);
   int n;
   while (*rel == '/') rel++;
-  if (strcmp(rt->root, "/") == 0)
-    n = snprintf(out, outsz, "/%s", rel);
+  /* a root ending in a separator ("/", a live Windows' "C:\\") gets none */
+  if (rl > 0 && is_sep(rt->root[rl - 1]))
+    n = snprintf(out, outsz, "%s%s", rt->root, rel);
   else
     n = snprintf(out, outsz, "%s%s%s", rt->root, *rel ? "/" : "", rel);
   return (n < 0 || (size_t)n >= outsz) ? -ENAMETOOLONG : 0;

@@ -255,13 +255,30 @@ static int kit_hold(lua_State *L) {
   return 1;
 }
 
+/* labkit.pfx(cn, not_before, not_after[, cipher]) -> the DER bytes of a
+ * PKCS#12 blob with no password: a self-signed RSA certificate
+ * CN=cn and its key (plat_lab_pfx; cipher "aes": AES-256 instead of the
+ * 3DES Windows writes). */
+static int kit_pfx(lua_State *L) {
+  const char *cn = luaL_checkstring(L, 1);
+  lua_Integer nb = luaL_checkinteger(L, 2), na = luaL_checkinteger(L, 3);
+  const char *cipher = luaL_optstring(L, 4, NULL);
+  unsigned char *der = NULL;
+  size_t n = 0;
+  int r = plat_lab_pfx(cn, (int64_t)nb, (int64_t)na, cipher, &der, &n);
+  if (r != 0) return luaL_error(L, "pfx %s: %s", cn, plat_err_text(r));
+  lua_pushlstring(L, (const char *)der, n);
+  free(der);
+  return 1;
+}
+
 static int luaopen_labkit(lua_State *L) {
   static const luaL_Reg fns[] = {
     {"log", kit_log}, {"hive_create", kit_hive_create},
     {"write_utf16", kit_write_utf16}, {"sparse", kit_sparse},
     {"space", kit_space}, {"chmod", kit_chmod}, {"symlink", kit_symlink},
     {"test_acl", kit_test_acl},
-    {"realpath", kit_realpath}, {"hold", kit_hold}, {NULL, NULL}};
+    {"realpath", kit_realpath}, {"hold", kit_hold}, {"pfx", kit_pfx}, {NULL, NULL}};
   luaL_newlib(L, fns);
   lua_pushstring(L, MARSPLAY_VERSION);
   lua_setfield(L, -2, "marsplay_version");

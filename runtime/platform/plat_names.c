@@ -98,3 +98,22 @@ const char *plat_del_is_aside(const char *name) {
   name += PREFIX_LEN;
   return name[0] == '#' || name[0] == '\0' ? "" : name;
 }
+
+static const struct { const char *name, *text; } PFX[] = {
+  {"ok", "the certificate was read"},
+  {"not-pkcs12", "not a PKCS#12 (PFX) certificate blob, or a damaged one"},
+  {"password", "the PFX is protected by a password (not an empty one)"},
+  {"cipher", "the PFX is encrypted with an algorithm this system cannot decrypt"},
+  {"no-certificate", "the PFX holds no certificate"},
+  {"unavailable", "no PKCS#12 reader on this system (the crypto library is missing)"},
+  {"nomem", "out of memory"},
+  {"unreadable", "the PFX could not be opened with an empty password or none (a password or damage: the system did not say which)"},
+};
+
+const char *plat_pfx_status_name(plat_pfx_status s) {
+  return (unsigned)s < sizeof PFX / sizeof PFX[0] ? PFX[s].name : "not-pkcs12";
+}
+
+const char *plat_pfx_status_text(plat_pfx_status s) {
+  return (unsigned)s < sizeof PFX / sizeof PFX[0] ? PFX[s].text : PFX[PLAT_PFX_NOT_PKCS12].text;
+}

@@ -160,6 +160,10 @@ void *plat_memrchr(const void *s, int c, size_t n);
 /* The absolute form of path, links resolved: malloc'd, or NULL (errno
  * says why). */
 char *plat_abs_path(const char *path);
+/* The root of the running system's own volume, which a live run
+ * (no --root) inspects: "/" on POSIX, the system drive ("C:\\", the
+ * drive of the Windows folder) on Windows.  malloc'd, or NULL (errno). */
+char *plat_live_root(void);
 /* Is path (links followed) an existing folder / a file this process
  * may read?  1 or 0. */
 int plat_is_dir(const char *path);
@@ -419,6 +423,51 @@ int plat_lab_hold(const char *path, const char *pidfile, unsigned seconds, long 
  * the lab's holder, end that process.  1 if there was a pidfile, 0 if
  * not, or -PLAT_E*. */
 int plat_lab_stop_holder(const char *pidfile);
+
+/* ---- certificates in a PKCS#12 (PFX) blob (platform_posix_pkcs12.c,
+ * platform_win32_pkcs12.c; marsplay.secret.pfx_validity) ----
+ * What a vault credentials file's ManagementCert holds: a PFX exported
+ * without a password (.NET X509Certificate2.Export(Pfx) with "" or no
+ * password).  Only the certificate is read: a private key is never
+ * decrypted where the system lets it be skipped (POSIX: never; Windows:
+ * PKCS12_ONLY_CERTIFICATES first, else imported in memory only, never
+ * persisted).  The blob is a secret: nothing of it goes to an error. */
+typedef enum plat_pfx_status {
+  PLAT_PFX_OK = 0,
+  PLAT_PFX_NOT_PKCS12,    /* not a PKCS#12 structure (or damaged) */
+  PLAT_PFX_PASSWORD,      /* protected by a password that is not empty */
+  PLAT_PFX_CIPHER,        /* encrypted with an algorithm this system cannot use */
+  PLAT_PFX_NO_CERT,       /* readable, but holds no certificate */
+  PLAT_PFX_UNAVAILABLE,   /* no PKCS#12 reader here (library missing) */
+  PLAT_PFX_NOMEM,         /* out of memory */
+  PLAT_PFX_UNREADABLE     /* a PFX the system would not open, without saying
+                             why (a password or damage: Wine's import) */
+} plat_pfx_status;
+typedef struct plat_pfx_info {
+  int64_t not_before, not_after; /* validity, seconds since 1970 (UTC) */
+  char subject_cn[128];          /* the subject's common name, UTF-8 ("" if none) */
+  char thumbprint[41];           /* SHA-1 of the certificate, upper-case hex */
+  int certificates;              /* certificates in the blob */
+  int null_password;             /* 1: opened with no password, 0: with "" */
+} plat_pfx_info;
+/* Read the certificate of the PKCS#12 blob der (len bytes) with an empty
+ * password, then with none: the one paired with the private key when the
+ * blob says which, else the first.  PLAT_PFX_* (out filled on PLAT_PFX_OK). */
+plat_pfx_status plat_pfx_validity(const void *der, size_t len, plat_pfx_info *out);
+/* "ok", "not-pkcs12", "password", "cipher", "no-certificate",
+ * "unavailable", "nomem", "unreadable"; and a sentence for each
+ * (plat_names.c). */
+const char *plat_pfx_status_name(plat_pfx_status s);
+const char *plat_pfx_status_text(plat_pfx_status s);
+/* Lab only: a self-signed RSA certificate (1024 bits: see the backend)
+ * CN=cn valid from
+ * not_before to not_after (epoch seconds), with its key, as the PKCS#12
+ * blob .NET writes on Windows with no password (both bags 3DES-encrypted,
+ * SHA-1 MAC, 2000 iterations; cipher "aes" gives OpenSSL 3's AES-256
+ * form instead).  *out is malloc'd (*outlen bytes).  0, or -PLAT_E*
+ * (-PLAT_ENOSYS: no crypto library / not on this system). */
+int plat_lab_pfx(const char *cn, int64_t not_before, int64_t not_after, const char *cipher,
+                 unsigned char **out, size_t *outlen);
 
 /* ---- host facts (platform_posix_sys.c, for marsplay.sys) ---- */
 typedef struct plat_proc {

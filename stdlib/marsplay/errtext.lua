@@ -36,6 +36,17 @@ local RULES = {
   { "^Extra content at the end of the document$", "conteúdo extra no fim do documento" },
   { "^EndTag: '</' not found$", "tag de fechamento: '</' não encontrado" },
   { "^Couldn't find end of Start Tag (%S+) line (%d+)$", "fim da tag de abertura %1 (linha %2) não encontrado" },
+  -- PKCS#12 certificates (runtime/platform/plat_names.c, bind_secret.c)
+  { "^not base64 text$", "não é texto base64" },
+  { "^not a PKCS#12 %(PFX%) certificate blob, or a damaged one$", "não é um certificado PKCS#12 (PFX), ou está danificado" },
+  { "^the PFX is protected by a password %(not an empty one%)$", "o PFX está protegido por uma senha (não vazia)" },
+  { "^the PFX is encrypted with an algorithm this system cannot decrypt$",
+    "o PFX está criptografado com um algoritmo que este sistema não sabe descriptografar" },
+  { "^the PFX holds no certificate$", "o PFX não contém nenhum certificado" },
+  { "^the PFX could not be opened with an empty password or none %(a password or damage: the system did not say which%)$",
+    "não foi possível abrir o PFX com senha vazia nem sem senha (uma senha ou dano: o sistema não disse qual)" },
+  { "^no PKCS#12 reader on this system %(the crypto library is missing%)$",
+    "não há leitor de PKCS#12 neste sistema (falta a biblioteca de criptografia)" },
   -- the stdlib's own reasons
   { "^empty %((%d+) bytes%)$", "vazio (%1 bytes)" },
   { "^not a file %((.-)%)$", "não é um arquivo (%1)" },

@@ -392,8 +392,18 @@ end
 function M.detect_holders(agent)
   local dir = mars.scratch(agent)
   if not mp.sys.live() then return holders_offline(agent) end
-  local list, err = fs.holders(dir)
+  local list, err, code = fs.holders(dir)
   local info = type(err) == "table" and err or {}
+  if not list and code == "ENOSYS" then   -- Windows: no Restart Manager backend yet
+    return mp.skip(T("marsplay cannot list here which processes hold files open (its Windows Restart Manager backend "
+                     .. "is not written yet). Check by hand: Resource Monitor (resmon.exe), CPU tab, Associated Handles, "
+                     .. "search for {scratch}; or Sysinternals handle.exe {scratch}.",
+                     "O marsplay não consegue listar aqui quais processos mantêm arquivos abertos (o suporte ao "
+                     .. "Gerenciador de Reinicialização do Windows ainda não foi escrito). Verifique manualmente: Monitor "
+                     .. "de Recursos (resmon.exe), guia CPU, Identificadores Associados, procure {scratch}; ou handle.exe "
+                     .. "da Sysinternals {scratch}."),
+                   { scratch = dir })
+  end
   if not list then
     return mp.skip(T("Cannot list the processes holding files open: {error}",
                      "Não foi possível listar os processos com arquivos abertos: {error}"), { error = errtext.text(err) })

@@ -225,7 +225,14 @@ local function read_entry(path, name, named, st)
   end
   local cert = xml.text(tree, "ManagementCert")
   -- the certificate is a secret: the engine redacts it from every output
-  if cert and cert ~= "" then require("marsplay.secret").add(cert) end
+  if cert and cert ~= "" then
+    local secret = require "marsplay.secret"
+    secret.add(cert)
+    -- its validity, when the PFX can be read (secret.pfx_validity:
+    -- libcrypto / CryptoAPI); otherwise the age rules below decide
+    local info, why, pcode = secret.pfx_validity(cert)
+    if info then e.cert = info else e.cert_unread = { reason = why, code = pcode } end
+  end
   if e.kind == "backup" then
     local problems = {}
     if tree.ns ~= M.NS then
@@ -274,6 +281,14 @@ local function examine(path, name, named, now)
   local copy = {}
   for k, v in pairs(e) do copy[k] = v end
   e = copy
+  -- the certificate's own validity, when it was read: a span of about
+  -- 48 hours is the certificate Get-AzRecoveryServicesVaultSettingsFile
+  -- makes (its NotBefore is 10 minutes before its creation)
+  if e.cert then
+    e.not_after = e.cert.not_after
+    e.cert_left_hours = math.floor((e.cert.not_after - now) / 360) / 10
+    e.cert_span_hours = (e.cert.not_after - e.cert.not_before) / 3600
+  end
   -- age: the date in the file name, else the modification time
   local day, iso, form, at = M.date_in_name(name)
   if day then
@@ -401,6 +416,23 @@ local function describe_age(e)
              by_name and "data no nome" or "data de modificação"))
 end
 
+local function utc(t) return os.date("!%Y-%m-%d %H:%M UTC", math.floor(t)) end
+M.utc = utc
+
+-- The certificate's validity, said for the report.
+local function describe_cert(e)
+  local c = e.cert
+  if e.cert_left_hours < 0 then
+    return T(("%s (certificate CN=%s expired on %s, its NotAfter)"):format(e.path, c.subject, utc(c.not_after)),
+             ("%s (o certificado CN=%s expirou em %s, seu NotAfter)"):format(e.path, c.subject, utc(c.not_after)))
+  end
+  local left = e.cert_left_hours
+  local en = left >= 48 and ("%s days"):format(math.floor(left / 24 * 10) / 10) or ("%s hours"):format(left)
+  local pt = left >= 48 and ("%s dias"):format(math.floor(left / 24 * 10) / 10) or ("%s horas"):format(left)
+  return T(("%s (certificate CN=%s valid until %s, its NotAfter: %s left)"):format(e.path, c.subject, utc(c.not_after), en),
+           ("%s (certificado CN=%s válido até %s, seu NotAfter: faltam %s)"):format(e.path, c.subject, utc(c.not_after), pt))
+end
+
 local function skip_no_backup(scan)
   return mp.skip(T("No readable Backup vault credentials file was found, so there is nothing to date or compare.",
                    "Nenhum arquivo de credenciais de cofre de Backup legível foi encontrado; não há o que datar ou comparar."),
@@ -503,22 +535,56 @@ function M.detect_expired(params)
   local gs = groups(scan.files)
   if #gs == 0 then return skip_no_backup(scan) end
   local limit = params.validity_days
-  local ps_days = (params.powershell_validity_hours or M.PARAMS.powershell_validity_hours.default) / 24
-  local newest, expired = {}, {}
+  local ps_hours = params.powershell_validity_hours or M.PARAMS.powershell_validity_hours.default
+  local newest, expired, certs, unread = {}, {}, {}, {}
   local ev = { validity_days = limit }
   for _, g in ipairs(gs) do
     local e = g[1]
-    newest[#newest + 1] = describe_age(e)
-    local max = e.powershell and ps_days or limit
-    if e.powershell then
+    -- a certificate made for about 48 hours is PowerShell's, whatever the name says
+    local ps = e.powershell or (e.cert and e.cert_span_hours <= ps_hours + 1)
+    if ps then
       ev.powershell = ev.powershell or {}
       ev.powershell[#ev.powershell + 1] = e.path
-      ev.powershell_validity_hours = params.powershell_validity_hours or M.PARAMS.powershell_validity_hours.default
+      ev.powershell_validity_hours = ps_hours
     end
-    if e.age_days and e.age_days > max then expired[#expired + 1] = describe_age(e) end
+    if e.cert then
+      -- the certificate's NotAfter decides when it was read; a portal
+      -- download is also held to the guide's limit from the date of the
+      -- download (its certificate may be made for longer)
+      certs[#certs + 1] = describe_cert(e)
+      newest[#newest + 1] = ps and describe_cert(e) or describe_age(e)
+      if e.cert_left_hours < 0 then
+        expired[#expired + 1] = describe_cert(e)
+      elseif not ps and e.age_days and e.age_days > limit then
+        expired[#expired + 1] = describe_age(e)
+      end
+    else
+      newest[#newest + 1] = describe_age(e)
+      if e.cert_unread then
+        unread[#unread + 1] = T(("%s: %s (%s)"):format(e.path, e.cert_unread.reason, e.cert_unread.code),
+                                ("%s: %s (%s)"):format(e.path, errtext.text(e.cert_unread.reason), e.cert_unread.code))
+      end
+      local max = ps and ps_hours / 24 or limit
+      if e.age_days and e.age_days > max then expired[#expired + 1] = describe_age(e) end
+    end
   end
+  ev.source = #certs == #gs and "certificate" or (#certs > 0 and "certificate+age" or "age")
+  if #certs > 0 then ev.certificate = certs end
+  if #unread > 0 then ev.certificate_unread = unread end
   ev.newest = newest
   if #expired == 0 then
+    if #certs > 0 then
+      return mp.pass(ev, T("The newest credentials file of each vault is within its validity (its certificate has not expired and "
+                           .. "a portal download is at most {validity_days} days old): {certificate}.",
+                           "O arquivo de credenciais mais recente de cada cofre está dentro da validade (o certificado não expirou e "
+                           .. "um download do portal tem no máximo {validity_days} dias): {certificate}."))
+    end
+    if #unread > 0 then
+      return mp.pass(ev, T("The newest credentials file of each vault is at most {validity_days} days old: {newest}. Its certificate "
+                           .. "could not be read ({certificate_unread}), so the date in the name or the modification time was used.",
+                           "O arquivo de credenciais mais recente de cada cofre tem no máximo {validity_days} dias: {newest}. Não foi "
+                           .. "possível ler seu certificado ({certificate_unread}), então foi usada a data no nome ou a data de modificação."))
+    end
     return mp.pass(ev, T("The newest credentials file of each vault is at most {validity_days} days old: {newest}.",
                          "O arquivo de credenciais mais recente de cada cofre tem no máximo {validity_days} dias: {newest}."))
   end
@@ -526,13 +592,18 @@ function M.detect_expired(params)
   local recs = M.RENEW_STEPS
   if ev.powershell then
     recs = { table.unpack(M.RENEW_STEPS) }
-    table.insert(recs, 1, T("Files written by Get-AzRecoveryServicesVaultSettingsFile (a date in the machine's language in the name: {powershell}) carry a "
+    table.insert(recs, 1, T("Files written by Get-AzRecoveryServicesVaultSettingsFile ({powershell}: a certificate made for about 48 hours, or a date in the machine's language in the name) carry a "
                             .. "certificate valid for {powershell_validity_hours} hours only: run the cmdlet again right before registering.",
-                            "Arquivos gravados pelo Get-AzRecoveryServicesVaultSettingsFile (a data no idioma da máquina no nome: {powershell}) têm um "
+                            "Arquivos gravados pelo Get-AzRecoveryServicesVaultSettingsFile ({powershell}: um certificado feito para cerca de 48 horas, ou a data no idioma da máquina no nome) têm um "
                             .. "certificado válido por apenas {powershell_validity_hours} horas: execute o cmdlet de novo logo antes de registrar."))
   end
   return mp.manual { evidence = ev, recommendations = recs,
-    message = ev.powershell
+    message = ev.certificate
+      and T("Vault credentials stop being valid when their certificate expires (its NotAfter) and, for a portal download, "
+            .. "{validity_days} days after it; expired: {expired}.",
+            "As credenciais do cofre deixam de valer quando o certificado expira (seu NotAfter) e, para um download do portal, "
+            .. "{validity_days} dias depois dele; expiradas: {expired}.")
+      or ev.powershell
       and T("Vault credentials expire {validity_days} days after a portal download, {powershell_validity_hours} hours after PowerShell wrote them; expired: {expired}.",
             "As credenciais do cofre expiram {validity_days} dias após o download no portal, {powershell_validity_hours} horas depois de gravadas pelo PowerShell; expiradas: {expired}.")
       or T("Vault credentials expire {validity_days} days after their download; expired: {expired}.",

@@ -64,6 +64,13 @@ char *plat_abs_path(const char *path) {
   return realpath(path, NULL);
 }
 
+char *plat_live_root(void) {
+  char *r = malloc(2);
+  if (r == NULL) { errno = ENOMEM; return NULL; }
+  memcpy(r, "/", 2);
+  return r;
+}
+
 int plat_is_dir(const char *path) {
   struct stat st;
   return stat(path, &st) == 0 && S_ISDIR(st.st_mode);

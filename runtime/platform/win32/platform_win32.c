@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include <wchar.h>
+#include <wctype.h>
 
 #include "platform/platform.h"
 #include "platform/win32/win32.h"
@@ -155,6 +156,20 @@ static DWORD attrs_of(const char *path) {
   a = GetFileAttributesW(w);
   free(w);
   return a;
+}
+
+char *plat_live_root(void) {
+  wchar_t dir[MAX_PATH + 1];
+  char *out;
+  UINT n = GetSystemWindowsDirectoryW(dir, MAX_PATH + 1);
+  if (n == 0 || n > MAX_PATH) { errno = n ? ENAMETOOLONG : EIO; return NULL; }
+  /* "C:\Windows" -> "C:\"; a Windows folder not on a lettered drive
+   * (never seen) is refused rather than guessed. */
+  if (n < 2 || dir[1] != L':' || !iswalpha(dir[0])) { errno = ENOENT; return NULL; }
+  if ((out = malloc(4)) == NULL) { errno = ENOMEM; return NULL; }
+  out[0] = (char)towupper(dir[0]);
+  memcpy(out + 1, ":\\", 3);
+  return out;
 }
 
 char *plat_abs_path(const char *path) {

@@ -11,8 +11,12 @@
 -- File format (see the reference notes): DataContractSerializer XML,
 -- UTF-8 without BOM, root RSBackupVaultAADCreds.  The Site Recovery
 -- layout (root RSVaultAsrCreds) below is plausible, not confirmed: only
--- its root name matters to the checks.  ManagementCert holds generated
--- bytes shaped like a PFX (DER SEQUENCE), not a real certificate.
+-- its root name matters to the checks.  ManagementCert holds a real PFX
+-- made like a portal or PowerShell download (M.pfx): a self-signed
+-- RSA certificate CN=Windows Azure Tools and its key (1024 bits, where a
+-- real one has 2048: see platform_posix_pkcs12.c), exported with
+-- no password, both bags 3DES-encrypted (what a Windows export writes),
+-- made by the platform layer's libcrypto at lab-build time.
 
 local CONFIG = [[Microsoft\Windows Azure Backup\Config]]
 local DOWNLOADS = "Users/Administrator/Downloads"
@@ -82,8 +86,24 @@ local function base64(s)
   return table.concat(out)
 end
 
+-- Validity of the certificate in a download, in hours: the portal's
+-- file is valid 10 days (the guide; its certificate's own span is not
+-- published: one real portal test file carries a certificate of a year),
+-- Get-AzRecoveryServicesVaultSettingsFile makes one of 48 hours and the
+-- older Site Recovery cmdlets (ISO date in the name) one of 120 hours.
+-- NotBefore is 10 minutes before the file was made, as those cmdlets do.
+M.CERT_HOURS = { portal = 240, powershell = 48, iso = 120 }
+M.CERT_CN = "Windows Azure Tools"
+
+-- A real PFX (base64) whose certificate is valid from made - 10 minutes
+-- for `hours` hours after made.
+function M.pfx(lab, made, hours)
+  return base64(lab.kit.pfx(M.CERT_CN, math.floor(made) - 600, math.floor(made + hours * 3600)))
+end
+
 -- Deterministic bytes shaped like a DER-encoded PFX (a SEQUENCE of 2,400
--- bytes), base64: a stand-in secret the tests look for in every output.
+-- bytes), base64, that no PKCS#12 reader accepts: the creds-cert-unreadable
+-- fault's certificate.
 function M.cert(seed)
   local n = 2400
   local bytes = { "\x30\x82", string.char((n >> 8) & 0xFF, n & 0xFF) }
@@ -116,7 +136,7 @@ function M.xml(v)
     SubscriptionId = v.subscription or "3f2b6c1d-8e4a-4d7b-9c05-a1e2f3b4c5d6",
     ResourceType = "Vaults",
     ResourceName = v.vault,
-    ManagementCert = M.cert(v.seed or 7),
+    ManagementCert = v.cert or M.cert(v.seed or 7),
     ResourceId = v.resource_id,
     ResourceGroup = v.group or "contoso-backup-rg",
     Location = "brazilsouth",
@@ -157,6 +177,9 @@ end
 -- was built (name date and modification time); returns its lab path.
 local function download(lab, v, days_ago, suffix, form, mtime_days_ago)
   local t = lab.vc_now - days_ago * DAY
+  if v.cert == nil then
+    v.cert = M.pfx(lab, t, v.cert_hours or M.CERT_HOURS[form == "pt-BR" and "powershell" or form or "portal"])
+  end
   local name = ("%s_%s%s.VaultCredentials"):format(v.vault, M.name_date(t, form), suffix or "")
   local rel = DOWNLOADS .. "/" .. name
   local host = lab:write(rel, M.xml(v))
@@ -191,7 +214,8 @@ local function replace(lab, v, days_ago, form, mtime_days_ago)
 end
 
 local CREDS = { "creds-corrupt", "creds-expired", "creds-wrong-extension", "creds-site-recovery",
-                "creds-other-vault", "creds-same-name-other-group", "creds-powershell-ptbr", "creds-iso-name" }
+                "creds-other-vault", "creds-same-name-other-group", "creds-powershell-ptbr", "creds-iso-name",
+                "creds-powershell-en", "creds-cert-unreadable" }
 
 local function others(name)
   local r = {}
@@ -295,6 +319,30 @@ M[#M + 1] = {
   apply = function(lab)
     local vault, id = registered(lab)
     replace(lab, { vault = vault, resource_id = id, seed = 23 }, 23, "iso", 0)
+  end,
+}
+
+M[#M + 1] = {
+  name = "creds-powershell-en",
+  description = "the credentials file was written 3 days ago by Get-AzRecoveryServicesVaultSettingsFile on an en-US server: "
+                .. "its English name passes the portal's 10 days, but its 48-hour certificate expired a day ago (only NotAfter tells)",
+  guide = "invalid-vault-credentials-provided",
+  conflicts = others("creds-powershell-en"),
+  apply = function(lab)
+    local vault, id = registered(lab)
+    replace(lab, { vault = vault, resource_id = id, cert_hours = M.CERT_HOURS.powershell }, 3)
+  end,
+}
+
+M[#M + 1] = {
+  name = "creds-cert-unreadable",
+  description = "the credentials file's ManagementCert is well-formed base64 but not a PKCS#12 blob: "
+                .. "its validity cannot be read, so the date in the name decides (a fresh download)",
+  guide = "invalid-vault-credentials-provided",
+  conflicts = others("creds-cert-unreadable"),
+  apply = function(lab)
+    local vault, id = registered(lab)
+    replace(lab, { vault = vault, resource_id = id, cert = M.cert(29) }, 1)
   end,
 }
 

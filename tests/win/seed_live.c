@@ -1,0 +1,150 @@
+/* seed_live.c - writes a lab's registry and services into the running
+ * Windows (a Wine prefix in tests/win/t_live.sh) through the Win32 API,
+ * byte for byte: `reg import` turns hex(1)/hex(2) data into other bytes,
+ * so the values are written with RegSetValueExW from their raw form.
+ *
+ *   seed_live.exe FILE        apply the lines of FILE (UTF-8, tab-separated,
+ *                             written by tests/win/lab2wine.py):
+ *     K ROOT KEY                        create the key
+ *     V ROOT KEY NAME TYPE HEX          set one value (HEX: its raw bytes)
+ *     S NAME START IMAGEPATH DISPLAY    register an own-process service
+ *                                       (LocalSystem) with this start type
+ *   seed_live.exe start NAME  start a service and wait until it runs
+ *   seed_live.exe stop NAME   stop it and wait until it is stopped
+ * ROOT is HKLM or HKU.  Exit 0 on success, 1 with a message otherwise.
+ * A test tool, not part of marsplay: marsplay's own calls live in
+ * runtime/platform/win32/. */
+#include <windows.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static wchar_t *wide(const char *s) {
+  int n = MultiByteToWideChar(CP_UTF8, 0, s, -1, NULL, 0);
+  wchar_t *w;
+  if (n <= 0) return NULL;
+  w = malloc((size_t)n * sizeof *w);
+  if (w == NULL) return NULL;
+  if (MultiByteToWideChar(CP_UTF8, 0, s, -1, w, n) != n) { free(w); return NULL; }
+  return w;
+}
+
+static HKEY root_of(const char *r) {
+  if (strcmp(r, "HKLM") == 0) return HKEY_LOCAL_MACHINE;
+  if (strcmp(r, "HKU") == 0) return HKEY_USERS;
+  return NULL;
+}
+
+static int fail(int line, const char *what, long code) {
+  fprintf(stderr, "seed_live: line %d: %s (%ld)\n", line, what, code);
+  return 1;
+}
+
+static int open_key(int line, const char *root, const char *key, HKEY *out) {
+  HKEY r = root_of(root);
+  wchar_t *wk;
+  LONG e;
+  if (r == NULL) return fail(line, "unknown root", 0);
+  if ((wk = wide(key)) == NULL) return fail(line, "bad key name", 0);
+  e = RegCreateKeyExW(r, wk, 0, NULL, 0, KEY_ALL_ACCESS | KEY_WOW64_64KEY, NULL, out, NULL);
+  free(wk);
+  return e == ERROR_SUCCESS ? 0 : fail(line, "RegCreateKeyExW", e);
+}
+
+static int set_value(int line, char **f) {
+  HKEY k;
+  size_t hl = strlen(f[5]), n = hl / 2, i;
+  unsigned char *data;
+  wchar_t *wn;
+  LONG e;
+  if (hl % 2 != 0) return fail(line, "odd hex length", 0);
+  if ((data = malloc(n + 1)) == NULL) return fail(line, "out of memory", 0);
+  for (i = 0; i < n; i++) {
+    unsigned v;
+    if (sscanf(f[5] + 2 * i, "%2x", &v) != 1) { free(data); return fail(line, "bad hex", 0); }
+    data[i] = (unsigned char)v;
+  }
+  if (open_key(line, f[1], f[2], &k) != 0) { free(data); return 1; }
+  wn = wide(f[3]);
+  e = wn ? RegSetValueExW(k, wn, 0, strtoul(f[4], NULL, 10), data, (DWORD)n) : ERROR_OUTOFMEMORY;
+  free(wn);
+  free(data);
+  RegCloseKey(k);
+  return e == ERROR_SUCCESS ? 0 : fail(line, "RegSetValueExW", e);
+}
+
+static int make_service(int line, char **f) {
+  SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_ALL_ACCESS), s;
+  wchar_t *name = wide(f[1]), *image = wide(f[3]), *disp = wide(f[4]);
+  int rc = 0;
+  if (scm == NULL) return fail(line, "OpenSCManagerW", (long)GetLastError());
+  if (name == NULL || image == NULL || disp == NULL) rc = fail(line, "bad text", 0);
+  else {
+    s = CreateServiceW(scm, name, disp, SERVICE_ALL_ACCESS, SERVICE_WIN32_OWN_PROCESS,
+                       strtoul(f[2], NULL, 10), SERVICE_ERROR_NORMAL, image,
+                       NULL, NULL, NULL, NULL, NULL);
+    if (s == NULL) rc = fail(line, "CreateServiceW", (long)GetLastError());
+    else CloseServiceHandle(s);
+  }
+  free(name); free(image); free(disp);
+  CloseServiceHandle(scm);
+  return rc;
+}
+
+static int control(const char *op, const char *svc) {
+  SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_ALL_ACCESS), s;
+  SERVICE_STATUS st;
+  wchar_t *name = wide(svc);
+  DWORD want = strcmp(op, "start") == 0 ? SERVICE_RUNNING : SERVICE_STOPPED;
+  int i, rc = 1;
+  if (scm == NULL || name == NULL) return fail(0, "OpenSCManagerW", (long)GetLastError());
+  s = OpenServiceW(scm, name, SERVICE_ALL_ACCESS);
+  free(name);
+  if (s == NULL) { CloseServiceHandle(scm); return fail(0, "OpenServiceW", (long)GetLastError()); }
+  if (want == SERVICE_RUNNING ? !StartServiceW(s, 0, NULL)
+                              : !ControlService(s, SERVICE_CONTROL_STOP, &st)) {
+    fprintf(stderr, "seed_live: %s %s: error %lu\n", op, svc, GetLastError());
+  }
+  for (i = 0; i < 200; i++) {          /* up to 20 s */
+    if (QueryServiceStatus(s, &st) && st.dwCurrentState == want) { rc = 0; break; }
+    Sleep(100);
+  }
+  if (rc != 0) fprintf(stderr, "seed_live: %s %s: not %s in time\n", op, svc, op);
+  CloseServiceHandle(s);
+  CloseServiceHandle(scm);
+  return rc;
+}
+
+int main(int argc, char **argv) {
+  FILE *in;
+  char buf[65536];
+  int line = 0, rc = 0;
+  if (argc == 3) return control(argv[1], argv[2]);
+  if (argc != 2) { fputs("usage: seed_live FILE | start NAME | stop NAME\n", stderr); return 2; }
+  if ((in = fopen(argv[1], "rb")) == NULL) { perror(argv[1]); return 1; }
+  while (rc == 0 && fgets(buf, sizeof buf, in) != NULL) {
+    char *f[8] = {0}, *p = buf;
+    int n = 0;
+    line++;
+    buf[strcspn(buf, "\r\n")] = '\0';
+    if (buf[0] == '\0') continue;
+    while (n < 8) {
+      f[n++] = p;
+      if ((p = strchr(p, '\t')) == NULL) break;
+      *p++ = '\0';
+    }
+    if (f[0][0] == 'K' && n == 3) {
+      HKEY k;
+      rc = open_key(line, f[1], f[2], &k);
+      if (rc == 0) RegCloseKey(k);
+    } else if (f[0][0] == 'V' && n == 6) {
+      rc = set_value(line, f);
+    } else if (f[0][0] == 'S' && n == 5) {
+      rc = make_service(line, f);
+    } else {
+      rc = fail(line, "bad line", n);
+    }
+  }
+  fclose(in);
+  return rc;
+}

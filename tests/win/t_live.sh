@@ -1,0 +1,206 @@
+#!/bin/bash
+# The live harness: marsplay.exe run LIVE (no --root) under Wine on a
+# prefix seeded with a lab's state, compared per check with the Linux
+# build's offline run (--root) on the same lab.
+#
+# For each state: `marsplay lab` builds the lab (Linux build), its links
+# are removed (Wine shows a link as its target), tests/win/lab2wine.py
+# mirrors its files into a fresh copy of a pristine prefix's drive_c and
+# turns its hives into seed_live.exe lines (raw value bytes through
+# RegSetValueExW; services registered through the SCM with their start
+# type), the stand-in service (svc_standin.exe) is the agent's
+# Bin\cbengine.exe and runs when its start type is automatic.  Then both
+# dry-runs of the whole catalogue (`all`) and the comparison:
+#   - the same checks on both sides;
+#   - a check the offline run decided (not skipped) has the same status
+#     live, and the same actions (kind, target, state);
+#   - a check the offline run skipped is, live, not skipped unless it is
+#     in LIVE_SKIPS below (what Wine cannot show, or what no run decides
+#     without a parameter), and every LIVE_SKIPS entry is skipped live, so
+#     the list stays true.
+# Apply mode for some faults: the live fix, then a live dry-run that
+# passes, and the state read back from the prefix.
+# The whole test runs in its own UTS and network namespaces (unshare -un,
+# needs root or user namespaces): the host name is the lab's computer name
+# (Wine reports the host's), and no probe can leave 127.0.0.1.
+set -u
+if [ -z "${MARSPLAY_LIVE_NS:-}" ]; then
+  if unshare -un true 2>/dev/null; then
+    exec unshare -un env MARSPLAY_LIVE_NS=1 bash "$0" "$@"
+  fi
+  echo "skip: unshare -un is not available (a namespace keeps the probes on 127.0.0.1)"; exit 77
+fi
+hostname MARS-SRV01 || exit 1
+ip link set lo up 2>/dev/null || true
+# Every Wine process of this test runs in its own prefix (own wineserver).
+export WINEPREFIX=${TMPDIR:-/tmp}/marsplay-live-pfx.$$
+. "$(dirname "$0")/lib_win.sh"
+on_exit "WINEPREFIX='$WINEPREFIX' wineserver -k 2>/dev/null; rm -rf '$WINEPREFIX' '$WINEPREFIX.pristine'"
+LIN=${MARSPLAY_LINUX_BUILD:-}
+BIN=${MARSPLAY_WIN_TESTBIN:-}
+if [ -z "$LIN" ] || [ ! -x "$LIN/marsplay" ]; then echo "skip: no Linux build"; exit 77; fi
+if [ ! -f "$BIN/seed_live.exe" ]; then echo "skip: no seed_live.exe in $BIN"; exit 77; fi
+command -v hivexregedit >/dev/null || { echo "skip: no hivexregedit"; exit 77; }
+export WINEDLLOVERRIDES="mscoree,mshtml="
+unset DISPLAY WAYLAND_DISPLAY
+export MARSPLAY_STDLIB=$SRC/stdlib
+AGENT='Program Files/Microsoft Azure Recovery Services Agent'
+
+# Checks skipped live under Wine, with why: tests/win/live-skips.txt
+# (also read by scripts/check-table.py for the README table).
+grep -v '^#' "$SRC/tests/win/live-skips.txt" | sed 's/:.*//' >"$T/live-skips"
+
+say "# a pristine prefix"
+wineboot -i >/dev/null 2>&1; wineserver -w
+mv "$WINEPREFIX" "$WINEPREFIX.pristine"
+
+# seed STATE FAULTS...: build the lab $T/STATE and a prefix holding it.
+seed() {
+  local state=$1; shift
+  WINEPREFIX=$WINEPREFIX wineserver -k 2>/dev/null; wineserver -w 2>/dev/null
+  rm -rf "$WINEPREFIX" "$T/$state"
+  cp -a "$WINEPREFIX.pristine" "$WINEPREFIX"
+  # one wineserver for the whole state: a new one would start services.exe
+  # again, which starts the automatic services (as Windows does at boot)
+  wineserver -p
+  "$LIN/marsplay" lab "$T/$state" "$@" >/dev/null 2>&1 || { fail "$state: lab"; return 1; }
+  find "$T/$state" -type l -delete
+  if [ "$state" = tmp-flood ]; then    # under Wine each open costs ~1 ms: 300 files, limit 100
+    find "$T/$state/Windows/Temp" -maxdepth 1 -type f -name 'tmp*.tmp' | sort | tail -n +301 | xargs -r rm -f
+  fi
+  rm -rf "$WINEPREFIX/drive_c/windows/temp"/*       # the lab's Temp only
+  python3 "$SRC/tests/win/lab2wine.py" "$T/$state" "$WINEPREFIX/drive_c" "$T/$state.seed" >"$T/$state.svcs" ||
+    { fail "$state: lab2wine"; return 1; }
+  if [ -f "$WINEPREFIX/drive_c/$AGENT/Bin/cbengine.exe" ]; then
+    cp "$BIN/svc_standin.exe" "$WINEPREFIX/drive_c/$AGENT/Bin/cbengine.exe"
+  fi
+  "$WINE" "$BIN/seed_live.exe" "$(win "$T/$state.seed")" || { fail "$state: seeding"; return 1; }
+  if grep -q '^obengine 2$' "$T/$state.svcs" && [ "${NO_START:-}" != 1 ]; then
+    "$WINE" "$BIN/seed_live.exe" start obengine || { fail "$state: starting obengine"; return 1; }
+  fi
+  pass "$state: seeded ($(wc -l <"$T/$state.seed") lines, services: $(tr '\n' ' ' <"$T/$state.svcs"))"
+}
+
+NET=(--set endpoints=http://127.0.0.1:9/ --set clock_url=http://127.0.0.1:9/)
+SETS=(--set protected_bytes=1048576 --set tmp_limit=100 "${NET[@]}")
+offline() { "$LIN/marsplay" --root "$T/$1" --format json --lang en "${@:2}" >"$T/$1.lin.json" 2>/dev/null || true; }
+live() { "$MP" --format json --lang en "$@" 2>"$T/live.err" || true; }
+
+# compare STATE: $T/STATE.lin.json (offline) with $T/STATE.win.json (live).
+compare() {
+  python3 - "$T/$1.lin.json" "$T/$1.win.json" "$T/live-skips" "${2:-}" <<'PY'
+import json, re, sys
+lin, win = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+skips = set(open(sys.argv[3]).read().split())
+live_only = set(sys.argv[4].split(",")) if sys.argv[4] else set()
+def checks(r):
+    return {p["id"] + "/" + c["id"]: c for p in r["playbooks"] for c in p["checks"]}
+SVC_START = re.compile(r"^HKLM\\SYSTEM\\CurrentControlSet\\Services\\([^\\]+)\\Start$", re.I)
+def act(a):
+    # offline a service's start type is its Start value; live the SCM sets it
+    m = SVC_START.match(a.get("target") or "")
+    if a.get("kind") == "set-value" and m:
+        return ("service", f"service {m.group(1)} start type", a.get("state"))
+    return (a.get("kind"), a.get("target"), a.get("state"))
+def acts(c):
+    return [act(a) for a in c.get("actions") or []]
+L, W = checks(lin), checks(win)
+bad = decided = live = 0
+if set(L) != set(W):
+    print("different checks:", sorted(set(L) ^ set(W))); bad += 1
+for k in sorted(skips - set(W)):
+    print("not ok -", k, "is in live-skips.txt but is no check"); bad += 1
+for k in sorted(set(L) & set(W)):
+    l, w = L[k], W[k]
+    if k in live_only:
+        continue
+    if w["status"] == "skipped" and k not in skips:
+        print("not ok -", k, "skipped live:", (w.get("reason") or "")[:200]); bad += 1
+    elif k in skips and w["status"] != "skipped":
+        print("not ok -", k, "is listed as skipped live but says", w["status"]); bad += 1
+    elif l["status"] != "skipped":
+        if (l["status"], acts(l)) != (w["status"], acts(w)):
+            print("not ok -", k, "offline:", l["status"], acts(l), "live:", w["status"], acts(w),
+                  json.dumps(w.get("evidence"))[:300]); bad += 1
+        else:
+            decided += 1
+    elif w["status"] != "skipped":
+        live += 1
+print(f"{decided} checks as offline, {live} decided live only, {bad} differ")
+sys.exit(1 if bad else 0)
+PY
+}
+
+# dry STATE [LIVE_ONLY_CHECKS]: both dry-runs and the comparison; the
+# prefix's drive_c is unchanged by the live dry-run.
+dry() {
+  local state=$1 before
+  offline "$state" all --dry-run "${SETS[@]}"
+  before=$(hash_c)
+  live all --dry-run "${SETS[@]}" >"$T/$state.win.json"
+  check "$state: the live report is JSON and live" jq -e '.target.live == true' "$T/$state.win.json" >/dev/null
+  check "$state: live checks as offline" compare "$state" "${2:-}"
+  eq "$state: the live dry-run changed nothing in drive_c" "$before" \
+    "$(hash_c)"
+}
+# A hash of drive_c but for the Wine user's profile, where marsplay.exe
+# keeps its run lock (%TEMP%) and Wine its own state.
+hash_c() {
+  local e
+  for e in "$WINEPREFIX"/drive_c/* "$WINEPREFIX"/drive_c/users/*; do
+    case $e in */drive_c/users|*/drive_c/users/"$(id -un)") continue ;; esac
+    printf '%s %s\n' "${e##*/}" "$(python3 "$SRC/tests/sh/treehash.py" "$e")"
+  done | sha256sum
+}
+st() { jq -r --arg k "$2" '.playbooks[] as $p | $p.checks[] | select(($p.id + "/" + .id) == $k) | .status' "$1"; }
+
+# ---- healthy ----
+seed healthy && dry healthy
+# Who holds the cache cannot be told live yet (no Restart Manager
+# backend): the skip gives the operator the manual way, not an errno.
+reason=$(jq -r '.playbooks[] | select(.id == "cache") | .checks[] | select(.id == "cache-not-held") | .reason' \
+  "$T/healthy.win.json")
+contains "healthy: cache-not-held says how to look by hand" "resmon.exe" "$reason"
+
+# ---- a registry value: PSModulePath lacks the agent's modules ----
+if seed psmodulepath --fault psmodulepath-missing; then
+  dry psmodulepath
+  K='backups-dont-run-on-schedule/psmodulepath'
+  eq "psmodulepath: detected live" planned "$(st "$T/psmodulepath.win.json" "$K")"
+  live backups-dont-run-on-schedule >"$T/fix.json"
+  eq "psmodulepath: fixed live" fixed "$(st "$T/fix.json" "$K")"
+  live all --dry-run "${SETS[@]}" >"$T/after.json"
+  eq "psmodulepath: passes after the live fix" pass "$(st "$T/after.json" "$K")"
+  contains "psmodulepath: the value holds the agent's modules" 'Recovery Services Agent\bin\Modules' \
+    "$("$WINE" reg query 'HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment' /v PSModulePath | tr -d '\r')"
+fi
+
+# ---- *.tmp files in C:\Windows\Temp (300, limit 100) ----
+if seed tmp-flood --fault temp-tmp-flood; then
+  dry tmp-flood
+  K='invalid-vault-credentials/windows-temp-tmp-files'
+  eq "tmp-flood: detected live" planned "$(st "$T/tmp-flood.win.json" "$K")"
+  live invalid-vault-credentials --set tmp_limit=100 "${NET[@]}" >"$T/fix.json"
+  eq "tmp-flood: fixed live" fixed "$(st "$T/fix.json" "$K")"
+  eq "tmp-flood: no *.tmp file left in C:\\Windows\\Temp" 0 \
+    "$(find "$WINEPREFIX/drive_c/windows/temp" -maxdepth 1 -type f -iname '*.tmp' | wc -l)"
+  check "tmp-flood: the folder named *.tmp stays" test -d "$WINEPREFIX/drive_c/windows/temp/cab_4242_1.tmp"
+  check "tmp-flood: other files stay" test -f "$WINEPREFIX/drive_c/windows/temp/MpCmdRun.log"
+fi
+
+# ---- the service disabled (Start=4, not running) ----
+seed obengine-disabled --fault obengine-disabled && dry obengine-disabled
+
+# ---- live only: obengine automatic but stopped (offline cannot know) ----
+if NO_START=1 seed stopped; then
+  K='basic-troubleshooting/mars-service-running'
+  dry stopped "$K"
+  s=$(st "$T/stopped.win.json" "$K")
+  eq "stopped: offline cannot tell" skipped "$(st "$T/stopped.lin.json" "$K")"
+  check "stopped: detected live ($s)" test "$s" = planned
+  live basic-troubleshooting --set protected_bytes=1048576 "${NET[@]}" >"$T/fix.json"
+  eq "stopped: started live" fixed "$(st "$T/fix.json" "$K")"
+  live all --dry-run "${SETS[@]}" >"$T/after.json"
+  eq "stopped: running after the live fix" pass "$(st "$T/after.json" "$K")"
+fi
+[ "$_fails" -eq 0 ] || exit 1

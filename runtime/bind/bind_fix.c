@@ -291,7 +291,7 @@ static int f_delete_matching(lua_State *L) {
   snprintf(shown, sizeof shown, "%s%s%s", rel, rel[0] ? "/" : "", pattern);
   action_begin(L, "delete", shown);
   fd = plat_open_in(rt->rootfd, rel, PLAT_OPEN_DIR);
-  if (fd < 0) return action_fail(L, fd, path);
+  if (fd < 0) return action_fail(L, (int)fd, path);
   /* fsw_list_halves takes fd over: a second handle, checked to be the
    * same folder, to stat and delete through */
   keep = plat_open_in(rt->rootfd, rel, PLAT_OPEN_DIR);
@@ -786,7 +786,8 @@ static int f_copy_tree(lua_State *L) {
     return action_fail(L, r, "removing the partial copy of an earlier run");
   }
   if ((r = plat_fstat(sfd, &st)) != 0 || (r = plat_mkdir_at(pdir, partial, st.mode & 07777)) != 0 ||
-      (r = (int)(tfd = plat_open_dir_at(pdir, partial))) < 0) {
+      (tfd = plat_open_dir_at(pdir, partial)) < 0) {
+    if (r == 0) r = (int)tfd;   /* the open failed: its error kind */
     plat_close(sfd); plat_close(pdir);
     return action_fail(L, r, dst);
   }

@@ -109,14 +109,14 @@ static int valid_utf8(const unsigned char *s, size_t n) {
 
 /* A descriptor closed by the garbage collector if an error intervenes. */
 static int guard_gc(lua_State *L) {
-  int *fd = luaL_checkudata(L, 1, FD_GUARD);
-  if (*fd >= 0) { plat_close(*fd); *fd = -1; }
+  plat_fd *fd = luaL_checkudata(L, 1, FD_GUARD);
+  if (*fd >= 0) { plat_close(*fd); *fd = PLAT_FD_NONE; }
   return 0;
 }
 
-static int *new_guard(lua_State *L) {
-  int *fd = lua_newuserdatauv(L, sizeof *fd, 0);
-  *fd = -1;
+static plat_fd *new_guard(lua_State *L) {
+  plat_fd *fd = lua_newuserdatauv(L, sizeof *fd, 0);
+  *fd = PLAT_FD_NONE;
   if (luaL_newmetatable(L, FD_GUARD)) {
     lua_pushcfunction(L, guard_gc);
     lua_setfield(L, -2, "__gc");
@@ -125,8 +125,8 @@ static int *new_guard(lua_State *L) {
   return fd;
 }
 
-static void guard_close(int *fd) {
-  if (*fd >= 0) { plat_close(*fd); *fd = -1; }
+static void guard_close(plat_fd *fd) {
+  if (*fd >= 0) { plat_close(*fd); *fd = PLAT_FD_NONE; }
 }
 
 /* Playbook path -> root-relative path; pushes nothing. */
@@ -134,44 +134,46 @@ static int rel_of(lua_State *L, const char *path, char *rel, size_t relsz) {
   return mp_target_rel(mp_rt(L), path, rel, relsz);
 }
 
-static int open_rel(lua_State *L, const char *rel, unsigned how) {
-  return (int)plat_open_in(mp_rt(L)->rootfd, rel, how);
+static plat_fd open_rel(lua_State *L, const char *rel, unsigned how) {
+  return plat_open_in(mp_rt(L)->rootfd, rel, how);
 }
 
 /* The folder at path, open for reading, never through a final link:
  * fd >= 0, or -1 with nil, message, code pushed. */
-static int open_dir(lua_State *L, const char *path, char *rel, size_t relsz) {
-  int fd = rel_of(L, path, rel, relsz);
-  if (fd < 0) { fail(L, fd, path); return -1; }
+static plat_fd open_dir(lua_State *L, const char *path, char *rel, size_t relsz) {
+  plat_fd fd;
+  int r = rel_of(L, path, rel, relsz);
+  if (r < 0) { fail(L, r, path); return -1; }
   fd = open_rel(L, rel, PLAT_OPEN_DIR | PLAT_OPEN_NOFOLLOW);
   if (fd == -ENOTDIR || fd == -ELOOP) {   /* say so when it is a link */
     plat_stat st;
-    int p = open_rel(L, rel, PLAT_OPEN_LOOK | PLAT_OPEN_NOFOLLOW);
+    plat_fd p = open_rel(L, rel, PLAT_OPEN_LOOK | PLAT_OPEN_NOFOLLOW);
     if (p >= 0) {
       if (plat_fstat(p, &st) == 0 && st.type == PLAT_T_LINK) fd = -ELOOP;
       plat_close(p);
     }
   }
-  if (fd < 0) { fail_open(L, fd, path); return -1; }
+  if (fd < 0) { fail_open(L, (int)fd, path); return -1; }
   return fd;
 }
 
 /* The regular file at path, open for reading into *fd (a guard): 0, or
  * -1 with nil, message, code pushed.  The object is looked at before it
  * is opened, so a device or a fifo is never opened. */
-static int open_file(lua_State *L, const char *path, int *fd, plat_stat *st) {
+static int open_file(lua_State *L, const char *path, plat_fd *fd, plat_stat *st) {
   char rel[MP_PATH_MAX];
   plat_stat again;
-  int p, r = rel_of(L, path, rel, sizeof rel);
+  plat_fd p;
+  int r = rel_of(L, path, rel, sizeof rel);
   if (r < 0) { fail(L, r, path); return -1; }
-  if ((p = open_rel(L, rel, PLAT_OPEN_LOOK | PLAT_OPEN_NOFOLLOW)) < 0) { fail(L, p, path); return -1; }
+  if ((p = open_rel(L, rel, PLAT_OPEN_LOOK | PLAT_OPEN_NOFOLLOW)) < 0) { fail(L, (int)p, path); return -1; }
   r = plat_fstat(p, st);
   plat_close(p);
   if (r < 0) { fail(L, r, path); return -1; }
   if (st->type == PLAT_T_LINK) { fail_open(L, -ELOOP, path); return -1; }
   if (st->type != PLAT_T_FILE) { fail_type(L, st->type, path); return -1; }
   *fd = open_rel(L, rel, PLAT_OPEN_READ | PLAT_OPEN_NOFOLLOW);
-  if (*fd < 0) { fail_open(L, *fd, path); return -1; }
+  if (*fd < 0) { fail_open(L, (int)*fd, path); return -1; }
   r = plat_fstat(*fd, &again);
   if (r < 0 || again.ino != st->ino || again.dev != st->dev) {
     guard_close(fd);
@@ -210,10 +212,11 @@ static void push_perms(lua_State *L, uint32_t mode) {
 static int fs_stat(lua_State *L) {
   const char *path = mp_checkpath(L, 1);
   char target[MP_PATH_MAX];
-  int fd, r, have_target = 0;
+  plat_fd fd;
+  int r, have_target = 0;
   plat_stat st;
   fd = mp_target_open(mp_rt(L), path, PLAT_OPEN_LOOK | PLAT_OPEN_NOFOLLOW);
-  if (fd < 0) return fail(L, fd, path);
+  if (fd < 0) return fail(L, (int)fd, path);
   r = plat_fstat(fd, &st);
   if (r == 0 && st.type == PLAT_T_LINK)
     have_target = plat_readlink_fd(fd, target, sizeof target) >= 0;
@@ -241,12 +244,13 @@ static int fs_stat(lua_State *L) {
 static int probe(lua_State *L, int want_dir) {
   const char *path = mp_checkpath(L, 1);
   plat_stat st;
-  int fd = mp_target_open(mp_rt(L), path, PLAT_OPEN_LOOK | PLAT_OPEN_NOFOLLOW), r;
+  plat_fd fd = mp_target_open(mp_rt(L), path, PLAT_OPEN_LOOK | PLAT_OPEN_NOFOLLOW);
+  int r;
   if (fd == -ENOENT || fd == -ENOTDIR) {
     lua_pushboolean(L, 0);
     return 1;
   }
-  if (fd < 0) return fail(L, fd, path);
+  if (fd < 0) return fail(L, (int)fd, path);
   r = want_dir ? plat_fstat(fd, &st) : 0;
   plat_close(fd);
   if (r < 0) return fail(L, r, path);
@@ -262,7 +266,7 @@ static int fs_isdir(lua_State *L) { return probe(L, 1); }
 static int fs_read(lua_State *L) {
   const char *path = mp_checkpath(L, 1);
   lua_Integer max = luaL_optinteger(L, 2, READ_MAX_DEFAULT);
-  int *fd;
+  plat_fd *fd;
   plat_stat st;
   luaL_Buffer b;
   lua_Integer total = 0;
@@ -378,7 +382,8 @@ static int read_list(lua_State *L, const char *path, const fsw_glob *g, list_box
   char rel[MP_PATH_MAX];
   fsw_list_result lr;
   list_box *lb = new_list(L);
-  int r, fd = open_dir(L, path, rel, sizeof rel);
+  plat_fd fd = open_dir(L, path, rel, sizeof rel);
+  int r;
   if (fd < 0) return 3;
   r = fsw_list(fd, g, LIST_BUF, list_add, lb, &lr);
   if (r < 0) return fail(L, r, path);
@@ -441,7 +446,8 @@ static int fs_count(lua_State *L) {
   const char *path = mp_checkpath(L, 1);
   const char *pat = luaL_checklstring(L, 2, &plen);
   const char *type = "any";
-  int cls, fold = 1, fd, r;
+  plat_fd fd;
+  int cls, fold = 1, r;
   char rel[MP_PATH_MAX];
   fsw_glob g;
   fsw_list_result lr;
@@ -528,7 +534,8 @@ static int fs_du(lua_State *L) {
   fsw_du_result *r;
   tick_ctx t;
   char rel[MP_PATH_MAX];
-  int fd, err;
+  plat_fd fd;
+  int err;
   size_t i;
   if (!lua_isnoneornil(L, 2)) luaL_checktype(L, 2, LUA_TTABLE);
   memset(&o, 0, sizeof o);
@@ -620,7 +627,8 @@ static int fs_scan(lua_State *L) {
   tick_ctx t;
   const char **pats = NULL;
   size_t *plens = NULL, npat = 0, i;
-  int *fd, err;
+  plat_fd *fd;
+  int err;
   plat_stat st;
   luaL_checktype(L, 2, LUA_TTABLE);
   lua_settop(L, 2);
@@ -725,30 +733,50 @@ static const struct { uint32_t bit; const char *name; } WIN_NAMES[] = {
   {PLAT_WIN_PINNED, "pinned"}, {PLAT_WIN_UNPINNED, "unpinned"},
   {PLAT_WIN_RECALL_ON_DATA_ACCESS, "recall_on_data_access"}, {0, NULL}};
 
+/* The object at rel (never through a final link) for reading its
+ * metadata: a look-only handle into *look, its stat into *st and, for a
+ * file or folder that is still the same object once opened, a data handle
+ * into *data (else PLAT_FD_NONE: other kinds are never opened, since
+ * opening a device could act on it).  0, or a negative error kind with
+ * nothing left open; close_look_data closes both. */
+static int open_look_data(lua_State *L, const char *rel, plat_fd *look, plat_fd *data,
+                          plat_stat *st) {
+  plat_stat st2;
+  int r;
+  *data = PLAT_FD_NONE;
+  *look = open_rel(L, rel, PLAT_OPEN_LOOK | PLAT_OPEN_NOFOLLOW);
+  if (*look < 0) return (int)*look;
+  if ((r = plat_fstat(*look, st)) < 0) { plat_close(*look); return r; }
+  if (st->type == PLAT_T_FILE || st->type == PLAT_T_DIR) {
+    *data = open_rel(L, rel, (st->type == PLAT_T_DIR ? PLAT_OPEN_DIR : PLAT_OPEN_READ) |
+                               PLAT_OPEN_NOFOLLOW);
+    if (*data >= 0 && (plat_fstat(*data, &st2) < 0 || st2.ino != st->ino || st2.dev != st->dev)) {
+      plat_close(*data);
+      *data = PLAT_FD_NONE;
+    }
+    if (*data < 0) *data = PLAT_FD_NONE;
+  }
+  return 0;
+}
+
+static void close_look_data(plat_fd look, plat_fd data) {
+  plat_close(look);
+  if (data >= 0) plat_close(data);
+}
+
 static int fs_attrs(lua_State *L) {
   const char *path = mp_checkpath(L, 1);
   char rel[MP_PATH_MAX];
   plat_attrs_ex a;
-  plat_stat st, st2;
-  int pfd, dfd = -1, r, i, nk = 0, nu = 0;
+  plat_stat st;
+  plat_fd pfd, dfd;
+  int r, i, nk = 0, nu = 0;
   luaL_Buffer note;
   if ((r = rel_of(L, path, rel, sizeof rel)) < 0) return fail(L, r, path);
-  pfd = open_rel(L, rel, PLAT_OPEN_LOOK | PLAT_OPEN_NOFOLLOW);
-  if (pfd < 0) return fail(L, pfd, path);
-  if ((r = plat_fstat(pfd, &st)) < 0) { plat_close(pfd); return fail(L, r, path); }
-  if (st.type == PLAT_T_FILE || st.type == PLAT_T_DIR) {
-    /* a real open for the inode flags; only files and folders (opening a
-     * device could act on it) and only if it is still the same object */
-    dfd = open_rel(L, rel, (st.type == PLAT_T_DIR ? PLAT_OPEN_DIR : PLAT_OPEN_READ) |
-                             PLAT_OPEN_NOFOLLOW);
-    if (dfd >= 0 && (plat_fstat(dfd, &st2) < 0 || st2.ino != st.ino || st2.dev != st.dev)) {
-      plat_close(dfd);
-      dfd = -1;
-    }
-  }
+  /* the data handle gives the inode flags */
+  if ((r = open_look_data(L, rel, &pfd, &dfd, &st)) < 0) return fail(L, r, path);
   r = plat_attrs_detail(pfd, dfd, &a);
-  plat_close(pfd);
-  if (dfd >= 0) plat_close(dfd);
+  close_look_data(pfd, dfd);
   if (r < 0) return fail(L, r, path);
   lua_createtable(L, 0, 12);
   for (i = 0; ATTR_NAMES[i].name; i++)
@@ -806,33 +834,22 @@ static int fs_ntfs_acl(lua_State *L) {
   unsigned char *buf;
   mp_secdesc *sd;
   const char *name = "";
-  plat_stat st, st2;
-  int pfd, dfd = -1, r, n;
+  plat_stat st;
+  plat_fd pfd, dfd;
+  int r, n;
   size_t i;
   if ((r = rel_of(L, path, rel, sizeof rel)) < 0) return fail(L, r, path);
-  pfd = open_rel(L, rel, PLAT_OPEN_LOOK | PLAT_OPEN_NOFOLLOW);
-  if (pfd < 0) return fail(L, pfd, path);
-  if ((r = plat_fstat(pfd, &st)) < 0) { plat_close(pfd); return fail(L, r, path); }
-  if (st.type == PLAT_T_FILE || st.type == PLAT_T_DIR) {
-    dfd = open_rel(L, rel, (st.type == PLAT_T_DIR ? PLAT_OPEN_DIR : PLAT_OPEN_READ) |
-                             PLAT_OPEN_NOFOLLOW);
-    if (dfd >= 0 && (plat_fstat(dfd, &st2) < 0 || st2.ino != st.ino || st2.dev != st.dev)) {
-      plat_close(dfd);
-      dfd = -1;
-    }
-  }
+  if ((r = open_look_data(L, rel, &pfd, &dfd, &st)) < 0) return fail(L, r, path);
   buf = malloc(NTACL_MAX);
   sd = malloc(sizeof *sd);
   if (buf == NULL || sd == NULL) {
     free(buf);
     free(sd);
-    plat_close(pfd);
-    if (dfd >= 0) plat_close(dfd);
+    close_look_data(pfd, dfd);
     return fail(L, -ENOMEM, path);
   }
   n = plat_ntfs_acl(pfd, dfd, buf, NTACL_MAX, &name);
-  plat_close(pfd);
-  if (dfd >= 0) plat_close(dfd);
+  close_look_data(pfd, dfd);
   if (n < 0) {
     free(buf);
     free(sd);
@@ -877,8 +894,9 @@ static int fs_ntfs_acl(lua_State *L) {
 static int fs_volume(lua_State *L) {
   const char *path = mp_checkpath(L, 1);
   plat_volume v;
-  int fd = mp_target_open(mp_rt(L), path, PLAT_OPEN_LOOK | PLAT_OPEN_NOFOLLOW), r;
-  if (fd < 0) return fail(L, fd, path);
+  plat_fd fd = mp_target_open(mp_rt(L), path, PLAT_OPEN_LOOK | PLAT_OPEN_NOFOLLOW);
+  int r;
+  if (fd < 0) return fail(L, (int)fd, path);
   r = plat_volume_of(fd, &v);
   plat_close(fd);
   if (r < 0) return fail(L, r, path);
@@ -948,7 +966,8 @@ static int fs_holders(lua_State *L) {
   holder_box *hb;
   long denied = 0;
   size_t i;
-  int fd, r;
+  plat_fd fd;
+  int r;
   hb = lua_newuserdatauv(L, sizeof *hb, 0);
   memset(hb, 0, sizeof *hb);
   if (luaL_newmetatable(L, HOLDER_BOX)) {
@@ -958,7 +977,7 @@ static int fs_holders(lua_State *L) {
   lua_setmetatable(L, -2);
   if ((r = rel_of(L, path, rel, sizeof rel)) < 0) return fail(L, r, path);
   fd = open_rel(L, rel, PLAT_OPEN_LOOK | PLAT_OPEN_NOFOLLOW);
-  if (fd < 0) return fail(L, fd, path);
+  if (fd < 0) return fail(L, (int)fd, path);
   r = plat_fd_path(fd, host, sizeof host);   /* the kernel's spelling */
   plat_close(fd);
   if (r < 0 && (r = mp_target_host(rt, rel, host, sizeof host)) < 0) return fail(L, r, path);

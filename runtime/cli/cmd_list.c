@@ -103,7 +103,8 @@ int cmd_list(int argc, char **argv) {
   if (rt == NULL) { cli_error("%s", err ? err : "cannot start"); free(err); return MP_EXIT_ERROR; }
   if (cfg.playbook_path) {
     char *copy = strdup(cfg.playbook_path), *save = NULL, *dir;
-    for (dir = copy ? strtok_r(copy, ":", &save) : NULL; dir; dir = strtok_r(NULL, ":", &save))
+    for (dir = copy ? strtok_r(copy, PLAT_PATH_LIST_SEP, &save) : NULL; dir;
+         dir = strtok_r(NULL, PLAT_PATH_LIST_SEP, &save))
       list_dir(rt, dir, dir, &bad);
     free(copy);
   }

@@ -30,7 +30,8 @@ static const char USAGE[] =
   "                         default: the live system\n"
   "  --set KEY=VALUE        playbook parameter (repeatable); KEY must be declared\n"
   "                         by a selected playbook\n"
-  "  --only ID[,ID...]      run only these checks\n"
+  "  --only ID[,ID...]      run only these checks; each ID must be a check of a\n"
+  "                         selected playbook\n"
   "  --skip ID[,ID...]      do not run these checks\n"
   "  --format text|json     report on stdout (default text)\n"
   "  --junit FILE           also write a JUnit XML report\n"
@@ -40,8 +41,8 @@ static const char USAGE[] =
   "  --lock-timeout SECONDS wait this long for another run on the same target\n"
   "                         to end (default 30; 0: do not wait)\n"
   "  --lang en|pt-BR        language of the report (default from LANG)\n"
-  "  --playbook-path DIRS   ':'-separated folders searched for playbooks and modules\n"
-  "                         (also $MARSPLAY_PATH)\n"
+  "  --playbook-path DIRS   '" PLAT_PATH_LIST_SEP "'-separated folders searched for playbooks and\n"
+  "                         modules (also $MARSPLAY_PATH)\n"
   "  --color auto|always|never\n"
   "  -V, --version          print the version and exit\n"
   "  -h, --help             print this help and exit\n"
@@ -330,25 +331,36 @@ static void add_name(mp_value *set, const char *name) {
   if (name) mpv_push(set, mpv_cstr(name));
 }
 
-/* The parameters and check ids ("pb/check" and "check") of the playbooks;
- * -1 when one of them does not load (the run reports it). */
-static int collect(mp_runtime *rt, const char *const *pbs, size_t npb, mp_value *params,
-                   mp_value *checks) {
+/* Of the playbooks: their ids, parameters, check ids ("pb/check" and
+ * "check"), and each check id with the playbooks that have it (owners:
+ * an object); each output is optional.  -1 when one of them does not
+ * load (the run reports it). */
+static int collect(mp_runtime *rt, const char *const *pbs, size_t npb, mp_value *ids,
+                   mp_value *params, mp_value *checks, mp_value *owners) {
   size_t i, j;
   for (i = 0; i < npb; i++) {
     char *err = NULL, id[256];
     mp_value *d = mp_describe(rt, pbs[i], &err);
     const mp_value *ps = mp_value_get(d, "params"), *cs = mp_value_get(d, "checks");
+    const char *pb = mpv_getstr(d, "id") ? mpv_getstr(d, "id") : "";
     free(err);
     if (d == NULL) return -1;
+    if (ids) add_name(ids, pb);
     for (j = 0; params && j < mp_value_len(ps); j++)
       add_name(params, mp_value_string(mp_value_at(ps, j), NULL));
-    for (j = 0; checks && j < mp_value_len(cs); j++) {
+    for (j = 0; j < mp_value_len(cs); j++) {
       const char *c = mpv_getstr(mp_value_at(cs, j), "id");
+      mp_value *who;
       if (c == NULL) continue;
-      add_name(checks, c);
-      snprintf(id, sizeof id, "%s/%s", mpv_getstr(d, "id") ? mpv_getstr(d, "id") : "", c);
-      add_name(checks, id);
+      if (checks) {
+        add_name(checks, c);
+        snprintf(id, sizeof id, "%s/%s", pb, c);
+        add_name(checks, id);
+      }
+      if (owners == NULL) continue;
+      if ((who = mpv_getm(owners, c)) == NULL && mpv_set(owners, c, mpv_arr()) == 0)
+        who = mpv_getm(owners, c);
+      if (who) add_name(who, pb);
     }
     mpv_free(d);
   }
@@ -368,37 +380,70 @@ static const char *joined(const mp_value *set, char *buf, size_t size) {
   return used ? buf : "none";
 }
 
-/* Every --set KEY must be a parameter of a selected playbook: else exit 1
- * naming the nearest and the known keys.  When a playbook does not load,
- * the run reports that and keys are not judged. */
-static int check_sets(mp_runtime *rt, const run_opts *o, const char **pbs, size_t npb) {
-  mp_value *known = mpv_arr();
-  size_t j;
-  int k, rc = 0;
-  char list[2048];
-  if (known == NULL) return -1;
-  if (collect(rt, pbs, npb, known, NULL) != 0) { mpv_free(known); return 0; }
-  for (k = 0; k < o->nsets; k++) {
-    const char *key = o->sets[k], *best = NULL;
-    size_t klen = strcspn(key, "="), bestd = (size_t)-1;
-    char name[128];
-    snprintf(name, sizeof name, "%.*s", (int)(klen < sizeof name ? klen : sizeof name - 1), key);
+/* Each of names must be one of known (an array of names, or an object
+ * whose keys are the names and whose values list the playbooks that have
+ * them); for each that is not, one error on stderr naming it, the nearest
+ * known name (and its playbooks) and `tail` ("known: ...").  0, or -1. */
+static int check_known(const char *opt, const char *what, const mp_value *names,
+                       const mp_value *known, const char *tail) {
+  int obj = mp_value_type(known) == MP_OBJECT, rc = 0;
+  size_t i, j;
+  char who[512];
+  for (i = 0; i < mp_value_len(names); i++) {
+    const char *name = mp_value_string(mp_value_at(names, i), NULL), *best = NULL;
+    size_t bestd = (size_t)-1, bestj = 0;
     for (j = 0; j < mp_value_len(known); j++) {
-      const char *cand = mp_value_string(mp_value_at(known, j), NULL);
+      const char *cand = obj ? mp_value_key(known, j) : mp_value_string(mp_value_at(known, j), NULL);
       size_t d = distance(name, cand);
       if (d == 0) break;
-      if (d < bestd) { bestd = d; best = cand; }
+      if (d < bestd) { bestd = d; best = cand; bestj = j; }
     }
     if (j < mp_value_len(known)) continue;
-    if (best && bestd <= 3)
-      cli_error("--set %s: no selected playbook has this parameter; did you mean %s? "
-                "(known: %s)", name, best, joined(known, list, sizeof list));
+    if (best && bestd <= 3 && obj)
+      cli_error("%s %s: no selected playbook has this %s; did you mean %s (in %s)? (%s)", opt, name,
+                what, best, joined(mp_value_at(known, bestj), who, sizeof who), tail);
+    else if (best && bestd <= 3)
+      cli_error("%s %s: no selected playbook has this %s; did you mean %s? (%s)", opt, name, what,
+                best, tail);
     else
-      cli_error("--set %s: no selected playbook has this parameter (known: %s)", name,
-                joined(known, list, sizeof list));
+      cli_error("%s %s: no selected playbook has this %s (%s)", opt, name, what, tail);
     rc = -1;
   }
-  mpv_free(known);
+  return rc;
+}
+
+/* Every --set KEY must be a parameter of a selected playbook and every
+ * --only ID a check of one: else exit 1 naming the nearest.  When a
+ * playbook does not load, the run reports that and names are not judged. */
+static int check_names(mp_runtime *rt, const run_opts *o, const char **pbs, size_t npb) {
+  mp_value *params = mpv_arr(), *owners = mpv_obj(), *names = mpv_arr(), *sel = mpv_arr();
+  size_t i;
+  int k, rc = -1;
+  char list[2048], tail[2100];
+  if (params == NULL || owners == NULL || names == NULL || sel == NULL) goto done;
+  rc = 0;
+  if (collect(rt, pbs, npb, sel, params, NULL, owners) != 0) goto done;
+  for (k = 0; k < o->nsets; k++) {
+    size_t klen = strcspn(o->sets[k], "=");
+    mpv_push(names, mpv_str(o->sets[k], klen));
+  }
+  snprintf(tail, sizeof tail, "known: %s", joined(params, list, sizeof list));
+  rc = check_known("--set", "parameter", names, params, tail);
+  mpv_free(names);
+  if ((names = mpv_arr()) == NULL) { rc = -1; goto done; }
+  for (i = 0; o->cfg.only && o->cfg.only[i];) {   /* split as the runner does */
+    size_t n = strcspn(o->cfg.only + i, ", \t\r\n\v\f");
+    if (n) mpv_push(names, mpv_str(o->cfg.only + i, n));
+    i += n ? n : 1;
+  }
+  snprintf(tail, sizeof tail, "selected: %s; 'marsplay list' shows their checks",
+           joined(sel, list, sizeof list));
+  if (check_known("--only", "check", names, owners, tail) != 0) rc = -1;
+done:
+  mpv_free(params);
+  mpv_free(owners);
+  mpv_free(names);
+  mpv_free(sel);
   return rc;
 }
 
@@ -413,8 +458,8 @@ static void warn_unmatched_waivers(mp_runtime *rt, const char *file, const char 
   int ln = 0;
   if (known == NULL) return;
   if (mp_playbook_dir(rt)) cat = cli_catalogue(mp_playbook_dir(rt), &ncat);
-  if (collect(rt, pbs, npb, NULL, known) == 0 &&
-      (cat == NULL || collect(rt, (const char *const *)cat, ncat, NULL, known) == 0) &&
+  if (collect(rt, pbs, npb, NULL, NULL, known, NULL) == 0 &&
+      (cat == NULL || collect(rt, (const char *const *)cat, ncat, NULL, NULL, known, NULL) == 0) &&
       (f = fopen(file, "r")) != NULL) {
     while (fgets(line, sizeof line, f)) {
       char *id = line, *end;
@@ -463,7 +508,7 @@ int cmd_run(int argc, char **argv) {
     return MP_EXIT_ERROR;
   }
   pbs = playbook_list(rt, argc, argv, optind, o.cfg.root != NULL, &owned, &npb);
-  if (pbs == NULL || npb == 0 || (o.nsets && check_sets(rt, &o, pbs, npb) != 0)) {
+  if (pbs == NULL || npb == 0 || ((o.nsets || o.cfg.only) && check_names(rt, &o, pbs, npb) != 0)) {
     if (pbs && npb == 0) cli_error("no playbook found (see 'marsplay list')");
     else if (pbs == NULL) cli_error("out of memory");
     free(pbs);

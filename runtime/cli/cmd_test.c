@@ -35,7 +35,7 @@ static const char USAGE[] =
   "  --tap                  write TAP (version 13) instead of the plain report\n"
   "  --filter TEXT          run only the tests whose name contains TEXT\n"
   "  --keep                 keep each test's temporary folder (its path is shown)\n"
-  "  --playbook-path DIRS   ':'-separated folders searched for playbooks by name\n"
+  "  --playbook-path DIRS   '" PLAT_PATH_LIST_SEP "'-separated folders searched for playbooks by name\n"
   "\n"
   "The plain report ends with the line \"N passed, N failed\".  Exit status 0\n"
   "when no test failed, 1 otherwise.\n";

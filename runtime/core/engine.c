@@ -301,7 +301,7 @@ static int run_code(const mp_runtime *rt) {
 int mp_exit_code(const mp_runtime *rt) { return run_code(rt); }
 
 const char *mp_target_problem(mp_runtime *rt) {
-  int fd = mp_target_open(rt, "C:\\Windows", PLAT_OPEN_DIR);
+  plat_fd fd = mp_target_open(rt, "C:\\Windows", PLAT_OPEN_DIR);
   if (fd < 0) return "it has no Windows folder (C:\\Windows)";
   plat_close(fd);
   return NULL;
@@ -336,7 +336,8 @@ char *mp_find_playbook(const mp_runtime *rt, const char *name) {
   if (rt->playbook_path) {
     char *copy = strdup(rt->playbook_path), *save = NULL, *dir;
     if (copy == NULL) return NULL;
-    for (dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+    for (dir = strtok_r(copy, PLAT_PATH_LIST_SEP, &save); dir;
+         dir = strtok_r(NULL, PLAT_PATH_LIST_SEP, &save)) {
       if ((r = try_file(dir, name))) { free(copy); return r; }
     }
     free(copy);
@@ -426,12 +427,12 @@ mp_value *mp_describe(mp_runtime *rt, const char *playbook, char **err) {
 int mp_lock(mp_runtime *rt, double timeout) {
   char name[64] = "", who[128] = "holder unknown";
   long holder = 0;
-  int fd;
+  plat_fd fd;
   if (rt->lockfd >= 0) return 0;
   fd = plat_lock_dir(rt->root, timeout, &holder);
   if (fd >= 0) { rt->lockfd = fd; return 0; }
   if (fd != -PLAT_EAGAIN) {
-    mp_set_error(rt, "cannot lock the target %s: %s", rt->root, plat_err_text(fd));
+    mp_set_error(rt, "cannot lock the target %s: %s", rt->root, plat_err_text((int)fd));
     return -1;
   }
   if (holder > 0) {
@@ -444,14 +445,69 @@ int mp_lock(mp_runtime *rt, double timeout) {
   return -1;
 }
 
+/* The report's sandbox.notice, by what plat_restrict_writes found
+ * (plat_wb_what): English, then Portuguese; "{}" stands for the value
+ * (the ABI, an integrity level, or the failed step's error: its text in
+ * English, its name in Portuguese). */
+static const char *const WB_TEXT[][2] = {
+  [PLAT_WB_LANDLOCK] = {"Landlock ABI {}: no file can be written, created, removed or renamed",
+                        "Landlock ABI {}: nenhum arquivo pode ser gravado, criado, removido ou "
+                        "renomeado"},
+  [PLAT_WB_LOW_INTEGRITY] = {"Windows integrity level lowered from {} to Low: the system refuses "
+                             "writes",
+                             "nível de integridade do Windows reduzido de {} para Low: o sistema "
+                             "recusa gravações"},
+  [PLAT_WB_UNAVAILABLE] = {"Landlock is not available in this kernel ({})",
+                           "o Landlock não está disponível neste kernel ({})"},
+  [PLAT_WB_DISABLED] = {"Landlock is not available in this kernel (disabled at boot)",
+                        "o Landlock não está disponível neste kernel (desativado na "
+                        "inicialização)"},
+  [PLAT_WB_RULESET] = {"Landlock ruleset: {}", "as regras do Landlock não puderam ser criadas ({})"},
+  [PLAT_WB_RESTRICT] = {"Landlock restrict: {}", "o Landlock não pôde ser aplicado ({})"},
+  [PLAT_WB_NO_SANDBOX] = {"no kernel sandbox on this platform",
+                          "nenhuma proteção do kernel nesta plataforma"},
+  [PLAT_WB_TOKEN] = {"cannot open the process token ({})",
+                     "o token do processo não pôde ser aberto ({})"},
+  [PLAT_WB_LEVEL] = {"cannot read the integrity level ({})",
+                     "o nível de integridade não pôde ser lido ({})"},
+  [PLAT_WB_LABEL] = {"cannot make the Low integrity label: {}",
+                     "o rótulo de integridade Low não pôde ser criado ({})"},
+  [PLAT_WB_REFUSED] = {"the token refused the Low integrity level ({})",
+                       "o token recusou o nível de integridade Low ({})"},
+  [PLAT_WB_READBACK] = {"the integrity level cannot be read back ({})",
+                        "o nível de integridade não pôde ser relido ({})"},
+  [PLAT_WB_NOT_HELD] = {"the Low integrity level was set but the token still reads {} (Wine, for "
+                        "one, keeps every token High)",
+                        "o nível de integridade Low foi definido, mas o token ainda indica {} "
+                        "(o Wine, por exemplo, mantém todo token em High)"},
+};
+
+/* The notice for wb (abi: the return value) in lang ("pt..." or else
+ * English), into out. */
+static void wb_notice(const plat_wb *wb, int abi, const char *lang, char *out, size_t outsz) {
+  int pt = strncmp(lang, "pt", 2) == 0;
+  const char *t = NULL, *at;
+  char val[64] = "";
+  if ((size_t)wb->what < sizeof WB_TEXT / sizeof WB_TEXT[0]) t = WB_TEXT[wb->what][pt];
+  if (t == NULL) t = pt ? "nenhuma proteção do kernel ({})" : "no kernel write barrier ({})";
+  if (wb->what == PLAT_WB_LANDLOCK) snprintf(val, sizeof val, "%d", abi);
+  else if (wb->level) snprintf(val, sizeof val, "%s", wb->level);
+  else if (wb->err) snprintf(val, sizeof val, "%s", pt ? plat_err_name(wb->err) : plat_err_text(wb->err));
+  if ((at = strstr(t, "{}")) == NULL) snprintf(out, outsz, "%s", t);
+  else snprintf(out, outsz, "%.*s%s%s", (int)(at - t), t, val, at + 2);
+}
+
 int mp_lockdown(mp_runtime *rt) {
-  char why[256];
+  char why[256], why_en[256];
+  plat_wb wb = {0, 0, NULL};
   int r;
   /* Landlock also hides other processes' open files: record them first. */
   r = plat_holders_snapshot(rt->root);
   if (r < 0 && r != -PLAT_ENOSYS)   /* ENOSYS: no such list here at all */
     mp_notice(rt, "cannot list the processes' open files before the lockdown");
-  r = plat_restrict_writes(why, sizeof why);
+  r = plat_restrict_writes(&wb);
+  wb_notice(&wb, r, rt->lang, why, sizeof why);
+  wb_notice(&wb, r, "en", why_en, sizeof why_en);
   mp_value *sb = mpv_obj();
   if (sb) {
     mpv_set(sb, "kernel", mpv_cstr(r > 0 ? plat_barrier_name() : "none"));
@@ -459,6 +515,6 @@ int mp_lockdown(mp_runtime *rt) {
     mpv_set(sb, "notice", mpv_cstr(why));
     mpv_set(rt->report, "sandbox", sb);
   }
-  if (r <= 0) mp_notice(rt, "dry-run is enforced by marsplay only, not by the kernel: %s", why);
+  if (r <= 0) mp_notice(rt, "dry-run is enforced by marsplay only, not by the kernel: %s", why_en);
   return r > 0;
 }

@@ -97,7 +97,7 @@ void mp_check_deadline(lua_State *L);          /* raises it when over */
 int mp_target_rel(mp_runtime *rt, const char *path, char *rel, size_t relsz);
 /* Open a playbook path inside the target (never escaping it) for intent
  * how (PLAT_OPEN_*): a handle or -PLAT_E*. */
-int mp_target_open(mp_runtime *rt, const char *path, unsigned how);
+plat_fd mp_target_open(mp_runtime *rt, const char *path, unsigned how);
 /* Host path for messages and for process matching. */
 int mp_target_host(mp_runtime *rt, const char *rel, char *out, size_t outsz);
 /* Windows-style display form of a root-relative path: C:\x\y. */

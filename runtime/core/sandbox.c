@@ -207,12 +207,12 @@ static int sb_io_open(lua_State *L) {
   const char *path = mp_checkpath(L, 1);
   const char *mode = luaL_optstring(L, 2, "r");
   luaL_Stream *p;
-  int fd;
+  plat_fd fd;
   if (strcmp(mode, "r") != 0 && strcmp(mode, "rb") != 0)
     return luaL_error(L, "io.open: playbooks may only read (mode '%s' refused); "
                       "use the remediation API (marsplay.fix) to change files", mode);
   fd = mp_target_open(mp_rt(L), path, PLAT_OPEN_READ); /* FIFOs: no hang */
-  if (fd < 0) return mp_push_errno(L, fd, path);
+  if (fd < 0) return mp_push_errno(L, (int)fd, path);
   p = lua_newuserdatauv(L, sizeof *p, 0);
   p->closef = NULL;
   luaL_setmetatable(L, LUA_FILEHANDLE);
@@ -245,7 +245,8 @@ static int sb_lfs_call(lua_State *L) {
   mp_runtime *rt = mp_rt(L);
   char rel[MP_PATH_MAX], name[MP_PATH_MAX], proc[64];
   const char *base = NULL;
-  int fd, r, n = lua_gettop(L);
+  plat_fd fd;
+  int r, n = lua_gettop(L);
   r = mp_target_rel(rt, path, rel, sizeof rel);
   if (r < 0) return mp_push_errno(L, r, path);
   if (nofollow) {            /* open the parent; stat the name in it */
@@ -255,7 +256,7 @@ static int sb_lfs_call(lua_State *L) {
     base = name[0] ? name : ".";
   }
   fd = plat_open_in(rt->rootfd, rel, (nofollow || !dir) ? PLAT_OPEN_LOOK : PLAT_OPEN_DIR);
-  if (fd < 0) return mp_push_errno(L, fd, path);
+  if (fd < 0) return mp_push_errno(L, (int)fd, path);
   if ((r = plat_fd_alias(fd, proc, sizeof proc)) < 0) { plat_close(fd); return mp_push_errno(L, r, path); }
   lua_pushvalue(L, lua_upvalueindex(1));
   if (base) lua_pushfstring(L, "%s/%s", proc, base);
@@ -427,7 +428,8 @@ static int sb_require(lua_State *L) {
       found = find_module(lua_tostring(L, lua_upvalueindex(3)), name, path, sizeof path);
     if (!found && rt->playbook_path) {
       char *copy = strdup(rt->playbook_path), *save = NULL, *d;
-      for (d = copy ? strtok_r(copy, ":", &save) : NULL; d && !found; d = strtok_r(NULL, ":", &save))
+      for (d = copy ? strtok_r(copy, PLAT_PATH_LIST_SEP, &save) : NULL; d && !found;
+           d = strtok_r(NULL, PLAT_PATH_LIST_SEP, &save))
         found = find_module(d, name, path, sizeof path);
       free(copy);
     }

@@ -110,6 +110,7 @@ const char *mp_optpath(lua_State *L, int idx, const char *def) {
 int mp_target_rel(mp_runtime *rt, const char *path, char *rel, size_t relsz) {
   comp_t comps[MAX_COMPONENTS];
   int n = split_path(path, comps, MAX_COMPONENTS), i, r, exact = 1;
+  plat_fd fd;
   size_t len = 0;
   if (n < 0) return n;
   if (relsz == 0) return -ENAMETOOLONG;
@@ -117,8 +118,8 @@ int mp_target_rel(mp_runtime *rt, const char *path, char *rel, size_t relsz) {
   for (i = 0; i < n; i++)
     if ((r = append(rel, relsz, &len, comps[i].p, comps[i].len)) < 0) return r;
   /* Fast path: the exact spelling exists. */
-  r = plat_open_in(rt->rootfd, rel, PLAT_OPEN_LOOK | PLAT_OPEN_NOFOLLOW);
-  if (r >= 0) { plat_close(r); return 0; }
+  fd = plat_open_in(rt->rootfd, rel, PLAT_OPEN_LOOK | PLAT_OPEN_NOFOLLOW);
+  if (fd >= 0) { plat_close(fd); return 0; }
   /* Walk component by component, fixing case where needed. */
   rel[0] = '\0';
   len = 0;
@@ -129,8 +130,8 @@ int mp_target_rel(mp_runtime *rt, const char *path, char *rel, size_t relsz) {
     if (exact) {
       size_t save = len;
       if ((r = append(rel, relsz, &len, name, nlen)) < 0) return r;
-      r = plat_open_in(rt->rootfd, rel, PLAT_OPEN_LOOK | PLAT_OPEN_NOFOLLOW);
-      if (r >= 0) { plat_close(r); continue; }
+      fd = plat_open_in(rt->rootfd, rel, PLAT_OPEN_LOOK | PLAT_OPEN_NOFOLLOW);
+      if (fd >= 0) { plat_close(fd); continue; }
       rel[save] = '\0';
       len = save;
       if (find_ci(rt, rel, &comps[i], real, sizeof real) == 0) {
@@ -145,11 +146,11 @@ int mp_target_rel(mp_runtime *rt, const char *path, char *rel, size_t relsz) {
   return 0;
 }
 
-int mp_target_open(mp_runtime *rt, const char *path, unsigned how) {
+plat_fd mp_target_open(mp_runtime *rt, const char *path, unsigned how) {
   char rel[MP_PATH_MAX];
   int r = mp_target_rel(rt, path, rel, sizeof rel);
   if (r < 0) return r;
-  return (int)plat_open_in(rt->rootfd, rel, how);
+  return plat_open_in(rt->rootfd, rel, how);
 }
 
 int mp_target_host(mp_runtime *rt, const char *rel, char *out, size_t outsz) {

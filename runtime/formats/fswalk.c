@@ -219,7 +219,7 @@ int fsw_list(plat_fd fd, const fsw_glob *g, size_t bufsize,
 #define LINKS_MAX (1u << 16)  /* hardlinked inodes remembered */
 #define TICK_EVERY 256        /* entries between clock checks */
 
-typedef struct item { int fd; char *path; int depth; } item;
+typedef struct item { plat_fd fd; char *path; int depth; } item;
 
 typedef struct linkset {     /* open addressing over (dev, ino) */
   uint64_t *keys;            /* 2 words a slot */
@@ -420,7 +420,7 @@ static void tick(worker *k) {
   }
 }
 
-static int push(walk *w, int fd, char *path, int depth) {
+static int push(walk *w, plat_fd fd, char *path, int depth) {
   int ok = 0;
   plat_monitor_enter(w->mon);
   if (w->qlen < QCAP) {
@@ -436,14 +436,14 @@ static int push(walk *w, int fd, char *path, int depth) {
   return ok;
 }
 
-static void walk_dir(worker *k, int fd, const char *path, int depth, size_t bufsize);
+static void walk_dir(worker *k, plat_fd fd, const char *path, int depth, size_t bufsize);
 
-static void enter(worker *k, int dfd, const char *path, const char *name, int depth) {
+static void enter(worker *k, plat_fd dfd, const char *path, const char *name, int depth) {
   walk *w = k->w;
-  int fd;
+  plat_fd fd;
   char *sub;
   if (depth > MAXDEPTH) { add_error(k, path, name, -ELOOP); return; }
-  if ((fd = plat_open_dir_at(dfd, name)) < 0) { add_error(k, path, name, fd); return; }
+  if ((fd = plat_open_dir_at(dfd, name)) < 0) { add_error(k, path, name, (int)fd); return; }
   if ((sub = join(path, name)) == NULL) {
     plat_close(fd);
     add_error(k, path, name, -ENOMEM);
@@ -454,7 +454,7 @@ static void enter(worker *k, int dfd, const char *path, const char *name, int de
   free(sub);
 }
 
-static void walk_dir(worker *k, int fd, const char *path, int depth, size_t bufsize) {
+static void walk_dir(worker *k, plat_fd fd, const char *path, int depth, size_t bufsize) {
   walk *w = k->w;
   plat_dir *d;
   plat_dirent e;

@@ -49,13 +49,14 @@ typedef reg_path keypath;
 /* First candidate file of f that exists: its root-relative path in rel. */
 static int resolve_file(mp_runtime *rt, int f, char *rel, size_t relsz,
                         char *err, size_t errsz) {
-  int i, r = -ENOENT, fd;
+  int i, r = -ENOENT;
+  plat_fd fd;
   for (i = 0; FILES[f].paths[i]; i++) {
     r = mp_target_rel(rt, FILES[f].paths[i], rel, relsz);
     if (r < 0) break;
     fd = plat_open_in(rt->rootfd, rel, PLAT_OPEN_LOOK);
     if (fd >= 0) { plat_close(fd); return 0; }
-    r = fd;
+    r = (int)fd;
     if (r != -ENOENT && r != -ENOTDIR) break;
   }
   {
@@ -81,7 +82,8 @@ static int open_hive(mp_runtime *rt, int f, hive_h **out, char *err, size_t errs
   char rel[MP_PATH_MAX], pp[64], disp[MP_PATH_MAX];
   plat_stat st;
   hive_h *h;
-  int fd, r;
+  plat_fd fd;
+  int r;
   if (!rt->offline) return no_registry(err, errsz);
   if (c == NULL) {
     c = calloc(1, sizeof *c);
@@ -97,8 +99,8 @@ static int open_hive(mp_runtime *rt, int f, hive_h **out, char *err, size_t errs
   mp_target_display(rel, disp, sizeof disp);
   fd = plat_open_in(rt->rootfd, rel, PLAT_OPEN_READ); /* a FIFO must not block */
   if (fd < 0) {
-    snprintf(err, errsz, "%s: %s: %s", FILES[f].label, disp, strerror(-fd));
-    return fd;
+    snprintf(err, errsz, "%s: %s: %s", FILES[f].label, disp, strerror(-(int)fd));
+    return (int)fd;
   }
   if (plat_fstat(fd, &st) != 0 || st.type != PLAT_T_FILE) {
     plat_close(fd);
@@ -476,7 +478,8 @@ static int modify(mp_runtime *rt, const char *path, const char *name, int op,
   char rel[MP_PATH_MAX], disp[MP_PATH_MAX], pp[64], hdr[12];
   const char *base;
   char *slash;
-  int dirfd = -1, fd = -1, r, changed = 1;
+  plat_fd dirfd = PLAT_FD_NONE, fd = PLAT_FD_NONE;
+  int r, changed = 1;
   plat_stat st;
   hive_h *h = NULL;
   hive_node_h node;
@@ -493,13 +496,13 @@ static int modify(mp_runtime *rt, const char *path, const char *name, int op,
   if (slash) { *slash = '\0'; base = slash + 1; } else { base = rel; }
   dirfd = plat_open_in(rt->rootfd, slash ? rel : "", PLAT_OPEN_DIR);
   if (dirfd < 0) {
-    r = dirfd;
+    r = (int)dirfd;
     snprintf(err, errsz, "%s: folder of %s: %s", FILES[kp.hive].label, disp, plat_err_text(r));
     goto out;
   }
   fd = plat_open_at(dirfd, base, PLAT_OPEN_READ | PLAT_OPEN_NOFOLLOW);
   if (fd < 0) {
-    r = fd;
+    r = (int)fd;
     if (r == -ELOOP)
       snprintf(err, errsz, "%s: %s is a symbolic link: refusing to replace it",
                FILES[kp.hive].label, disp);
@@ -534,7 +537,7 @@ static int modify(mp_runtime *rt, const char *path, const char *name, int op,
     goto out;
   }
   plat_close(fd);
-  fd = -1;
+  fd = PLAT_FD_NONE;
   r = walk(h, &kp, path, op == OP_SET, &node, err, errsz);
   if (op == OP_DELETE && r == -ENOENT) { r = 0; goto out; }  /* nothing to delete */
   if (r < 0) goto out;

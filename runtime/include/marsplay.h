@@ -78,7 +78,8 @@ typedef struct mp_config {
   double timeout;            /* seconds per check (0: none) */
   size_t mem_limit;          /* bytes of Lua heap (0: default 256 MiB) */
   const char *stdlib_dir;    /* NULL: located automatically */
-  const char *playbook_path; /* extra ':'-separated playbook/module folders */
+  const char *playbook_path; /* extra playbook/module folders, ':'-separated
+                                (';' on Windows, where ':' follows a drive letter) */
   const char *only;          /* comma-separated check ids, or NULL */
   const char *skip;          /* comma-separated check ids, or NULL */
   mp_callbacks cb;

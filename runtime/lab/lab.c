@@ -129,11 +129,12 @@ static int kit_hive_create(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
   char err[1024], pp[64];
   hive_h *h;
-  int fd, r, top;
+  plat_fd fd;
+  int r, top;
   luaL_checktype(L, 2, LUA_TTABLE);
   lua_getfield(L, 2, "name");
   fd = plat_open_path(path, PLAT_OPEN_CREATE);
-  if (fd < 0) return kit_fail(L, "create", path, fd);
+  if (fd < 0) return kit_fail(L, "create", path, (int)fd);
   r = hive_write_empty(fd, luaL_optstring(L, -1, ""));
   lua_pop(L, 1);
   if (r != 0) { plat_close(fd); return kit_fail(L, "write", path, r); }

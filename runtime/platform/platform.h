@@ -84,6 +84,15 @@ const char *plat_err_name(int err);
 /* Message for error kind err (either sign): "No such file or directory". */
 const char *plat_err_text(int err);
 
+/* ---- lists of folders ----
+ * The separator of a list of folders (--playbook-path, $MARSPLAY_PATH):
+ * ';' on Windows, where ':' follows a drive letter (C:\x), ':' elsewhere. */
+#ifdef _WIN32
+#define PLAT_PATH_LIST_SEP ";"
+#else
+#define PLAT_PATH_LIST_SEP ":"
+#endif
+
 /* ---- handles ---- */
 typedef intptr_t plat_fd;
 #define PLAT_FD_NONE ((plat_fd)-1)
@@ -331,7 +340,7 @@ int plat_set_mode(plat_fd dirfd, const char *name, plat_fd fd, unsigned mode);
 
 /* Open the directory name inside dirfd for reading, not following a
  * link in name.  Returns fd >= 0 or -PLAT_E*. */
-int plat_open_dir_at(plat_fd dirfd, const char *name);
+plat_fd plat_open_dir_at(plat_fd dirfd, const char *name);
 /* read/pread retrying on interrupts: bytes, 0 at the end, or -PLAT_E*. */
 long plat_read(plat_fd fd, void *buf, size_t n);
 long plat_pread(plat_fd fd, void *buf, size_t n, uint64_t off);
@@ -510,10 +519,32 @@ void plat_monitor_wake(plat_monitor *m);     /* one waiter */
 void plat_monitor_wake_all(plat_monitor *m);
 
 /* ---- kernel sandbox (platform_posix_landlock.c, platform_win32_sandbox.c) ---- */
+/* What plat_restrict_writes did, as facts; the sentences (in the report's
+ * language) are the engine's (core/engine.c). */
+typedef enum {
+  PLAT_WB_LANDLOCK = 1,   /* enforced: Landlock (the return value is its ABI) */
+  PLAT_WB_LOW_INTEGRITY,  /* enforced: token lowered from level to Low */
+  PLAT_WB_UNAVAILABLE,    /* the kernel has no Landlock (err) */
+  PLAT_WB_DISABLED,       /* Landlock is turned off at boot */
+  PLAT_WB_RULESET,        /* creating the Landlock rule set failed (err) */
+  PLAT_WB_RESTRICT,       /* applying it failed (err) */
+  PLAT_WB_NO_SANDBOX,     /* no kernel barrier on this platform */
+  PLAT_WB_TOKEN,          /* the process token cannot be opened (err) */
+  PLAT_WB_LEVEL,          /* its integrity level cannot be read (err) */
+  PLAT_WB_LABEL,          /* the Low label cannot be made (err) */
+  PLAT_WB_REFUSED,        /* the token refused the Low level (err) */
+  PLAT_WB_READBACK,       /* the level cannot be read back (err) */
+  PLAT_WB_NOT_HELD        /* set, but the token still reads level (Wine) */
+} plat_wb_what;
+typedef struct plat_wb {
+  plat_wb_what what;
+  int err;                /* -PLAT_E* of the failed step, else 0 */
+  const char *level;      /* an integrity level's name ("High"), or NULL */
+} plat_wb;
 /* Forbid this process from now on to write, create, remove, rename or
  * truncate any file (already open descriptors keep working).  Returns the
- * mechanism's version (> 0) or -PLAT_E*; why says what happened. */
-int plat_restrict_writes(char *why, size_t whysz);
+ * mechanism's version (> 0) or -PLAT_E*; *wb says what happened. */
+int plat_restrict_writes(plat_wb *wb);
 /* The mechanism's name in reports: "landlock" (Linux), "low-integrity"
  * (Windows: the process's token lowered to the Low integrity level). */
 const char *plat_barrier_name(void);
@@ -524,7 +555,7 @@ const char *plat_barrier_name(void);
  * Returns the descriptor that holds the lock until it is closed,
  * -PLAT_EAGAIN if another holder kept it (*holder = its pid when it can
  * be told, else 0), or -PLAT_E*. */
-int plat_lock_dir(const char *path, double timeout, long *holder);
+plat_fd plat_lock_dir(const char *path, double timeout, long *holder);
 /* Short command name of process pid.  0 or -PLAT_E*. */
 int plat_proc_name(long pid, char *out, size_t outsz);
 

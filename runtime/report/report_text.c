@@ -31,11 +31,10 @@ typedef struct labels {
   const char *severity[5];
   const char *exit_ok, *exit_fixed, *exit_error, *exit_fixable, *exit_dry,
     *exit_manual, *exit_fixfail, *exit_nothing_live, *exit_nothing_offline;
-  const char *verbs[9][4];  /* by kind, then state planned/done/failed/skipped */
-  const char *landlock;     /* what the kernel's write ban means */
   const char *next_steps, *after_fix, *exit_fixed_steps;
   const char *file1, *files, *matching, *in, *to, *from, *as, *replacing, *new_file;
   char thousands, decimal;
+  int lang;                 /* 0 English, 1 Portuguese: the column of VERBS */
 } labels;
 
 static const char *const kinds[9] = {
@@ -43,6 +42,32 @@ static const char *const kinds[9] = {
 };
 static const char *const states[4] = {"planned", "done", "failed", "skipped"};
 static const char *const severities[5] = {"critical", "high", "medium", "low", "info"};
+
+/* What an action does, by kind (kinds[], then any other kind) and state
+ * (states[]): [kind][state][0] in English, [1] in Portuguese. */
+static const char *const VERBS[9][4][2] = {
+  {{"would delete", "excluiria"}, {"deleted", "excluído:"},
+   {"could not delete", "não foi possível excluir"}, {"did not delete", "não excluído:"}},
+  {{"would move", "moveria"}, {"moved", "movido:"}, {"could not move", "não foi possível mover"},
+   {"did not move", "não movido:"}},
+  {{"would copy", "copiaria"}, {"copied", "copiado:"},
+   {"could not copy", "não foi possível copiar"}, {"did not copy", "não copiado:"}},
+  {{"would write", "gravaria"}, {"wrote", "gravado:"},
+   {"could not write", "não foi possível gravar"}, {"did not write", "não gravado:"}},
+  {{"would create folder", "criaria a pasta"}, {"created folder", "pasta criada:"},
+   {"could not create folder", "não foi possível criar a pasta"},
+   {"did not create folder", "pasta não criada:"}},
+  {{"would change permissions of", "alteraria as permissões de"},
+   {"changed permissions of", "permissões alteradas:"},
+   {"could not change permissions of", "não foi possível alterar as permissões de"},
+   {"did not change permissions of", "permissões não alteradas:"}},
+  {{"would set", "definiria"}, {"set", "definido:"}, {"could not set", "não foi possível definir"},
+   {"did not set", "não definido:"}},
+  {{"would change", "alteraria"}, {"changed", "alterado:"},
+   {"could not change", "não foi possível alterar"}, {"did not change", "não alterado:"}},
+  {{"planned:", "planejado:"}, {"done:", "feito:"}, {"failed:", "falhou:"},
+   {"not done:", "não feito:"}}
+};
 
 static const labels EN = {
   "dry-run (nothing was changed)", "apply (fixes enabled)", "target", "offline volume",
@@ -62,23 +87,10 @@ static const labels EN = {
   "check was skipped; run marsplay on the Windows server, or give --root DIR for a mounted "
   "Windows system volume",
   "nothing was checked: every selected check was skipped (see the reasons above)",
-  {
-    {"would delete", "deleted", "could not delete", "did not delete"},
-    {"would move", "moved", "could not move", "did not move"},
-    {"would copy", "copied", "could not copy", "did not copy"},
-    {"would write", "wrote", "could not write", "did not write"},
-    {"would create folder", "created folder", "could not create folder", "did not create folder"},
-    {"would change permissions of", "changed permissions of",
-     "could not change permissions of", "did not change permissions of"},
-    {"would set", "set", "could not set", "did not set"},
-    {"would change", "changed", "could not change", "did not change"},
-    {"planned:", "done:", "failed:", "not done:"}
-  },
-  "no file can be written, created, removed or renamed",
   "Next steps (the fix is done; these are for you)", "After the fix, you will need to",
   "the problems found were fixed and verified, but step(s) remain for you: see \"Next steps\" above",
   "file", "files", "matching", "in", "to", "from", "as", "replacing", "a new file",
-  ',', '.'
+  ',', '.', 0
 };
 
 static const labels PT = {
@@ -103,26 +115,13 @@ static const labels PT = {
   "com um volume de sistema Windows montado",
   "nada foi verificado: todas as verificações selecionadas foram ignoradas (veja os motivos "
   "acima)",
-  {
-    {"excluiria", "excluído:", "não foi possível excluir", "não excluído:"},
-    {"moveria", "movido:", "não foi possível mover", "não movido:"},
-    {"copiaria", "copiado:", "não foi possível copiar", "não copiado:"},
-    {"gravaria", "gravado:", "não foi possível gravar", "não gravado:"},
-    {"criaria a pasta", "pasta criada:", "não foi possível criar a pasta", "pasta não criada:"},
-    {"alteraria as permissões de", "permissões alteradas:",
-     "não foi possível alterar as permissões de", "permissões não alteradas:"},
-    {"definiria", "definido:", "não foi possível definir", "não definido:"},
-    {"alteraria", "alterado:", "não foi possível alterar", "não alterado:"},
-    {"planejado:", "feito:", "falhou:", "não feito:"}
-  },
-  "nenhum arquivo pode ser gravado, criado, removido ou renomeado",
   "Próximos passos (a correção foi feita; estes cabem a você)",
   "Depois da correção, será preciso",
   "os problemas encontrados foram corrigidos e verificados, mas restam passos para você: "
   "veja \"Próximos passos\" acima",
   "arquivo", "arquivos", "correspondentes a", "em", "para", "de", "como", "substituindo",
   "um arquivo novo",
-  '.', ','
+  '.', ',', 1
 };
 
 static const char *const tags[MPR_NSTATUS] = {
@@ -353,7 +352,7 @@ static void action(ctx *x, const mp_value *a) {
     mpb_add(b, "] ", 2);
     s = 0;
   }
-  mpb_puts(b, x->L->verbs[k < 0 ? 8 : k][s]);
+  mpb_puts(b, VERBS[k < 0 ? 8 : k][s][x->L->lang]);
   if (k < 0) { mpb_add(b, " ", 1); tputs(x, kind ? kind : "?", -1); }
   if (k == 0 && files_matching(x, a, target, state)) {
     /* delete_matching: the detail's first part restates the count */
@@ -536,10 +535,7 @@ static void header(ctx *x, const mp_value *r) {
   if ((s = sget(t, "hostname")) && *s) { mpb_printf(x->b, ", %s ", x->L->host); tputs(x, s, -1); }
   mpb_printf(x->b, "; %s\n", x->dry ? x->L->mode_dry : x->L->mode_apply);
   sb = mp_value_get(r, "sandbox");
-  if ((s = sget(sb, "kernel")) && strcmp(s, "landlock") == 0 && mp_value_get(sb, "abi")) {
-    mpb_printf(x->b, "%s: Landlock ABI %d: %s\n", x->L->note,
-               (int)mp_value_number(mp_value_get(sb, "abi")), x->L->landlock);
-  } else if ((s = sget(sb, "notice")) && *s) {
+  if ((s = sget(sb, "notice")) && *s) {   /* in the report's language (engine.c) */
     mpb_printf(x->b, "%s: ", x->L->note);
     tputs(x, s, 2);
     mpb_add(x->b, "\n", 1);

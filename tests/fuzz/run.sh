@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # tests/fuzz/run.sh SECONDS [TARGET...]: build the libFuzzer targets
 # (clang, ASan + UBSan) in build-fuzz/ and run each for SECONDS on its
-# seed corpus tests/fuzz/corpus/<name>/.  New inputs go to
+# seed corpus tests/fuzz/corpus/<name>/.  `--total SECONDS` instead
+# splits SECONDS between the targets (each gets at least 2; what CI runs,
+# so that a new target does not lengthen the stage).  New inputs go to
 # build-fuzz/fuzz/corpus/<name>/ (the committed seeds are never changed);
 # a crash leaves its input in build-fuzz/fuzz/artifacts/.  Prints one
 # line per target: executions, corpus size, result.  Exit 1 if any target
@@ -9,8 +11,9 @@
 #   MARSPLAY_FUZZ_BUILD=DIR  build folder (default build-fuzz)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-secs=${1:-10}
-shift || true
+total=
+if [ "${1:-}" = --total ]; then total=${2:?--total needs SECONDS}; shift 2; secs=
+else secs=${1:-10}; shift || true; fi
 build=${MARSPLAY_FUZZ_BUILD:-build-fuzz}
 if [ ! -f "$build/CMakeCache.txt" ]; then
   CC=clang cmake -S . -B "$build" -DMARSPLAY_FUZZ=ON -DMARSPLAY_TESTS=OFF \
@@ -21,9 +24,14 @@ targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   for f in tests/fuzz/fuzz_*.c; do n=${f##*/fuzz_}; targets+=("${n%.c}"); done
 fi
+if [ -n "$total" ]; then
+  secs=$(( total / ${#targets[@]} ))
+  [ "$secs" -ge 2 ] || secs=2
+fi
 out="$build/fuzz"
 mkdir -p "$out/artifacts"
 failed=0
+echo "$secs s per target"
 printf '%-10s %10s %8s %7s  %s\n' target execs exec/s corpus result
 for t in "${targets[@]}"; do
   seeds="tests/fuzz/corpus/$t"

@@ -48,8 +48,7 @@ WORD_RE = re.compile(r"[A-Za-z_']+")  # file_error: an evidence name, not a word
 MACHINE = {"id", "status", "severity", "anchor", "error_ids", "file", "params", "target", "tool",
            "version", "schema_version", "mode", "lang", "started", "duration_ms", "exit_code",
            "error_kind", "check", "playbook",
-           # the sandbox's notice (runtime, Landlock) is not in the text report
-           "sandbox"}
+           "kernel"}  # sandbox.kernel: landlock, low-integrity or none
 
 
 def english(s):

@@ -54,15 +54,23 @@ eq "pt-BR apply: a skipped deletion says why in Portuguese" "não é um arquivo 
 run_mp --root "$L" "$FIX" --set op=delete --set 'a=C:\Windows\Temp\dir.tmp' --format json
 eq "English run: English detail" "not a regular file: left alone" "$(j '.playbooks[0].checks[0].actions[0].detail')"
 
-# the text report's header: the kernel's write ban in the report's language
-run_mp --root "$L" "$FIX" --set op=delete --set 'a=C:\Windows\Temp\dir.tmp' --dry-run --format json
+# the kernel's write ban (sandbox.notice, and the text report's header)
+# in the report's language
+run_mp --root "$L" "$FIX" --set op=delete --set 'a=C:\Windows\Temp\dir.tmp' --dry-run --format json --lang pt-BR
+PT_NOTICE=$(j '.sandbox.notice')
+run_mp --root "$L" "$FIX" --set op=delete --set 'a=C:\Windows\Temp\dir.tmp' --dry-run --format json --lang en
+EN_NOTICE=$(j '.sandbox.notice')
 if [ "$(j '.sandbox.kernel')" = landlock ]; then
+  contains "pt-BR JSON: sandbox.notice in Portuguese" "nenhum arquivo pode ser gravado" "$PT_NOTICE"
+  contains "English JSON: sandbox.notice in English" "no file can be written" "$EN_NOTICE"
   run_mp --root "$L" "$FIX" --set op=delete --set 'a=C:\Windows\Temp\dir.tmp' --dry-run --lang pt-BR
   contains "pt-BR text report: the Landlock line in Portuguese" "nenhum arquivo pode ser gravado" "$OUT"
   run_mp --root "$L" "$FIX" --set op=delete --set 'a=C:\Windows\Temp\dir.tmp' --dry-run --lang en
   contains "English text report: the Landlock line in English" "no file can be written" "$OUT"
 else
-  say "# no Landlock here: the header's notice is the engine's reason, not translated"
+  contains "pt-BR JSON: sandbox.notice in Portuguese (no Landlock here)" "Landlock n" "$PT_NOTICE"
+  check "English JSON: sandbox.notice in English (no Landlock here)" \
+    sh -c 'case $1 in *não*) exit 1 ;; *Landlock*) exit 0 ;; *) exit 1 ;; esac' _ "$EN_NOTICE"
 fi
 
 finish

@@ -58,6 +58,22 @@ eq "--set typo: nothing ran" "" "$OUT"
 run_mp cache --root "$T/lab" --dry-run --set 'protected=C:\Data' --format json
 eq "--set a known key: runs (exit 2)" 2 "$CODE"
 
+# ---- --only ids that no selected playbook has ----
+run_mp cache --root "$T/lab" --dry-run --set 'protected=C:\Data' --only scratch-exsts,shadow-copy-storage
+eq "--only typo: exit 1" 1 "$CODE"
+contains "--only typo: nearest suggested with its playbook" \
+  "--only scratch-exsts: no selected playbook has this check; did you mean scratch-exists (in cache)?" "$ERR"
+contains "--only typo: the selected playbooks named" "(selected: cache;" "$ERR"
+eq "--only typo: the known id is not reported" 0 "$(printf '%s\n' "$ERR" | grep -c 'shadow-copy-storage')"
+eq "--only typo: nothing ran" "" "$OUT"
+run_mp cache basic-troubleshooting --root "$T/lab" --dry-run --set 'protected=C:\Data' --only nosuch-check-at-all
+eq "--only unknown: exit 1" 1 "$CODE"
+contains "--only unknown: named with the selected playbooks" \
+  "--only nosuch-check-at-all: no selected playbook has this check (selected: cache, basic-troubleshooting;" "$ERR"
+run_mp cache --root "$T/lab" --dry-run --set 'protected=C:\Data' --only scratch-exists --format json
+eq "--only a known id: runs" 0 "$CODE"
+eq "--only a known id: that check only" scratch-exists "$(j '[.playbooks[0].checks[].id] | join(",")')"
+
 # ---- waivers that match no check ----
 printf '%s\n' '# comment' 'cache/scratch-regstry | typo of scratch-registry' \
   'scratch-registry | a real one' 'cache/nosuch | until 2099-01-01 | another' >"$T/waivers"

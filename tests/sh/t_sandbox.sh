@@ -54,6 +54,17 @@ eq "--only runs the named checks" "bad-return,healthy" "$(j '[.playbooks[0].chec
 run_mp --root "$T/lab" "$P/misbehaving.lua" --format json --timeout 1 --skip loops,eats-memory,swallows-timeout
 eq "--skip leaves them out" 0 "$(j '[.playbooks[0].checks[] | select(.id=="loops")] | length')"
 
+# --playbook-path: a ':'-separated list on Linux (';' on Windows:
+# tests/win/t_cli.sh); a playbook named by id from the second folder
+# requires a module from the first.
+PL="$P/pathlist"
+run_mp --root "$T/lab" --playbook-path "$PL/mods:$PL/pbs" pathpb --format json
+eq "--playbook-path: the playbook found by id, its module too" \
+  "0 Its module came from the first folder of the list" "$(j '"\(.exit_code) \(.playbooks[0].checks[0].title)"')"
+run_mp list --playbook-path "$PL/pbs:$PL/mods"
+contains "list --playbook-path: the folder's playbook" "pathpb" "$OUT"
+contains "list --playbook-path: labelled by its folder" "[$PL/pbs]" "$OUT"
+
 # Usage errors: exit 1 with a message.
 run_mp --format xml "$P/escape.lua"
 eq "bad --format: exit 1" 1 "$CODE"

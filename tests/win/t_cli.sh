@@ -48,6 +48,18 @@ eq "the new playbook passes check" 0 "$CODE"
 run_mp test "$(win "$T/new")"
 eq "the new playbook's test passes" 0 "$CODE"
 
+# --playbook-path: ';'-separated on Windows (':' follows a drive letter).
+# A playbook named by id from the second folder requires a module from
+# the first.
+PL=$SRC/tests/playbooks/pathlist
+run_mp eval --playbook-path "$(win "$PL/mods");$(win "$PL/pbs")" 'return require("pathlib.where").where'
+eq "--playbook-path C:\\a;C:\\b: a module from the first folder" '"the first folder of the list"' "$OUT"
+run_mp list --playbook-path "$(win "$PL/pbs");$(win "$PL/mods")"
+contains "list --playbook-path C:\\b;C:\\a: the playbook of the first folder" "pathpb" "$OUT"
+contains "list --playbook-path: labelled by its Windows path" "[$(win "$PL/pbs")]" "$OUT"
+run_mp --help
+contains "--help says ';'-separated" "';'-separated folders" "$OUT"
+
 # The dry-run's kernel barrier (a Low integrity token) is reported as it
 # reads back: enforced only when the token says Low; Wine keeps every
 # token High, so there it must say so, never claim the barrier.

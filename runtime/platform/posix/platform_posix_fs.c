@@ -204,7 +204,7 @@ void plat_dir_close(plat_dir *d) {
   free(d);
 }
 
-int plat_open_dir_at(plat_fd dirfd, const char *name) {
+plat_fd plat_open_dir_at(plat_fd dirfd, const char *name) {
   int fd;
   do {
     fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);

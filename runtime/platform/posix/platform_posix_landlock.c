@@ -30,7 +30,7 @@ const char *plat_barrier_name(void) { return "landlock"; }
   LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO | \
   LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_SYM)
 
-int plat_restrict_writes(char *why, size_t whysz) {
+int plat_restrict_writes(plat_wb *wb) {
   struct landlock_ruleset_attr attr;
   struct landlock_path_beneath_attr null_rule;
   long abi;
@@ -38,8 +38,8 @@ int plat_restrict_writes(char *why, size_t whysz) {
   abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
   if (abi < 0) {
     int e = errno;
-    snprintf(why, whysz, "Landlock is not available in this kernel (%s)",
-             e == EOPNOTSUPP ? "disabled at boot" : strerror(e));
+    wb->what = e == EOPNOTSUPP ? PLAT_WB_DISABLED : PLAT_WB_UNAVAILABLE;
+    wb->err = -e;
     return -e;
   }
   memset(&attr, 0, sizeof attr);
@@ -49,7 +49,8 @@ int plat_restrict_writes(char *why, size_t whysz) {
   rs = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof attr, 0);
   if (rs < 0) {
     int e = errno;
-    snprintf(why, whysz, "Landlock ruleset: %s", strerror(e));
+    wb->what = PLAT_WB_RULESET;
+    wb->err = -e;
     return -e;
   }
   /* /dev/null stays writable (libraries open it); nothing else. */
@@ -67,18 +68,20 @@ int plat_restrict_writes(char *why, size_t whysz) {
       syscall(SYS_landlock_restrict_self, rs, 0) != 0) {
     int e = errno;
     close(rs);
-    snprintf(why, whysz, "Landlock restrict: %s", strerror(e));
+    wb->what = PLAT_WB_RESTRICT;
+    wb->err = -e;
     return -e;
   }
   close(rs);
-  snprintf(why, whysz, "Landlock ABI %ld: no file can be written, created, removed or renamed", abi);
+  wb->what = PLAT_WB_LANDLOCK;
   return (int)abi;
 }
 
 #else
 
-int plat_restrict_writes(char *why, size_t whysz) {
-  snprintf(why, whysz, "no kernel sandbox on this platform");
+int plat_restrict_writes(plat_wb *wb) {
+  wb->what = PLAT_WB_NO_SANDBOX;
+  wb->err = -ENOSYS;
   return -ENOSYS;
 }
 

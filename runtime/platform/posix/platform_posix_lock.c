@@ -51,7 +51,7 @@ static long lock_holder(int fd) {
   return pid;
 }
 
-int plat_lock_dir(const char *path, double timeout, long *holder) {
+plat_fd plat_lock_dir(const char *path, double timeout, long *holder) {
   double deadline = mono() + (timeout > 0 ? timeout : 0), pause = 0.02;
   int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   *holder = 0;

@@ -219,9 +219,8 @@ plat_fd plat_open_path(const char *path, unsigned how) {
   return w32_fd(h);
 }
 
-int plat_open_dir_at(plat_fd dirfd, const char *name) {
-  /* kernel handle values are small multiples of 4: they fit an int */
-  return (int)plat_open_at(dirfd, name, PLAT_OPEN_DIR | PLAT_OPEN_NOFOLLOW);
+plat_fd plat_open_dir_at(plat_fd dirfd, const char *name) {
+  return plat_open_at(dirfd, name, PLAT_OPEN_DIR | PLAT_OPEN_NOFOLLOW);
 }
 
 /* ---------- stat ---------- */

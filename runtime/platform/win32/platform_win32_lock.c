@@ -47,7 +47,7 @@ static long read_holder(HANDLE h) {
   return strtol(buf, NULL, 10);
 }
 
-int plat_lock_dir(const char *path, double timeout, long *holder) {
+plat_fd plat_lock_dir(const char *path, double timeout, long *holder) {
   double deadline = plat_monotonic() + (timeout > 0 ? timeout : 0);
   DWORD pause = 20;
   wchar_t name[MAX_PATH + 64];

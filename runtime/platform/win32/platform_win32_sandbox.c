@@ -39,28 +39,30 @@ static int token_level(HANDLE tok, DWORD *rid) {
 
 const char *plat_barrier_name(void) { return "low-integrity"; }
 
-int plat_restrict_writes(char *why, size_t whysz) {
+int plat_restrict_writes(plat_wb *wb) {
   SID_IDENTIFIER_AUTHORITY label = {SECURITY_MANDATORY_LABEL_AUTHORITY};
   TOKEN_MANDATORY_LABEL tml;
   HANDLE tok;
   PSID low = NULL;
   DWORD before = 0, after = 0;
   int r;
-  if (whysz) why[0] = '\0';
   if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY | TOKEN_ADJUST_DEFAULT, &tok)) {
     r = w32_err(GetLastError());
-    snprintf(why, whysz, "cannot open the process token (%s)", plat_err_text(r));
+    wb->what = PLAT_WB_TOKEN;
+    wb->err = r;
     return r;
   }
   if ((r = token_level(tok, &before)) < 0) {
     CloseHandle(tok);
-    snprintf(why, whysz, "cannot read the integrity level (%s)", plat_err_text(r));
+    wb->what = PLAT_WB_LEVEL;
+    wb->err = r;
     return r;
   }
   if (!AllocateAndInitializeSid(&label, 1, SECURITY_MANDATORY_LOW_RID, 0, 0, 0, 0, 0, 0, 0, &low)) {
     r = w32_err(GetLastError());
     CloseHandle(tok);
-    snprintf(why, whysz, "cannot make the Low integrity label: %s", plat_err_text(r));
+    wb->what = PLAT_WB_LABEL;
+    wb->err = r;
     return r;
   }
   tml.Label.Sid = low;
@@ -70,26 +72,26 @@ int plat_restrict_writes(char *why, size_t whysz) {
     r = w32_err(GetLastError());
     FreeSid(low);
     CloseHandle(tok);
-    snprintf(why, whysz, "the token refused the Low integrity level (%s)",
-             plat_err_text(r));
+    wb->what = PLAT_WB_REFUSED;
+    wb->err = r;
     return r;
   }
   FreeSid(low);
   r = token_level(tok, &after);
   CloseHandle(tok);
   if (r < 0) {
-    snprintf(why, whysz, "the integrity level cannot be read back (%s)",
-             plat_err_text(r));
+    wb->what = PLAT_WB_READBACK;
+    wb->err = r;
     return r;
   }
   if (after > SECURITY_MANDATORY_LOW_RID) {
-    snprintf(why, whysz,
-             "the Low integrity level was set but the token still reads %s "
-             "(Wine, for one, keeps every token High)", level_name(after));
+    wb->what = PLAT_WB_NOT_HELD;
+    wb->err = -PLAT_ENOSYS;
+    wb->level = level_name(after);
     return -PLAT_ENOSYS;
   }
-  snprintf(why, whysz, "Windows integrity level lowered from %s to Low: the system refuses writes",
-           level_name(before));
+  wb->what = PLAT_WB_LOW_INTEGRITY;
+  wb->level = level_name(before);
   return BARRIER_VERSION;
 }
 

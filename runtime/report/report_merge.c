@@ -675,11 +675,13 @@ static mhost *new_host(mp_merge *m, mstr base) {
  * rounding half up at the fourth decimal; any other number (an exponent,
  * 13 or more integer digits, a sign) through fnum. */
 static void set_dur(const fld *f, double *d, int *has) {
-  const char *p = f->p, *end = f->p + f->len;
+  const char *p, *end;
   long long ip = 0, frac = 0;
   int nip = 0, nfrac = 0, up = 0;
   double v;
-  if (f->t != JT_NUM) { *has = 0; *d = 0; return; }
+  if (f->t != JT_NUM || f->p == NULL) { *has = 0; *d = 0; return; }
+  p = f->p;
+  end = f->p + f->len;
   while (p < end && *p >= '0' && *p <= '9' && nip < 13) { ip = ip * 10 + (*p++ - '0'); nip++; }
   if (nip > 0 && p < end && *p == '.') {
     p++;

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""lab2wine.py LAB DRIVE_C SEED: mirror a lab (built by `marsplay lab`)
+"""lab2wine.py LAB DRIVE_C SEED [HEALTHY]: mirror a lab (built by `marsplay lab`)
 into a Wine prefix, so the running "Windows" holds the lab's state.
 
 - Files: every regular file and folder of LAB is copied under DRIVE_C
-  (modification times kept), each path component matched
+  (modification times kept; holes of sparse files kept), each path component matched
   case-insensitively against what the prefix already has (Wine's
   "windows" is the lab's "Windows").  Links are not copied (Wine would
   show them as their targets); the lab's metadata file is left out.
@@ -18,6 +18,10 @@ into a Wine prefix, so the running "Windows" holds the lab's state.
   Service Control Manager knows them; each runs as LocalSystem (a lab
   service with another account is refused, not seeded wrong).  The
   systemprofile NTUSER.DAT is a file, copied as such.
+- With HEALTHY (a healthy lab built the same way), what the healthy
+  lab's hives hold and LAB's do not (a fault removed it) is deleted from
+  the prefix (D and X lines), since the prefix may hold it too (Wine's
+  own TimeZoneInformation values, for one).
 Prints the services registered, one "NAME START" per line.
 """
 import os
@@ -47,6 +51,35 @@ def child(parent, name):
     return os.path.join(parent, name)
 
 
+def copy(src, dst):
+    """copy2 that keeps holes: the lab sizes sparse files against the free
+    space of its volume (cache-low-space), so a full copy cannot fit."""
+    st = os.stat(src)
+    if st.st_blocks * 512 >= st.st_size:
+        shutil.copy2(src, dst)
+        return
+    with open(src, "rb") as fi, open(dst, "wb") as fo:
+        off = 0
+        while off < st.st_size:
+            try:
+                data = os.lseek(fi.fileno(), off, os.SEEK_DATA)
+            except OSError:         # ENXIO: only a hole is left
+                break
+            hole = os.lseek(fi.fileno(), data, os.SEEK_HOLE)
+            fi.seek(data)
+            fo.seek(data)
+            left = hole - data
+            while left > 0:
+                buf = fi.read(min(left, 1 << 20))
+                if not buf:
+                    break
+                fo.write(buf)
+                left -= len(buf)
+            off = hole
+        fo.truncate(st.st_size)
+    shutil.copystat(src, dst)
+
+
 def mirror(lab, drive):
     for top, dirs, files in os.walk(lab):
         rel = os.path.relpath(top, lab)
@@ -64,7 +97,7 @@ def mirror(lab, drive):
                 continue
             if rel == "." and f == LAB_META:
                 continue
-            shutil.copy2(src, child(dst, f))
+            copy(src, child(dst, f))
 
 
 def unquote(s):
@@ -113,8 +146,10 @@ def current_set(entries):
     raise SystemExit("lab2wine: the SYSTEM hive has no Select\\Current")
 
 
-def seed(lab, out):
-    rows, services = [], {}
+def registry(lab):
+    """(root, full key, service or None, name or None, type, data) rows of
+    the lab's hives, CurrentControlSet mapped."""
+    rows = []
     for fname, root, prefix in HIVES:
         path = os.path.join(lab, "Windows", "System32", "config", fname)
         if not os.path.isfile(path):
@@ -125,14 +160,39 @@ def seed(lab, out):
             if ccs:
                 key = ccs.sub("CurrentControlSet", key)
             m = SERVICES.match(key) if prefix == "SYSTEM" else None
-            if m and name is not None:
-                services.setdefault(m.group(1), {})[name.lower()] = data
             rows.append((root, prefix + ("\\" + key if key else ""), m and m.group(1), name, typ, data))
+    return rows
+
+
+def removed(lab_rows, healthy_rows):
+    """D/X lines: values and keys of the healthy lab that LAB lacks (a key
+    once, not its values or subkeys)."""
+    have = {(r, k.lower(), (n or "").lower() if n is not None else None) for r, k, _, n, _, _ in lab_rows}
+    keys = {(r, k.lower()) for r, k, _, _, _, _ in lab_rows}
+    out, gone = [], []
+    for r, k, _, n, _, _ in healthy_rows:
+        if (r, k.lower()) not in keys:
+            if not any(k.lower().startswith(g + "\\") or k.lower() == g for g in gone):
+                gone.append(k.lower())
+                out.append(f"X\t{r}\t{k}\n")
+        elif n is not None and (r, k.lower(), n.lower()) not in have:
+            out.append(f"D\t{r}\t{k}\t{n}\n")
+    return out
+
+
+def seed(lab, out, healthy=None):
+    rows, services = [], {}
+    for row in registry(lab):
+        rows.append(row)
+        if row[2] and row[3] is not None:
+            services.setdefault(row[2], {})[row[3].lower()] = row[5]
     # A service is a Services\NAME key with an ImagePath; its values go
     # to the Service Control Manager (registered first), everything else
     # into the registry.
     services = {n: v for n, v in services.items() if "imagepath" in v}
     with open(out, "w", encoding="utf-8", newline="\n") as f:
+        if healthy:
+            f.writelines(removed(rows, registry(healthy)))
         for name, v in sorted(services.items()):
             start = int.from_bytes(v.get("start", b"\3\0\0\0"), "little")
             image = utf16(v["imagepath"])
@@ -156,11 +216,11 @@ def seed(lab, out):
 
 
 def main():
-    if len(sys.argv) != 4:
-        raise SystemExit("usage: lab2wine.py LAB DRIVE_C SEED")
-    lab, drive, out = sys.argv[1:]
+    if len(sys.argv) not in (4, 5):
+        raise SystemExit("usage: lab2wine.py LAB DRIVE_C SEED [HEALTHY]")
+    lab, drive, out = sys.argv[1:4]
     mirror(lab, drive)
-    seed(lab, out)
+    seed(lab, out, sys.argv[4] if len(sys.argv) == 5 else None)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@
  *     S NAME START IMAGEPATH DISPLAY TYPE
  *                                       register a service (LocalSystem)
  *                                       with this start and service type
+ *     D ROOT KEY NAME                   delete a value (if present)
+ *     X ROOT KEY                        delete a key with its subkeys
  *   seed_live.exe start NAME  start a service and wait until it runs
  *   seed_live.exe stop NAME   stop it and wait until it is stopped
  * ROOT is HKLM or HKU.  Exit 0 on success, 1 with a message otherwise.
@@ -72,6 +74,34 @@ static int set_value(int line, char **f) {
   free(data);
   RegCloseKey(k);
   return e == ERROR_SUCCESS ? 0 : fail(line, "RegSetValueExW", e);
+}
+
+/* D ROOT KEY NAME: delete a value; X ROOT KEY: delete a key and its
+ * subkeys.  Either may already be absent (the prefix never had it). */
+static int remove_item(int line, char **f, int value) {
+  HKEY r = root_of(f[1]), k;
+  wchar_t *wk = wide(f[2]), *wn = value ? wide(f[3]) : NULL;
+  LONG e;
+  if (r == NULL || wk == NULL || (value && wn == NULL)) {
+    free(wk); free(wn);
+    return fail(line, "bad root or name", 0);
+  }
+  if (value) {
+    e = RegOpenKeyExW(r, wk, 0, KEY_SET_VALUE | KEY_WOW64_64KEY, &k);
+    if (e == ERROR_SUCCESS) {
+      e = RegDeleteValueW(k, wn);
+      RegCloseKey(k);
+    }
+  } else {
+    e = RegOpenKeyExW(r, wk, 0, KEY_ALL_ACCESS | KEY_WOW64_64KEY, &k);
+    if (e == ERROR_SUCCESS) {
+      e = RegDeleteTreeW(k, NULL);
+      RegCloseKey(k);
+      if (e == ERROR_SUCCESS) e = RegDeleteKeyExW(r, wk, KEY_WOW64_64KEY, 0);
+    }
+  }
+  free(wk); free(wn);
+  return e == ERROR_SUCCESS || e == ERROR_FILE_NOT_FOUND ? 0 : fail(line, value ? "RegDeleteValueW" : "RegDeleteTreeW", e);
 }
 
 static int make_service(int line, char **f) {
@@ -140,6 +170,10 @@ int main(int argc, char **argv) {
       if (rc == 0) RegCloseKey(k);
     } else if (f[0][0] == 'V' && n == 6) {
       rc = set_value(line, f);
+    } else if (f[0][0] == 'D' && n == 4) {
+      rc = remove_item(line, f, 1);
+    } else if (f[0][0] == 'X' && n == 3) {
+      rc = remove_item(line, f, 0);
     } else if (f[0][0] == 'S' && n == 6) {
       rc = make_service(line, f);
     } else {

@@ -202,7 +202,7 @@ function M.detect_access(agent)
   local acl, why, code = fs.ntfs_acl(dir)
   if not acl then
     ev.acl = code
-    if mp.sys.live() then
+    if mp.sys.live() or code == "EOPNOTSUPP" then   -- the Windows API, refused (Wine)
       ev.why = why
       return mp.skip(T([[The NTFS permissions of {scratch} could not be read ({why}): ]]
                        .. [[check on the server that SYSTEM has Full control (icacls "{scratch}").]],

@@ -317,8 +317,10 @@ function M.detect_shadow(agent, params)
       ev.error = code
       ev.why = why
       if code == "EACCES" then
-        return mp.skip(T("The shadow copy storage could not be read ({why}): run marsplay elevated, or check with vssadmin List ShadowStorage.",
-                         "O armazenamento de cópias de sombra não pôde ser lido ({why}): execute o marsplay elevado ou verifique com vssadmin List ShadowStorage."), ev)
+        return mp.skip(T("The shadow copy storage could not be read ({why}): VSS answers only an elevated process, and a dry-run's Low-integrity barrier "
+                         .. "may refuse it too; check with vssadmin List ShadowStorage from an elevated prompt.",
+                         "O armazenamento de cópias de sombra não pôde ser lido ({why}): o VSS só responde a um processo elevado, e a barreira de "
+                         .. "integridade baixa de uma simulação também pode recusá-lo; verifique com vssadmin List ShadowStorage em um prompt elevado."), ev)
       end
       return mp.skip(T("The shadow copy storage could not be read ({why}); check it with vssadmin List ShadowStorage /For={drive}:.",
                        "O armazenamento de cópias de sombra não pôde ser lido ({why}); verifique com vssadmin List ShadowStorage /For={drive}:."),

@@ -26,6 +26,8 @@ return mp.playbook {
                   doc = "folders being backed up (;-separated), sized to apply the 5-10 % rule" },
     protected_bytes = { type = "number", default = 0, min = 0,
                         doc = "size of the protected data in bytes, instead of sizing folders" },
+    shadow_full_pct = { type = "number", default = 90, min = 1, max = 100,
+                        doc = "shadow copy storage used at or above this % of its maximum is reported (the guide gives no number)" },
     move_cache_to = { type = "string", default = "",
                       doc = "new cache folder for the documented move of a cache with unsupported attributes (empty: manual); a move for space goes to another volume and stays manual" },
   },
@@ -92,15 +94,12 @@ return mp.playbook {
                 "Não há armazenamento de cópia de sombra suficiente para proteger a fonte de dados."),
       anchor = "increase-shadow-copy-storage",
       severity = "medium",
-      detect = with_agent(function(_, ctx)
+      detect = with_agent(function(agent, ctx)
         if ctx.offline or mp.sys.platform() ~= "windows" then
           return mp.skip(T("Shadow copy storage can only be read on the running Windows server (vssadmin List ShadowStorage).",
                            "O armazenamento de cópias de sombra só pode ser lido no servidor Windows em execução (vssadmin List ShadowStorage)."))
         end
-        return mp.manual { message = T("Check the shadow storage of each protected volume.",
-                                       "Verifique o armazenamento de sombra de cada volume protegido."),
-          recommendations = { "vssadmin List ShadowStorage /For=X:",
-                              "vssadmin Resize ShadowStorage /On=X: /For=X: /Maxsize=<size>" } }
+        return scratch.detect_shadow(agent, ctx.params)
       end),
     },
     mp.check {

@@ -856,6 +856,7 @@ static int fs_ntfs_acl(lua_State *L) {
     if (n == -ENODATA)
       return fail_why(L, -n, path, "no NTFS security descriptor here (the volume is not mounted with ntfs-3g, "
                                    "which exposes it as system.ntfs_acl)");
+    if (n == -PLAT_EOPNOTSUPP) return fail_why(L, -n, path, PLAT_ACL_MADE_UP);
     return fail(L, n, path);
   }
   r = mp_secdesc_parse(buf, (size_t)n, sd, err, sizeof err);

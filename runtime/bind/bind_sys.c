@@ -14,6 +14,12 @@
  *                          Manager reports it (live Windows only)
  *   sys.windows()       -> { version=, product=, powershell=,
  *                            dotnet_release= } (live Windows only)
+ *   sys.shadow_storage(drive) -> { {volume=, on=, used=, allocated=,
+ *                            maximum= (nil: no limit)}, ... } of the
+ *                          drive letter ("C"), as the Volume Shadow Copy
+ *                          Service reports it (live Windows only; VSS
+ *                          absent: nil, "...: VSS not available here:
+ *                          <why>", "ENOSYS")
  *
  * Inspection only.  Offline, the live-only functions return nil,
  * "<fn>: not available offline (...)", "EOPNOTSUPP"; the Windows-only
@@ -217,6 +223,50 @@ static int l_windows(lua_State *L) {
   return 1;
 }
 
+#define SHADOW_MAX 16
+
+static int l_shadow_storage(lua_State *L) {
+  const char *d = luaL_checkstring(L, 1);
+  live_shadow_storage *st;
+  char why[512];
+  int n, i;
+  if (offline(L, "sys.shadow_storage")) return 3;
+  if (!((d[0] >= 'A' && d[0] <= 'Z') || (d[0] >= 'a' && d[0] <= 'z')) ||
+      !(d[1] == '\0' || (d[1] == ':' && (d[2] == '\0' || (d[2] == '\\' && d[3] == '\0')))))
+    return luaL_argerror(L, 1, "a drive letter (\"C\", \"C:\" or \"C:\\\")");
+  st = malloc(SHADOW_MAX * sizeof *st);
+  if (st == NULL) return live_fail(L, -ENOMEM, "sys.shadow_storage");
+  n = live_shadow_storage_of(d[0], st, SHADOW_MAX, why, sizeof why);
+  if (n < 0) {
+    free(st);
+    lua_pushnil(L);
+    if (n == -ENOSYS) lua_pushfstring(L, "sys.shadow_storage: VSS not available here: %s", why);
+    else lua_pushfstring(L, "sys.shadow_storage: %s (%s)", plat_err_text(n), why);
+    lua_pushstring(L, plat_err_name(n));
+    return 3;
+  }
+  if (n > SHADOW_MAX) n = SHADOW_MAX;
+  lua_createtable(L, n, 0);
+  for (i = 0; i < n; i++) {
+    lua_createtable(L, 0, 5);
+    lua_pushstring(L, st[i].volume);
+    lua_setfield(L, -2, "volume");
+    lua_pushstring(L, st[i].on);
+    lua_setfield(L, -2, "on");
+    lua_pushinteger(L, (lua_Integer)st[i].used);
+    lua_setfield(L, -2, "used");
+    lua_pushinteger(L, (lua_Integer)st[i].allocated);
+    lua_setfield(L, -2, "allocated");
+    if (st[i].maximum >= 0) {
+      lua_pushinteger(L, (lua_Integer)st[i].maximum);
+      lua_setfield(L, -2, "maximum");
+    }
+    lua_rawseti(L, -2, i + 1);
+  }
+  free(st);
+  return 1;
+}
+
 static const luaL_Reg sys_funcs[] = {
   {"now", l_now},
   {"platform", l_platform},
@@ -229,6 +279,7 @@ static const luaL_Reg sys_funcs[] = {
   {"timezone", l_timezone},
   {"service", l_service},
   {"windows", l_windows},
+  {"shadow_storage", l_shadow_storage},
   {NULL, NULL}
 };
 

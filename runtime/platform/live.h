@@ -3,7 +3,7 @@
  *
  * Separate from platform.h (files, folders, processes of any system):
  * only Windows has these.  Backends: platform/win32/live_reg.c,
- * live_svc.c, live_sys.c (one domain per file) and
+ * live_svc.c, live_sys.c, live_vss.c (one domain per file) and
  * platform/posix/live_posix.c, where every function fails with
  * -ENOSYS, whose message is LIVE_NOT_HERE.
  *
@@ -91,5 +91,19 @@ int live_os_version(char *ver, size_t versz, char *product, size_t productsz);
 int live_powershell_version(char *out, size_t outsz);
 /* .NET Framework 4.x Release number (NDP\v4\Full); -ENOENT if absent. */
 int live_dotnet_release(uint32_t *release);
+
+/* ---- shadow-copy storage (live_vss.c) ----
+ * What `vssadmin List ShadowStorage /For=X:` shows: the storage (diff
+ * area) that holds the shadow copies of a volume. */
+typedef struct live_shadow_storage {
+  char volume[300];   /* the volume whose shadow copies it holds */
+  char on[300];       /* the volume the storage lives on */
+  int64_t used, allocated, maximum;   /* bytes; maximum -1: no limit */
+} live_shadow_storage;
+/* The shadow-copy storage associations of the volume of drive letter
+ * ('C'): up to max into out; returns how many there are (0: none yet), or
+ * -error with why filled: -ENOSYS when VSS itself is not there (its
+ * COM class not registered: Wine), -EACCES when not elevated. */
+int live_shadow_storage_of(char drive, live_shadow_storage *out, size_t max, char *why, size_t whysz);
 
 #endif

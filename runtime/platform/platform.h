@@ -379,8 +379,12 @@ int plat_attrs_detail(plat_fd pathfd, plat_fd datafd, plat_attrs_ex *a);
  * (-ENODATA: none here, also when the filesystem has no such attributes;
  * -ERANGE: larger than size).  *name gets the attribute read.  Windows:
  * the object's own descriptor (owner, group, DACL; no SACL), self-relative
- * as ntfs-3g gives it; *name is "GetKernelObjectSecurity". */
+ * as ntfs-3g gives it; *name is "GetSecurityInfo"; -EOPNOTSUPP where the
+ * system makes descriptors up instead of keeping them (Wine: the reason
+ * is PLAT_ACL_MADE_UP). */
 int plat_ntfs_acl(plat_fd pathfd, plat_fd datafd, void *buf, size_t size, const char **name);
+#define PLAT_ACL_MADE_UP "this is Wine, which keeps no NTFS permissions: the security descriptor it shows " \
+  "is made up from the Unix mode bits (SYSTEM always with full control), so it is not read"
 
 /* Processes holding an open file descriptor on host_path or anything
  * under it.  fn returns nonzero to stop.  *denied counts processes whose

@@ -26,11 +26,17 @@ local function expand_env(p)
 end
 
 -- Exclusions of one kind ("Paths", "Processes") from the settings and the
--- policy, as lower-case Lua patterns (Defender's * is a wildcard).
-local function exclusions(kind)
+-- policy, as lower-case Lua patterns (Defender's * is a wildcard).  A key
+-- that cannot be read (access denied: recent Windows lets only SYSTEM read
+-- Defender's exclusions) is added to denied: its exclusions are unknown,
+-- not absent.
+local function exclusions(kind, denied)
   local out = {}
   for _, base in ipairs { DEFENDER, DEFENDER_POLICY } do
-    for name in pairs(reg.values(base .. [[\Exclusions\]] .. kind) or {}) do
+    local key = base .. [[\Exclusions\]] .. kind
+    local vals, _, code = reg.values(key)
+    if not vals and (code == "EACCES" or code == "EPERM") then denied[#denied + 1] = key end
+    for name in pairs(vals or {}) do
       local p = mars.norm(expand_env(name)):lower()
       out[#out + 1] = { text = name, pat = "^" .. p:gsub("[%^%$%(%)%%%.%[%]%+%-%?]", "%%%0"):gsub("%*", ".*") }
     end
@@ -83,7 +89,15 @@ function M.detect(agent, opts)
                      "O Windows Defender está desativado (DisableAntiSpyware=1); outro antivírus pode estar em uso: verifique se ele exclui {needed}."),
                    { needed = needed })
   end
-  local paths, procs = exclusions("Paths"), exclusions("Processes")
+  local denied = {}
+  local paths, procs = exclusions("Paths", denied), exclusions("Processes", denied)
+  if #denied > 0 then
+    return mp.skip(T("Windows Defender's exclusions could not be read ({denied}: access denied; recent Windows lets only SYSTEM read them), so whether it excludes {needed} is unknown. "
+                     .. "Check as an administrator in PowerShell: Get-MpPreference | Select-Object ExclusionPath, ExclusionProcess.",
+                     "As exclusões do Windows Defender não puderam ser lidas ({denied}: acesso negado; o Windows recente só deixa SYSTEM lê-las), então não se sabe se ele exclui {needed}. "
+                     .. "Verifique como administrador no PowerShell: Get-MpPreference | Select-Object ExclusionPath, ExclusionProcess."),
+                   { denied = denied, needed = needed })
+  end
   local missing = {}
   local scratch = mars.scratch(agent)
   if not process_covered(mars.join(agent.bin, "cbengine.exe"), procs, paths) then

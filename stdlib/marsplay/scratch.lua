@@ -199,15 +199,16 @@ function M.detect_access(agent)
       recommendations = { T("Make the volume writable; the agent must write its cache.",
                             "Torne o volume gravável; o agente precisa gravar seu cache.") } }
   end
-  if mp.sys.live() then
-    return mp.skip(T([[The NTFS permissions of {scratch} are read through the Windows API on the running server, which marsplay does not do yet: ]]
-                     .. [[check that SYSTEM has Full control (icacls "{scratch}").]],
-                     [[As permissões NTFS de {scratch} são lidas pela API do Windows no servidor em execução, o que o marsplay ainda não faz: ]]
-                     .. [[verifique se SYSTEM tem Controle total (icacls "{scratch}").]]), ev)
-  end
-  local acl, _, code = fs.ntfs_acl(dir)
+  local acl, why, code = fs.ntfs_acl(dir)
   if not acl then
     ev.acl = code
+    if mp.sys.live() or code == "EOPNOTSUPP" then   -- the Windows API, refused (Wine)
+      ev.why = why
+      return mp.skip(T([[The NTFS permissions of {scratch} could not be read ({why}): ]]
+                       .. [[check on the server that SYSTEM has Full control (icacls "{scratch}").]],
+                       [[As permissões NTFS de {scratch} não puderam ser lidas ({why}): ]]
+                       .. [[verifique no servidor se SYSTEM tem Controle total (icacls "{scratch}").]]), ev)
+    end
     return mp.skip(T([[The NTFS permissions of {scratch} cannot be read on this mount: they are ACLs, which only an ntfs-3g mount exposes; ]]
                      .. [[Linux permission bits say nothing about them. On the server, check that SYSTEM has Full control (icacls "{scratch}").]],
                      [[As permissões NTFS de {scratch} não podem ser lidas nesta montagem: são ACLs, que só uma montagem ntfs-3g expõe; ]]
@@ -289,6 +290,63 @@ function M.detect_space(agent, params)
   return mp.manual { evidence = ev, recommendations = recs,
     message = T("Only {free} free on the cache volume: at least {required} ({min_free_pct}% of {protected} protected) is needed.",
                 "Apenas {free} livres no volume do cache: são necessários pelo menos {required} ({min_free_pct}% de {protected} protegidos).") }
+end
+
+-- ---------- shadow-copy storage ----------
+
+-- The guide: backups fail without enough shadow copy storage on the
+-- protected volume (vssadmin List/Resize ShadowStorage).  Live on Windows
+-- the Volume Shadow Copy Service says, for the cache's volume and each
+-- protected folder's, how much of its storage is used of its maximum
+-- (sys.shadow_storage); the guide gives no threshold, so "nearly full" is
+-- the parameter shadow_full_pct.  No storage yet is no fault: VSS
+-- creates it, with its default size, at the first shadow copy.
+function M.detect_shadow(agent, params)
+  local drives, seen = {}, {}
+  local function add(p)
+    local d = type(p) == "string" and p:match("^(%a):")
+    if d and not seen[d:upper()] then seen[d:upper()] = true; drives[#drives + 1] = d:upper() end
+  end
+  add(mars.scratch(agent))
+  for _, p in ipairs(params.protected or {}) do add(p) end
+  local ev = { volumes = {}, full_pct = params.shadow_full_pct }
+  local short, recs = {}, {}
+  for _, d in ipairs(drives) do
+    local list, why, code = mp.sys.shadow_storage(d)
+    if not list then
+      ev.error = code
+      ev.why = why
+      if code == "EACCES" then
+        return mp.skip(T("The shadow copy storage could not be read ({why}): VSS answers only an elevated process, and a dry-run's Low-integrity barrier "
+                         .. "may refuse it too; check with vssadmin List ShadowStorage from an elevated prompt.",
+                         "O armazenamento de cópias de sombra não pôde ser lido ({why}): o VSS só responde a um processo elevado, e a barreira de "
+                         .. "integridade baixa de uma simulação também pode recusá-lo; verifique com vssadmin List ShadowStorage em um prompt elevado."), ev)
+      end
+      return mp.skip(T("The shadow copy storage could not be read ({why}); check it with vssadmin List ShadowStorage /For={drive}:.",
+                       "O armazenamento de cópias de sombra não pôde ser lido ({why}); verifique com vssadmin List ShadowStorage /For={drive}:."),
+                     { error = code, why = why, drive = d })
+    end
+    if #list == 0 then ev.volumes[#ev.volumes + 1] = d .. ": none yet" end
+    for _, a in ipairs(list) do
+      local line = ("%s: on %s, used %s of %s (allocated %s)"):format(d, a.on, mp.bytes(a.used),
+        a.maximum and mp.bytes(a.maximum) or "no limit", mp.bytes(a.allocated))
+      ev.volumes[#ev.volumes + 1] = line
+      if a.maximum and a.used >= a.maximum * params.shadow_full_pct / 100 then
+        short[#short + 1] = d .. ":"
+        recs[#recs + 1] = ("vssadmin Resize ShadowStorage /On=<the volume of %s> /For=%s: /Maxsize=<size>"):format(a.on, d)
+      end
+    end
+  end
+  ev.short = short
+  if #short == 0 then
+    return mp.pass(ev, T("The shadow copy storage is below {full_pct}% of its maximum on every volume checked.",
+                         "O armazenamento de cópias de sombra está abaixo de {full_pct}% do máximo em todos os volumes verificados."))
+  end
+  table.insert(recs, 1, T("Grow the shadow copy storage from an elevated prompt (vssadmin List ShadowStorage shows the volumes):",
+                          "Aumente o armazenamento de cópias de sombra em um prompt elevado (vssadmin List ShadowStorage mostra os volumes):"))
+  return mp.manual { evidence = ev, recommendations = recs,
+    message = T("The shadow copy storage of {short} is at least {full_pct}% used: backups can fail for lack of it.",
+                "O armazenamento de cópias de sombra de {short} está com pelo menos {full_pct}% de uso: os backups podem falhar por falta dele.") }
 end
 
 -- ---------- the documented cache move ----------
@@ -395,6 +453,20 @@ function M.detect_holders(agent)
   local list, err, code = fs.holders(dir)
   local info = type(err) == "table" and err or {}
   if not list and code == "ENOSYS" then   -- Windows: no Restart Manager backend yet
+    -- what can be known without the process list: Defender's exclusions
+    -- (the live registry), as offline
+    local av = require("marsplay.antivirus").detect(agent, {
+      message = T("Windows Defender does not exclude {missing}; scanning can block the agent's cache.",
+                  "O Windows Defender não exclui {missing}; a verificação pode bloquear o cache do agente.") })
+    if av.status == "manual" then
+      av.evidence.scratch = dir
+      av.evidence.process_scan = false   -- no Restart Manager backend: the recommendation says how by hand
+      table.insert(av.recommendations, T("Find the processes holding the cache folder open by hand: Resource Monitor (resmon.exe), CPU tab, "
+                                         .. "Associated Handles, search for the folder name; or Sysinternals handle.exe.",
+                                         "Descubra manualmente os processos que mantêm a pasta de cache aberta: Monitor de Recursos (resmon.exe), "
+                                         .. "guia CPU, Identificadores Associados, procure o nome da pasta; ou handle.exe da Sysinternals."))
+      return av
+    end
     return mp.skip(T("marsplay cannot list here which processes hold files open (its Windows Restart Manager backend "
                      .. "is not written yet). Check by hand: Resource Monitor (resmon.exe), CPU tab, Associated Handles, "
                      .. "search for {scratch}; or Sysinternals handle.exe {scratch}.",

@@ -146,7 +146,7 @@ def check(argv):
 
 
 def run_sh_lists(path):
-    """The live=(...) sources and flags=(...) of tests/win/run.sh."""
+    """The live=(...) sources, flags=(...) and libs=(...) of tests/win/run.sh."""
     text = open(path, encoding="utf-8").read()
     def arr(name):
         m = re.search(r"^%s=\((.*?)\)" % name, text, re.S | re.M)
@@ -155,12 +155,12 @@ def run_sh_lists(path):
         return m.group(1).split()
     live = [re.sub(r'^"\$src"/?', "", w) for w in arr("live")]
     flags = [re.sub(r'^"\$src"?/?', "", f).strip('"') for f in arr("flags") if not f.startswith("-I")]
-    return live, flags
+    return live, flags, arr("libs")
 
 
 def check_live(argv):
     run_sh, help_run, paths = argv[0], argv[1], argv[2:]
-    live, flags = run_sh_lists(run_sh)
+    live, flags, libs = run_sh_lists(run_sh)
     helps = help_options(help_run)
     bad, calls = [], 0
     for path in paths:
@@ -188,6 +188,10 @@ def check_live(argv):
             for f in flags:
                 if '"%s"' % f not in b:
                     bad.append("%s: the build lacks run.sh's flag %s" % (path, f))
+            m = re.search(r'\$libs\s*=\s*@\((.*?)\)', b, re.S)
+            used_libs = re.findall(r'"(-l[^"]+)"', m.group(1)) if m else []
+            if sorted(used_libs) != sorted(libs):
+                bad.append("%s: the build's libraries %s differ from tests/win/run.sh's %s" % (path, used_libs, libs))
         if not any("test_live.exe" in b and "gcc" not in b for b in bodies):
             bad.append("%s: no step runs test_live.exe" % path)
         if "marsplay-report.json" not in text:

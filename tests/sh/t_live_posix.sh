@@ -15,10 +15,11 @@ probe='local mp = require "marsplay"
     exists = three(mp.reg.exists, [[HKLM\SOFTWARE]]),
     service = three(mp.sys.service, "obengine"),
     windows = three(mp.sys.windows),
+    shadow = three(mp.sys.shadow_storage, "C"),
   }'
 
 OUT=$("$MP" eval "$probe")
-for f in get values keys exists service windows; do
+for f in get values keys exists service windows shadow; do
   eq "live Linux: $f -> ENOSYS" "ENOSYS" "$(printf '%s' "$OUT" | jq -r ".$f.code")"
   contains "live Linux: $f says no live Windows here" "not available: no live Windows system here" \
     "$(printf '%s' "$OUT" | jq -r ".$f.msg")"
@@ -33,4 +34,9 @@ eq "offline: reg.keys lists obengine" "true" \
 eq "offline: reg.exists" "true" "$(printf '%s' "$OUT" | jq -r '.exists.value')"
 eq "offline: sys.service is live-only" "EOPNOTSUPP" "$(printf '%s' "$OUT" | jq -r '.service.code')"
 eq "offline: sys.windows is live-only" "EOPNOTSUPP" "$(printf '%s' "$OUT" | jq -r '.windows.code')"
+eq "offline: sys.shadow_storage is live-only" "EOPNOTSUPP" "$(printf '%s' "$OUT" | jq -r '.shadow.code')"
+# a drive letter or nothing
+OUT=$("$MP" eval 'local ok, e = pcall(require("marsplay").sys.shadow_storage, "C:\\x"); return { ok = ok, err = tostring(e) }')
+eq "sys.shadow_storage refuses what is no drive letter" "false" "$(printf '%s' "$OUT" | jq -r '.ok')"
+contains "and says what it wants" "a drive letter" "$(printf '%s' "$OUT" | jq -r '.err')"
 finish

@@ -102,7 +102,7 @@ live() { "$MP" --format json --lang en "$@" 2>"$T/live.$BASHPID.err" || true; }
 
 # compare STATE: $T/STATE.lin.json (offline) with $T/STATE.win.json (live).
 compare() {
-  python3 - "$T/$1.lin.json" "$T/$1.win.json" "$T/live-skips" "${2:-}" <<'PY'
+  python3 - "$T/$1.lin.json" "$T/$1.win.json" "${SKIPS:-$T/live-skips}" "${2:-}" <<'PY'
 import json, os, re, sys
 lin, win = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 skips = set(open(sys.argv[3]).read().split())

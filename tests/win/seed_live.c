@@ -14,10 +14,15 @@
  *     X ROOT KEY                        delete a key with its subkeys
  *   seed_live.exe start NAME  start a service and wait until it runs
  *   seed_live.exe stop NAME   stop it and wait until it is stopped
+ *   seed_live.exe deny KEY    let only SYSTEM read HKLM\KEY (a protected
+ *                             DACL), as recent Windows does with Defender's
+ *                             exclusions (Wine enforces key DACLs while its
+ *                             wineserver runs, and forgets them after)
  * ROOT is HKLM or HKU.  Exit 0 on success, 1 with a message otherwise.
  * A test tool, not part of marsplay: marsplay's own calls live in
  * runtime/platform/win32/. */
 #include <windows.h>
+#include <sddl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,12 +151,32 @@ static int control(const char *op, const char *svc) {
   return rc;
 }
 
+static int deny(const char *key) {
+  wchar_t *k = wide(key);
+  PSECURITY_DESCRIPTOR sd = NULL;
+  HKEY h;
+  LONG e;
+  if (k == NULL) return fail(0, "bad key name", 0);
+  e = RegOpenKeyExW(HKEY_LOCAL_MACHINE, k, 0, WRITE_DAC | KEY_WOW64_64KEY, &h);
+  free(k);
+  if (e != ERROR_SUCCESS) return fail(0, "RegOpenKeyExW", e);
+  if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(L"D:P(A;CI;KA;;;SY)", SDDL_REVISION_1, &sd, NULL)) {
+    RegCloseKey(h);
+    return fail(0, "ConvertStringSecurityDescriptorToSecurityDescriptorW", (long)GetLastError());
+  }
+  e = RegSetKeySecurity(h, DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION, sd);
+  LocalFree(sd);
+  RegCloseKey(h);
+  return e == ERROR_SUCCESS ? 0 : fail(0, "RegSetKeySecurity", e);
+}
+
 int main(int argc, char **argv) {
   FILE *in;
   char buf[65536];
   int line = 0, rc = 0;
+  if (argc == 3 && strcmp(argv[1], "deny") == 0) return deny(argv[2]);
   if (argc == 3) return control(argv[1], argv[2]);
-  if (argc != 2) { fputs("usage: seed_live FILE | start NAME | stop NAME\n", stderr); return 2; }
+  if (argc != 2) { fputs("usage: seed_live FILE | start NAME | stop NAME | deny KEY\n", stderr); return 2; }
   if ((in = fopen(argv[1], "rb")) == NULL) { perror(argv[1]); return 1; }
   while (rc == 0 && fgets(buf, sizeof buf, in) != NULL) {
     char *f[8] = {0}, *p = buf;

@@ -32,6 +32,15 @@ seed healthy && dry healthy
 reason=$(jq -r '.playbooks[] | select(.id == "cache") | .checks[] | select(.id == "cache-not-held") | .reason' \
   "$T/healthy.win.json")
 contains "healthy: cache-not-held says how to look by hand" "resmon.exe" "$reason"
+# Wine makes a folder's descriptor up (SYSTEM always full control): read
+# through GetSecurityInfo, refused, never a pass.  VSS: Wine has none.
+reason=$(jq -r '.playbooks[] | select(.id == "cache") | .checks[] | select(.id == "scratch-access") | .reason' \
+  "$T/healthy.win.json")
+contains "healthy: scratch-access refuses Wine's made-up descriptor" "made up from the Unix mode bits" "$reason"
+reason=$(jq -r '.playbooks[] | select(.id == "cache") | .checks[] | select(.id == "shadow-copy-storage") | .reason' \
+  "$T/healthy.win.json")
+contains "healthy: shadow-copy-storage says VSS is not here, and why" "VSS not available here" "$reason"
+contains "healthy: shadow-copy-storage gives the VSS error" "0x80040154" "$reason"
 
 # The clock against the reference: only a running server has it (skipped
 # offline); live it passes against the real time...
@@ -89,4 +98,35 @@ if NO_START=1 seed stopped; then
   live all --dry-run "${SETS[@]}" >"$T/after.json"
   eq "stopped: running after the live fix" pass "$(st "$T/after.json" "$K")"
 fi
+# ---- Defender installed without the agent's exclusions ----
+# The two antivirus-exclusions checks, skipped on the healthy lab (no
+# Defender there, offline the same), are decided live from the live
+# registry as offline; so are the two who-holds-the-cache checks, which
+# report Defender's missing exclusions when no process list is at hand.
+# Then the exclusion key readable by SYSTEM only (as recent Windows keeps
+# it; Wine enforces a key's DACL while its wineserver runs): unknown, said
+# so, never "no exclusions".
+if seed defender --fault defender-no-exclusions; then
+  # with Defender present, who holds the cache says what Defender does not
+  # exclude, live (no Restart Manager) as offline
+  grep -v -e '/antivirus-exclusions$' -e '/antivirus-interference$' -e '/cache-not-held$' "$T/live-skips" \
+    >"$T/live-skips.defender"
+  SKIPS=$T/live-skips.defender dry defender
+  for K in agent-unable-to-connect/antivirus-exclusions invalid-vault-credentials/antivirus-exclusions; do
+    eq "defender: $K detected live as offline" manual "$(st "$T/defender.win.json" "$K")"
+  done
+  contains "defender: the missing exclusions are named live" 'cbengine.exe' \
+    "$(jq -c '.playbooks[] | select(.id == "invalid-vault-credentials") | .checks[] | select(.id == "antivirus-exclusions") | .evidence.missing' "$T/defender.win.json")"
+  if "$WINE" "$BIN/seed_live.exe" deny 'SOFTWARE\Microsoft\Windows Defender\Exclusions\Paths'; then
+    live invalid-vault-credentials --dry-run "${NET[@]}" >"$T/denied.json"
+    K='invalid-vault-credentials/antivirus-exclusions'
+    eq "defender denied: unknown, not missing" skipped "$(st "$T/denied.json" "$K")"
+    reason=$(jq -r '.playbooks[] | .checks[] | select(.id == "antivirus-exclusions") | .reason' "$T/denied.json")
+    contains "defender denied: says access denied" "access denied" "$reason"
+    contains "defender denied: says how to check" "Get-MpPreference" "$reason"
+  else
+    fail "defender: the exclusion key could not be locked"
+  fi
+fi
+
 [ "$_fails" -eq 0 ] || exit 1

@@ -2,7 +2,9 @@
  * Windows API: run under Wine by tests/win/run.sh (and on real Windows by
  * examples/ci).  Registry round trips of every value type, enumeration,
  * the LocalSystem hive, the 64-bit view; the SCM with a real service
- * process (svc_standin.exe) started, stopped and reconfigured.
+ * process (svc_standin.exe) started, stopped and reconfigured; a folder's
+ * NTFS permissions set and read back (under Wine: refused, made up); the
+ * shadow-copy storage of the system volume (under Wine: no VSS).
  *
  *   test_live.exe [SERVICE_EXE]   (the stand-in; default: svc_standin.exe
  *                                  beside test_live.exe)
@@ -12,6 +14,9 @@
 #include <string.h>
 #include <errno.h>
 #include <time.h>
+
+#include <aclapi.h>
+#include <sddl.h>
 
 #include "platform/live.h"
 #include "platform/platform.h"
@@ -232,6 +237,129 @@ static void test_services(const char *exe) {
   CHECK(r == -ENOENT, "uninstalled (%d)", r);
 }
 
+/* ---------- NTFS permissions (plat_ntfs_acl) ---------- */
+
+static int under_wine(void) {
+  HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
+  return ntdll != NULL && GetProcAddress(ntdll, "wine_get_version") != NULL;
+}
+
+/* Set the folder h is open on to exactly the DACL of sddl (protected),
+ * then read it through plat_ntfs_acl into buf. */
+static int set_and_read(HANDLE h, const char *sddl, unsigned char *buf, size_t size) {
+  PSECURITY_DESCRIPTOR want = NULL;
+  PACL dacl = NULL;
+  BOOL present = FALSE, defaulted = FALSE;
+  const char *name = "";
+  DWORD err;
+  if (!ConvertStringSecurityDescriptorToSecurityDescriptorA(sddl, SDDL_REVISION_1, &want, NULL)) return -1000;
+  GetSecurityDescriptorDacl(want, &present, &dacl, &defaulted);
+  err = SetSecurityInfo(h, SE_FILE_OBJECT, DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION,
+                        NULL, NULL, dacl, NULL);
+  LocalFree(want);
+  if (err != ERROR_SUCCESS) return -2000 - (int)err;
+  return plat_ntfs_acl((plat_fd)(intptr_t)h, -1, buf, size, &name);
+}
+
+/* The SIDs (string form) of the allow ACEs of a self-relative
+ * descriptor, ';'-joined; the full-control ones marked "=F". */
+static void allowed(const unsigned char *sd, char *out, size_t outsz) {
+  BOOL present = FALSE, defaulted = FALSE;
+  PACL dacl = NULL;
+  DWORD i;
+  out[0] = '\0';
+  if (!IsValidSecurityDescriptor((PSECURITY_DESCRIPTOR)sd) ||
+      !GetSecurityDescriptorDacl((PSECURITY_DESCRIPTOR)sd, &present, &dacl, &defaulted) || !present || !dacl) {
+    snprintf(out, outsz, "(no DACL)");
+    return;
+  }
+  for (i = 0; i < dacl->AceCount; i++) {
+    ACCESS_ALLOWED_ACE *ace = NULL;
+    char *sid = NULL;
+    size_t n = strlen(out);
+    if (!GetAce(dacl, i, (void **)&ace) || ace->Header.AceType != ACCESS_ALLOWED_ACE_TYPE) continue;
+    if (!ConvertSidToStringSidA((PSID)&ace->SidStart, &sid)) continue;
+    snprintf(out + n, outsz - n, "%s%s%s", n ? ";" : "", sid, ace->Mask == FILE_ALL_ACCESS ? "=F" : "");
+    LocalFree(sid);
+  }
+}
+
+static void test_acl(void) {
+  wchar_t tmp[MAX_PATH], dir[MAX_PATH + 32];
+  unsigned char *buf = malloc(65536);
+  char got[512];
+  HANDLE h;
+  SECURITY_DESCRIPTOR_CONTROL ctl = 0;
+  DWORD rev = 0, n = GetTempPathW(MAX_PATH, tmp);
+  int r;
+  if (buf == NULL || n == 0 || n >= MAX_PATH) {
+    CHECK(0, "NTFS permissions: no temporary folder");
+    free(buf);
+    return;
+  }
+  swprintf(dir, MAX_PATH + 32, L"%lsmarsplay-acl-%lu", tmp, (unsigned long)GetCurrentProcessId());
+  CreateDirectoryW(dir, NULL);
+  h = CreateFileW(dir, READ_CONTROL | WRITE_DAC, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                  OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, NULL);
+  CHECK(h != INVALID_HANDLE_VALUE, "NTFS permissions: a test folder open with READ_CONTROL|WRITE_DAC");
+  if (h == INVALID_HANDLE_VALUE) {
+    free(buf);
+    RemoveDirectoryW(dir);
+    return;
+  }
+  /* Administrators only: SYSTEM has no entry */
+  r = set_and_read(h, "D:P(A;OICI;FA;;;BA)", buf, 65536);
+  if (under_wine()) {
+    /* Wine keeps no ACL: it would answer SYSTEM full control whatever was set */
+    CHECK(r == -PLAT_EOPNOTSUPP, "NTFS permissions under Wine: refused as made up (%d)", r);
+    r = set_and_read(h, "D:P(A;OICI;FA;;;BA)", buf, 1);
+    CHECK(r == -PLAT_EOPNOTSUPP, "NTFS permissions under Wine: refused before any size question (%d)", r);
+  } else {
+    if (r > 0) allowed(buf, got, sizeof got);
+    else snprintf(got, sizeof got, "error %d", r);
+    CHECK(r > 0 && GetSecurityDescriptorControl((PSECURITY_DESCRIPTOR)buf, &ctl, &rev) && (ctl & SE_SELF_RELATIVE),
+          "NTFS permissions: a self-relative descriptor (%d bytes)", r);
+    CHECK(strcmp(got, "S-1-5-32-544=F") == 0, "NTFS permissions: Administrators only, read back: %s", got);
+    r = set_and_read(h, "D:P(A;OICI;FA;;;BA)(A;OICI;FA;;;SY)", buf, 65536);
+    if (r > 0) allowed(buf, got, sizeof got);
+    else snprintf(got, sizeof got, "error %d", r);
+    CHECK(strcmp(got, "S-1-5-32-544=F;S-1-5-18=F") == 0, "NTFS permissions: SYSTEM granted, read back: %s", got);
+    r = set_and_read(h, "D:P(A;OICI;FA;;;BA)(A;OICI;FA;;;SY)", buf, 8);
+    CHECK(r == -PLAT_ERANGE, "NTFS permissions: a buffer too small is -ERANGE (%d)", r);
+  }
+  CloseHandle(h);
+  RemoveDirectoryW(dir);
+  free(buf);
+}
+
+/* ---------- shadow-copy storage (live_vss.c) ---------- */
+
+static void test_vss(void) {
+  live_shadow_storage st[8];
+  char why[512];
+  char sys[MAX_PATH];
+  UINT n = GetSystemWindowsDirectoryA(sys, sizeof sys);
+  int r, i, sane = 1;
+  memset(st, 0, sizeof st);
+  r = live_shadow_storage_of(n > 0 ? sys[0] : 'C', st, 8, why, sizeof why);
+  if (under_wine()) {
+    /* Wine registers no VSS management class */
+    CHECK(r == -ENOSYS && strstr(why, "0x80040154") != NULL, "shadow storage under Wine: VSS not here (%d: %s)", r,
+          why);
+  } else {
+    for (i = 0; i < r && i < 8; i++) {
+      if (st[i].volume[0] == '\0' || st[i].on[0] == '\0' || st[i].used < 0 || st[i].allocated < 0 ||
+          (st[i].maximum != -1 && st[i].maximum < st[i].used))
+        sane = 0;
+      printf("# %s on %s: used %lld, allocated %lld, maximum %lld\n", st[i].volume, st[i].on,
+             (long long)st[i].used, (long long)st[i].allocated, (long long)st[i].maximum);
+    }
+    CHECK(r >= 0 && sane, "shadow storage of the system volume: %d association(s) %s", r, r < 0 ? why : "");
+  }
+  r = live_shadow_storage_of('1', st, 8, why, sizeof why);
+  CHECK(r == -EINVAL, "shadow storage: a drive that is no letter is refused (%d)", r);
+}
+
 /* ---------- facts ---------- */
 
 static void test_facts(void) {
@@ -281,5 +409,7 @@ int main(int argc, char **argv) {
   test_registry();
   test_services(exe);
   test_facts();
+  test_acl();
+  test_vss();
   return TAP_END();
 }

@@ -2,6 +2,7 @@
  * live registry, service manager or Windows version to ask, so every
  * function fails with -ENOSYS (message LIVE_NOT_HERE). */
 #include <errno.h>
+#include <stdio.h>
 
 #include "platform/live.h"
 
@@ -71,5 +72,11 @@ int live_powershell_version(char *out, size_t outsz) {
 
 int live_dotnet_release(uint32_t *release) {
   (void)release;
+  return -ENOSYS;
+}
+
+int live_shadow_storage_of(char drive, live_shadow_storage *out, size_t max, char *why, size_t whysz) {
+  (void)drive; (void)out; (void)max;
+  if (whysz) snprintf(why, whysz, "%s", LIVE_NOT_HERE);
   return -ENOSYS;
 }

@@ -18,6 +18,16 @@
 
 const char *plat_name(void) { return "windows"; }
 
+const char *w32_wine_version(void) {
+  typedef const char *(*wine_version_fn)(void);
+  HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
+  FARPROC f = ntdll ? GetProcAddress(ntdll, "wine_get_version") : NULL;
+  wine_version_fn fn;
+  if (f == NULL) return NULL;
+  memcpy(&fn, &f, sizeof fn);     /* a function pointer cast, not an object one */
+  return fn();
+}
+
 int w32_wide(const char *s, wchar_t **out) {
   int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, NULL, 0);
   wchar_t *w;

@@ -20,6 +20,8 @@
 #include <string.h>
 #include <wctype.h>
 
+#include <aclapi.h>
+
 #include "platform/platform.h"
 #include "platform/win32/win32.h"
 
@@ -645,19 +647,45 @@ void plat_replace_abort(plat_fd dirfd, plat_fd tfd, const char *tmp) {
 /* ---------- security descriptor ---------- */
 
 /* The object's own security descriptor, self-relative (the layout
- * ntfs-3g's system.ntfs_acl has): owner, group and DACL; the SACL needs a
- * privilege and is not read.  The look handle has READ_CONTROL. */
+ * ntfs-3g's system.ntfs_acl has): owner, group and DACL through
+ * GetSecurityInfo on the handle already open (no path looked up again,
+ * no reparse point followed); the SACL needs a privilege and is not
+ * read.  The look handle has READ_CONTROL.  Under Wine the answer is made
+ * up from the Unix mode bits (SYSTEM always with full control, nothing
+ * set through SetSecurityInfo kept but the mode bits): -PLAT_EOPNOTSUPP,
+ * never that descriptor. */
 int plat_ntfs_acl(plat_fd pathfd, plat_fd datafd, void *buf, size_t size, const char **name) {
-  DWORD need = 0;
   HANDLE h = w32_h(datafd >= 0 ? datafd : pathfd);
   const SECURITY_INFORMATION what =
       OWNER_SECURITY_INFORMATION | GROUP_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION;
-  *name = "GetKernelObjectSecurity";
+  PSECURITY_DESCRIPTOR sd = NULL;
+  SECURITY_DESCRIPTOR_CONTROL ctl;
+  DWORD rev, err, len;
+  int r;
+  *name = "GetSecurityInfo";
+  if (w32_wine_version() != NULL) return -PLAT_EOPNOTSUPP;
   if (size > 0x7fffffffu) size = 0x7fffffffu;
-  if (GetKernelObjectSecurity(h, what, (PSECURITY_DESCRIPTOR)buf, (DWORD)size, &need))
-    return (int)GetSecurityDescriptorLength((PSECURITY_DESCRIPTOR)buf);
-  if (GetLastError() == ERROR_INSUFFICIENT_BUFFER) return -PLAT_ERANGE;
-  if (GetLastError() == ERROR_NOT_SUPPORTED || GetLastError() == ERROR_INVALID_FUNCTION)
-    return -PLAT_ENODATA;                 /* a filesystem without ACLs (FAT) */
-  return w32_err(GetLastError());
+  err = GetSecurityInfo(h, SE_FILE_OBJECT, what, NULL, NULL, NULL, NULL, &sd);
+  if (err != ERROR_SUCCESS) {
+    if (err == ERROR_NOT_SUPPORTED || err == ERROR_INVALID_FUNCTION)
+      return -PLAT_ENODATA;               /* a filesystem without ACLs (FAT) */
+    return w32_err(err);
+  }
+  if (!GetSecurityDescriptorControl(sd, &ctl, &rev)) {
+    r = w32_err(GetLastError());
+  } else if (ctl & SE_SELF_RELATIVE) {
+    len = GetSecurityDescriptorLength(sd);
+    if (len > size) r = -PLAT_ERANGE;
+    else {
+      memcpy(buf, sd, len);
+      r = (int)len;
+    }
+  } else {
+    len = (DWORD)size;                    /* absolute: made self-relative into buf */
+    if (MakeSelfRelativeSD(sd, (PSECURITY_DESCRIPTOR)buf, &len)) r = (int)len;
+    else if (GetLastError() == ERROR_INSUFFICIENT_BUFFER) r = -PLAT_ERANGE;
+    else r = w32_err(GetLastError());
+  }
+  LocalFree(sd);
+  return r;
 }

@@ -53,5 +53,9 @@ int w32_tag_is_link(DWORD tag);
 int w32_rename_to(HANDLE h, HANDLE dir, const char *name, int replace);
 /* Delete the object h is open on (with DELETE access), exactly it. */
 int w32_delete_handle(HANDLE h);
+/* The Wine version ("8.0") when this process runs under Wine (ntdll
+ * exports wine_get_version), else NULL: for what Wine answers without
+ * holding it (security descriptors made from Unix mode bits). */
+const char *w32_wine_version(void);
 
 #endif

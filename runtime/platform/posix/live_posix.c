@@ -73,3 +73,13 @@ int live_dotnet_release(uint32_t *release) {
   (void)release;
   return -ENOSYS;
 }
+
+int live_proxy_default(live_proxy *out) {
+  (void)out;
+  return -ENOSYS;
+}
+
+int live_proxy_for_url(const char *url, const char *pac_url, int autodetect, live_proxy *out) {
+  (void)url; (void)pac_url; (void)autodetect; (void)out;
+  return -ENOSYS;
+}

@@ -9,12 +9,16 @@
  *     V ROOT KEY NAME TYPE HEX          set one value (HEX: its raw bytes)
  *     S NAME START IMAGEPATH DISPLAY    register an own-process service
  *                                       (LocalSystem) with this start type
+ *     W PROXY BYPASS                    set WinHTTP's default proxy
+ *                                       (WinHttpSetDefaultProxyConfiguration;
+ *                                       PROXY "-": no proxy, BYPASS "-": none)
  *   seed_live.exe start NAME  start a service and wait until it runs
  *   seed_live.exe stop NAME   stop it and wait until it is stopped
  * ROOT is HKLM or HKU.  Exit 0 on success, 1 with a message otherwise.
  * A test tool, not part of marsplay: marsplay's own calls live in
  * runtime/platform/win32/. */
 #include <windows.h>
+#include <winhttp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +95,25 @@ static int make_service(int line, char **f) {
   return rc;
 }
 
+static int winhttp_proxy(int line, char **f) {
+  WINHTTP_PROXY_INFO pi;
+  wchar_t *proxy = NULL, *bypass = NULL;
+  int rc = 0;
+  memset(&pi, 0, sizeof pi);
+  pi.dwAccessType = WINHTTP_ACCESS_TYPE_NO_PROXY;
+  if (strcmp(f[1], "-") != 0) {
+    pi.dwAccessType = WINHTTP_ACCESS_TYPE_NAMED_PROXY;
+    if ((proxy = wide(f[1])) == NULL) return fail(line, "bad proxy", 0);
+    if (strcmp(f[2], "-") != 0 && (bypass = wide(f[2])) == NULL) { free(proxy); return fail(line, "bad bypass", 0); }
+    pi.lpszProxy = proxy;
+    pi.lpszProxyBypass = bypass;
+  }
+  if (!WinHttpSetDefaultProxyConfiguration(&pi)) rc = fail(line, "WinHttpSetDefaultProxyConfiguration", (long)GetLastError());
+  free(proxy);
+  free(bypass);
+  return rc;
+}
+
 static int control(const char *op, const char *svc) {
   SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_ALL_ACCESS), s;
   SERVICE_STATUS st;
@@ -141,6 +164,8 @@ int main(int argc, char **argv) {
       rc = set_value(line, f);
     } else if (f[0][0] == 'S' && n == 5) {
       rc = make_service(line, f);
+    } else if (f[0][0] == 'W' && n == 3) {
+      rc = winhttp_proxy(line, f);
     } else {
       rc = fail(line, "bad line", n);
     }

@@ -7,8 +7,9 @@
  *                             written by tests/win/lab2wine.py):
  *     K ROOT KEY                        create the key
  *     V ROOT KEY NAME TYPE HEX          set one value (HEX: its raw bytes)
- *     S NAME START IMAGEPATH DISPLAY    register an own-process service
- *                                       (LocalSystem) with this start type
+ *     S NAME START IMAGEPATH DISPLAY TYPE
+ *                                       register a service (LocalSystem)
+ *                                       with this start and service type
  *     W PROXY BYPASS                    set WinHTTP's default proxy
  *                                       (WinHttpSetDefaultProxyConfiguration;
  *                                       PROXY "-": no proxy, BYPASS "-": none)
@@ -84,7 +85,7 @@ static int make_service(int line, char **f) {
   if (scm == NULL) return fail(line, "OpenSCManagerW", (long)GetLastError());
   if (name == NULL || image == NULL || disp == NULL) rc = fail(line, "bad text", 0);
   else {
-    s = CreateServiceW(scm, name, disp, SERVICE_ALL_ACCESS, SERVICE_WIN32_OWN_PROCESS,
+    s = CreateServiceW(scm, name, disp, SERVICE_ALL_ACCESS, strtoul(f[5], NULL, 10),
                        strtoul(f[2], NULL, 10), SERVICE_ERROR_NORMAL, image,
                        NULL, NULL, NULL, NULL, NULL);
     if (s == NULL) rc = fail(line, "CreateServiceW", (long)GetLastError());
@@ -162,7 +163,7 @@ int main(int argc, char **argv) {
       if (rc == 0) RegCloseKey(k);
     } else if (f[0][0] == 'V' && n == 6) {
       rc = set_value(line, f);
-    } else if (f[0][0] == 'S' && n == 5) {
+    } else if (f[0][0] == 'S' && n == 6) {
       rc = make_service(line, f);
     } else if (f[0][0] == 'W' && n == 3) {
       rc = winhttp_proxy(line, f);

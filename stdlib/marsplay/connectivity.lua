@@ -289,7 +289,7 @@ function M.detect(ctx, opts)
   for _, rt in ipairs(routes) do
     if rt.proxy ~= first.proxy or tostring(rt.source) ~= tostring(first.source) then same = false end
   end
-  local live_routes = #routes > 0 and (not same or first.source ~= info.source)
+  local live_routes = info.live
   local ev = { cloud = p.cloud or "public", proxy_credentials = user ~= nil,
                endpoints = {}, failed = {}, not_probed = not_probed }
   if same then

@@ -442,11 +442,15 @@ local function first_proxy(list)
 end
 
 local API_URL = "WinHttpGetProxyForUrl"
+-- The URL the proxy-settings check asks an auto-config script about
+-- (Azure AD sign-in, which every registration needs).
+M.PAC_SAMPLE_URL = "https://login.microsoftonline.com/"
 
 --- The proxy for each of urls: { proxy = url|nil, server =, source =,
 --- bypass = (WinINet's form) } per URL, the credentials and the info of
 --- effective() with route = effective()'s answer as such a route and,
---- live, notes = { texts } (a script or WinHTTP that failed).
+--- when WinHTTP was asked (live), live = true and notes = { texts } (a
+--- script or WinHTTP that failed).
 --- Offline, or with the proxy parameter or the agent's own proxy, every
 --- URL gets effective()'s answer.  On a live Windows (settings.winhttp_api
 --- present) see the header: WPAD, the auto-config script, the named
@@ -463,6 +467,7 @@ function M.routes(params, urls, settings)
     for i = 1, #urls do out[i] = fixed end
     return out, user, info
   end
+  info.live = true
   local net = require "marsplay.net"
   local failed, notes = {}, {}
   local scripts = {}
@@ -659,6 +664,26 @@ function M.detect_settings(ctx)
                                   "Verifique o endereço do script de configuração automática nas configurações de LAN da conta SYSTEM, ou remova-o se não for usado.")) }
     end
   end
+  -- live Windows: WinHTTP runs the script as the agent's requests would
+  if s.autoconfig and ev.autoconfig_result == "ok" and s.winhttp_api then
+    local a, why = require("marsplay.net").proxy_for(M.PAC_SAMPLE_URL, { autoconfig_url = s.autoconfig })
+    ev.autoconfig_sample = M.PAC_SAMPLE_URL
+    if not a then
+      ev.autoconfig_error = tostring(why)
+      return mp.manual { evidence = ev,
+        message = T("The SYSTEM account's proxy auto-config script {autoconfig_url} can be fetched, but WinHTTP cannot use it: {autoconfig_error}.",
+                    "O script de configuração automática de proxy da conta SYSTEM {autoconfig_url} pode ser obtido, "
+                    .. "mas o WinHTTP não consegue usá-lo: {autoconfig_error}."),
+        recommendations = steps(T("Have the script's owner check it (FindProxyForURL must return PROXY host:port or DIRECT), or clear the address in the SYSTEM account's LAN settings.",
+                                  "Peça ao responsável pelo script que o verifique (FindProxyForURL deve retornar PROXY host:porta ou DIRECT), "
+                                  .. "ou remova o endereço nas configurações de LAN da conta SYSTEM.")) }
+    end
+    ev.autoconfig_proxy = a.access == "proxy" and a.proxy or "DIRECT"
+    return mp.pass(ev, T("The SYSTEM account gets its proxy from the automatic configuration script {autoconfig_url}, which WinHTTP fetches and runs "
+                         .. "({autoconfig_sample}: {autoconfig_proxy}); no stale proxy details (WinHTTP: {winhttp}). MARS's own proxy: Get-OBMachineSetting on the server.",
+                         "A conta SYSTEM obtém o proxy do script de configuração automática {autoconfig_url}, que o WinHTTP obtém e executa "
+                         .. "({autoconfig_sample}: {autoconfig_proxy}); nenhum detalhe de proxy antigo (WinHTTP: {winhttp}). O proxy próprio do MARS: Get-OBMachineSetting no servidor."))
+  end
   if s.autoconfig and ev.autoconfig_result == "ok" then
     return mp.pass(ev, T("The SYSTEM account gets its proxy from the automatic configuration script {autoconfig_url}, which can be fetched; "
                          .. "no stale proxy details (WinHTTP: {winhttp}). MARS's own proxy: Get-OBMachineSetting on the server.",
@@ -670,6 +695,24 @@ function M.detect_settings(ctx)
                          .. "server); no stale proxy details (WinHTTP: {winhttp}). MARS's own proxy: Get-OBMachineSetting on the server.",
                          "A conta SYSTEM obtém o proxy do script de configuração automática {autoconfig_url} (ele só pode ser obtido a partir do servidor em "
                          .. "execução); nenhum detalhe de proxy antigo (WinHTTP: {winhttp}). O proxy próprio do MARS: Get-OBMachineSetting no servidor."))
+  end
+  -- live Windows: WinHTTP's default proxy is the one the probes use now
+  local wa = s.winhttp_api
+  local wparsed = wa and wa.server and first_proxy(wa.server)
+  if wparsed and not (ctx.offline and not p.probe_offline) then
+    local r = reach_proxy(ctx, wparsed)
+    local answered = r.result == "ok" or r.result == "proxy_auth"
+    ev.reachable, ev.probe_result, ev.probe_detail = answered, r.result, r.detail
+    if not answered then
+      return mp.manual { evidence = ev,
+        message = T("The SYSTEM account uses no proxy of its own, and WinHTTP's default proxy {winhttp} cannot be reached ({probe_result}).",
+                    "A conta SYSTEM não usa proxy próprio, e o proxy padrão do WinHTTP {winhttp} não pode ser acessado ({probe_result})."),
+        recommendations = { T("Check that the proxy {winhttp} is running; if this network has no proxy, run 'netsh winhttp reset proxy' (see 'netsh winhttp show proxy').",
+                              "Verifique se o proxy {winhttp} está em execução; se esta rede não tiver proxy, execute 'netsh winhttp reset proxy' (veja 'netsh winhttp show proxy')."),
+                            M.MARS_PROXY_STEP } }
+    end
+    return mp.pass(ev, T("The SYSTEM account uses no proxy of its own and holds no stale proxy details; WinHTTP's default proxy {winhttp} answers.",
+                         "A conta SYSTEM não usa proxy próprio e não tem detalhes de proxy antigos; o proxy padrão do WinHTTP {winhttp} responde."))
   end
   return mp.pass(ev, T("The SYSTEM account uses no proxy and holds no stale proxy details (WinHTTP: {winhttp}).",
                        "A conta SYSTEM não usa proxy e não tem detalhes de proxy antigos (WinHTTP: {winhttp})."))

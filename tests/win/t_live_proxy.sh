@@ -51,6 +51,7 @@ function FindProxyForURL(url, host) {
   return "DIRECT";
 }
 EOF
+printf 'function FindProxyForURL(url, host) { return "PROXY ' >"$T/pac/broken.pac"   # cut short
 net_free_port pacport
 python3 -m http.server "$pacport" --bind 127.0.0.1 --directory "$T/pac" >"$T/pac.log" 2>&1 &
 pacpid=$!
@@ -79,6 +80,8 @@ check "winhttp: the report is live JSON" jq -e '.target.live == true' "$T/a.json
 eq "winhttp: proxy-settings reports WinHTTP's proxy" "127.0.0.1:$authproxy" "$(ck "$T/a.json" proxy-settings .evidence.winhttp)"
 contains "winhttp: ... read through the API" "WinHttpGetDefaultProxyConfiguration" \
   "$(ck "$T/a.json" proxy-settings .evidence.winhttp_source)"
+eq "winhttp: proxy-settings: the proxy answers (a 407 counts)" "pass|true|proxy_auth" \
+  "$(ck "$T/a.json" proxy-settings '.status + "|" + (.evidence.reachable | tostring) + "|" + .evidence.probe_result')"
 eq "winhttp: the probe used it" "127.0.0.1:$authproxy" "$(ck "$T/a.json" endpoints-reachable .evidence.proxy)"
 contains "winhttp: ... as WinHTTP's default proxy (the API)" "WinHttpGetDefaultProxyConfiguration" \
   "$(ck "$T/a.json" endpoints-reachable .evidence.proxy_source)"
@@ -97,6 +100,8 @@ check "seeded: no WinHTTP proxy, SYSTEM's AutoConfigURL" seed \
 live --set "endpoints=http://127.0.0.1:$http/;http://127.0.0.1:$http2/" >"$T/c.json"
 eq "pac: WinHTTP's default proxy is direct" "direct" "$(ck "$T/c.json" proxy-settings .evidence.winhttp)"
 eq "pac: the script's URL" "http://127.0.0.1:$pacport/proxy.pac" "$(ck "$T/c.json" proxy-settings .evidence.autoconfig_url)"
+eq "pac: proxy-settings: WinHTTP runs the script (DIRECT for Azure AD)" "pass|ok|DIRECT" \
+  "$(ck "$T/c.json" proxy-settings '.status + "|" + .evidence.autoconfig_result + "|" + .evidence.autoconfig_proxy')"
 eq "pac: the first endpoint through the script's proxy, the second direct" "127.0.0.1:$pacproxy|direct" \
   "$(ck "$T/c.json" endpoints-reachable '[.evidence.endpoints[].proxy] | join("|")')"
 contains "pac: ... resolved by WinHttpGetProxyForUrl" "WinHttpGetProxyForUrl" \
@@ -106,5 +111,17 @@ eq "pac: both answer" "pass|ok,ok|true,false" \
 check "pac: the script's proxy saw the first endpoint" grep -q "127.0.0.1:$http/" "$PACLOG"
 check "pac: ... and not the second" bash -c "! grep -q '127.0.0.1:$http2/' '$PACLOG'"
 check "pac: WinHTTP fetched the script" grep -q "GET /proxy.pac" "$T/pac.log"
+
+# ---- 3. a script WinHTTP cannot run: the settings check says so, the probes fall back to direct ----
+check "seeded: SYSTEM's AutoConfigURL names a broken script" seed \
+  "V	HKU	.DEFAULT\\$IS	AutoConfigURL	1	$(utf16hex "http://127.0.0.1:$pacport/broken.pac")"
+live --set "endpoints=http://127.0.0.1:$http2/" >"$T/d.json"
+eq "broken: proxy-settings is manual (fetched, not runnable)" "manual|ok" \
+  "$(ck "$T/d.json" proxy-settings '.status + "|" + .evidence.autoconfig_result')"
+contains "broken: ... with WinHTTP's error" "WinHTTP error" "$(ck "$T/d.json" proxy-settings .evidence.autoconfig_error)"
+eq "broken: the probe went direct, saying why" "direct|pass" \
+  "$(ck "$T/d.json" endpoints-reachable '.evidence.endpoints[0].proxy + "|" + .status')"
+contains "broken: ... the script's failure in the evidence" "WinHttpGetProxyForUrl" \
+  "$(ck "$T/d.json" endpoints-reachable '.evidence.proxy_notes | tostring')"
 [ -s "$T/live.err" ] && sed 's/^/# stderr: /' "$T/live.err" | head -5
 [ "$_fails" -eq 0 ] || exit 1

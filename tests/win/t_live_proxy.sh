@@ -10,7 +10,11 @@
 #   2. the SYSTEM account's AutoConfigURL names a proxy auto-config script
 #      served on 127.0.0.1 that sends one endpoint through a second proxy
 #      and the other direct: WinHttpGetProxyForUrl resolves each endpoint,
-#      and only the first one reaches that proxy.
+#      and only the first one reaches that proxy; SYSTEM's LAN settings
+#      also ask for auto-detection (WPAD), which finds nothing here and is
+#      tried once, before the script, as WinINet does;
+#   3. a script WinHTTP cannot run: proxy-settings is manual, the probes
+#      go direct and say why.
 # Everything listens on 127.0.0.1; the test runs in its own UTS and
 # network namespaces (unshare -un) as t_live.sh, so no probe and no
 # auto-detection (WPAD) query leaves the machine.
@@ -94,14 +98,21 @@ check "winhttp: the proxy's log has the request" grep -q "127.0.0.1:$http" "$AUT
 check "winhttp: the secret is in no report" bash -c "! grep -q '$PPASS' '$T/b.json'"
 
 # ---- 2. the SYSTEM account's auto-config script, run by WinHTTP ----
-check "seeded: no WinHTTP proxy, SYSTEM's AutoConfigURL" seed \
+# and SYSTEM's LAN settings ask for auto-detection (flags 9: direct | auto-detect),
+# which finds nothing here (no WPAD host in the namespace): the script is next
+lan=$(python3 -c 'import struct; print((struct.pack("<III", 0x46, 1, 9) + struct.pack("<I", 0) * 3 + bytes(28)).hex())')
+check "seeded: no WinHTTP proxy, SYSTEM's AutoConfigURL, auto-detection on" seed \
   "W	-	-" \
-  "V	HKU	.DEFAULT\\$IS	AutoConfigURL	1	$(utf16hex "http://127.0.0.1:$pacport/proxy.pac")"
+  "V	HKU	.DEFAULT\\$IS	AutoConfigURL	1	$(utf16hex "http://127.0.0.1:$pacport/proxy.pac")" \
+  "V	HKU	.DEFAULT\\$IS\\Connections	DefaultConnectionSettings	3	$lan"
 live --set "endpoints=http://127.0.0.1:$http/;http://127.0.0.1:$http2/" >"$T/c.json"
 eq "pac: WinHTTP's default proxy is direct" "direct" "$(ck "$T/c.json" proxy-settings .evidence.winhttp)"
 eq "pac: the script's URL" "http://127.0.0.1:$pacport/proxy.pac" "$(ck "$T/c.json" proxy-settings .evidence.autoconfig_url)"
 eq "pac: proxy-settings: WinHTTP runs the script (DIRECT for Azure AD)" "pass|ok|DIRECT" \
   "$(ck "$T/c.json" proxy-settings '.status + "|" + .evidence.autoconfig_result + "|" + .evidence.autoconfig_proxy')"
+eq "pac: proxy-settings sees auto-detection on" true "$(ck "$T/c.json" proxy-settings .evidence.autodetect)"
+contains "pac: WPAD was tried first and found nothing (said once)" "auto-detection (WPAD) found no proxy auto-config script" \
+  "$(ck "$T/c.json" endpoints-reachable '.evidence.proxy_notes | tostring')"
 eq "pac: the first endpoint through the script's proxy, the second direct" "127.0.0.1:$pacproxy|direct" \
   "$(ck "$T/c.json" endpoints-reachable '[.evidence.endpoints[].proxy] | join("|")')"
 contains "pac: ... resolved by WinHttpGetProxyForUrl" "WinHttpGetProxyForUrl" \

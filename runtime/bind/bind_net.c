@@ -1214,6 +1214,7 @@ static int l_system_proxy(lua_State *L) {
   live_proxy p;
   int r;
   if (mp_push_if_offline(L, "net.system_proxy")) return 3;
+  memset(&p, 0, sizeof p);
   r = live_proxy_default(&p);
   return push_proxy(L, r, &p, "net.system_proxy");
 }
@@ -1231,6 +1232,7 @@ static int l_proxy_for(lua_State *L) {
   if (pac == NULL && !autodetect)
     return luaL_argerror(L, 2, "give autoconfig_url or autodetect = true");
   if (mp_push_if_offline(L, "net.proxy_for")) return 3;
+  memset(&p, 0, sizeof p);
   r = live_proxy_for_url(url, pac, autodetect, &p);
   return push_proxy(L, r, &p, "net.proxy_for");
 }

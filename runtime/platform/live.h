@@ -97,7 +97,9 @@ int live_dotnet_release(uint32_t *release);
  * list ("host:port", or WinHTTP's "http=h:p;https=h:p" form) and the
  * bypass list as WinHTTP gives them (UTF-8, malloc'd, NULL when none;
  * free with live_proxy_free).  why: on failure, what went wrong in
- * words (with WinHTTP's error number), else "". */
+ * words (with WinHTTP's error number), else "".  Whatever they return,
+ * the functions below leave *out filled (strings NULL on failure), so
+ * live_proxy_free may always be called on it. */
 typedef enum {
   LIVE_PROXY_DIRECT = 1,      /* no proxy */
   LIVE_PROXY_NAMED = 3        /* through proxy */

@@ -2,6 +2,7 @@
 # The live-Windows API (platform/live.h) on Linux: without --root the
 # registry, the Service Control Manager and the Windows facts answer
 # "not available: no live Windows system here" (ENOSYS), never a crash
+# (so do net.system_proxy and net.proxy_for, WinHTTP's proxy answers)
 # or a made-up value; with --root the registry comes from the hive files
 # (same paths, same types) and the live-only calls say "offline".
 . "$(dirname "$0")/lib.sh"
@@ -15,10 +16,12 @@ probe='local mp = require "marsplay"
     exists = three(mp.reg.exists, [[HKLM\SOFTWARE]]),
     service = three(mp.sys.service, "obengine"),
     windows = three(mp.sys.windows),
+    system_proxy = three(require("marsplay.net").system_proxy),
+    proxy_for = three(require("marsplay.net").proxy_for, "https://login.microsoftonline.com/", { autodetect = true }),
   }'
 
 OUT=$("$MP" eval "$probe")
-for f in get values keys exists service windows; do
+for f in get values keys exists service windows system_proxy proxy_for; do
   eq "live Linux: $f -> ENOSYS" "ENOSYS" "$(printf '%s' "$OUT" | jq -r ".$f.code")"
   contains "live Linux: $f says no live Windows here" "not available: no live Windows system here" \
     "$(printf '%s' "$OUT" | jq -r ".$f.msg")"
@@ -33,4 +36,9 @@ eq "offline: reg.keys lists obengine" "true" \
 eq "offline: reg.exists" "true" "$(printf '%s' "$OUT" | jq -r '.exists.value')"
 eq "offline: sys.service is live-only" "EOPNOTSUPP" "$(printf '%s' "$OUT" | jq -r '.service.code')"
 eq "offline: sys.windows is live-only" "EOPNOTSUPP" "$(printf '%s' "$OUT" | jq -r '.windows.code')"
+eq "offline: net.system_proxy is live-only" "EOPNOTSUPP" "$(printf '%s' "$OUT" | jq -r '.system_proxy.code')"
+eq "offline: net.proxy_for is live-only" "EOPNOTSUPP" "$(printf '%s' "$OUT" | jq -r '.proxy_for.code')"
+# a proxy_for without a way to find the script is a caller's mistake
+contains "net.proxy_for needs autoconfig_url or autodetect" "give autoconfig_url or autodetect" \
+  "$("$MP" eval 'return select(2, pcall(require("marsplay.net").proxy_for, "https://x/", {}))' 2>&1)"
 finish

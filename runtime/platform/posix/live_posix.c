@@ -2,6 +2,7 @@
  * live registry, service manager or Windows version to ask, so every
  * function fails with -ENOSYS (message LIVE_NOT_HERE). */
 #include <errno.h>
+#include <string.h>
 
 #include "platform/live.h"
 
@@ -75,11 +76,12 @@ int live_dotnet_release(uint32_t *release) {
 }
 
 int live_proxy_default(live_proxy *out) {
-  (void)out;
+  memset(out, 0, sizeof *out);
   return -ENOSYS;
 }
 
 int live_proxy_for_url(const char *url, const char *pac_url, int autodetect, live_proxy *out) {
-  (void)url; (void)pac_url; (void)autodetect; (void)out;
+  (void)url; (void)pac_url; (void)autodetect;
+  memset(out, 0, sizeof *out);
   return -ENOSYS;
 }

@@ -16,11 +16,12 @@
 -- once; any HTTP answer means reachable.  They use the proxy the agent
 -- would use for each endpoint (marsplay.proxy.routes: on a live Windows
 -- WinHTTP resolves auto-detection and auto-config scripts per URL and
--- gives its default proxy; offline the registry's named proxy).  Every wildcard of the guide is
--- probed through one concrete host under it ("representative": a host
--- that exists today under that domain; the agent's real hosts, such as
--- the vault's storage accounts or the regional *.backup.windowsazure.com
--- service, are known only to the agent — add them with extra_endpoints).
+-- gives its default proxy; offline the registry's named proxy).  Every
+-- wildcard of the guide is probed through one concrete host under it
+-- ("representative": a host that exists today under that domain; the
+-- agent's real hosts, such as the vault's storage accounts or the
+-- regional *.backup.windowsazure.com service, are known only to the
+-- agent — add them with extra_endpoints).
 -- Wildcards with no stable public host are listed, not probed.
 --
 -- The agent's own service (*.backup.windowsazure.com) is probed through

@@ -36,15 +36,27 @@ def live_skips():
                 out[k.strip()] = why.strip()
     return out
 SCM = "Service Control Manager (live_svc.c; Wine-tested with a real service)"
+# The proxy on a live Windows: WinHTTP's own answers (live_proxy.c) and
+# the SYSTEM account's WinINet settings from the live registry.
+WINHTTP = ("WinHTTP API (live_proxy.c): the default proxy (WinHttpGetDefaultProxyConfiguration), "
+           "SYSTEM's auto-config script and WPAD run by WinHttpGetProxyForUrl")
+CONN = ("connectivity: libcurl + Schannel through the proxy of each endpoint: SYSTEM's WinINet settings "
+        "(live registry), " + WINHTTP)
+PROXY = "SYSTEM's WinINet settings: live Win32 registry (live_reg.c); " + WINHTTP
+# Checks that also run in tests/win/t_live_proxy.sh, and how there.
+PROXY_RUN = ("run live under Wine on the seeded healthy lab (tests/win/t_live.sh) and with a WinHTTP default proxy and "
+             "an auto-config script (tests/win/t_live_proxy.sh; WPAD only where it finds no script); unverified on real Windows")
+PASS_LIVE = {"proxy-settings": PROXY, "system-proxy-settings": PROXY}
+PROXY_TESTED = ("agent-unable-to-connect/proxy-settings", "agent-unable-to-connect/endpoints-reachable")
 NONE = "not written yet"
 # Checks the offline run skips for being offline: what serves them live.
 LIVE = {
     "mars-service-running": SCM,
     "iscsi-service-restart": SCM,
-    "endpoints-reachable": "connectivity: libcurl + Schannel, the proxy from the registry (WinHTTP and SYSTEM settings); WinHTTP proxy API (PAC, auto-detect): " + NONE,
-    "network-connectivity": "connectivity: libcurl + Schannel, the proxy from the registry (WinHTTP and SYSTEM settings); WinHTTP proxy API (PAC, auto-detect): " + NONE,
-    "registration-connectivity": "connectivity: libcurl + Schannel, the proxy from the registry (WinHTTP and SYSTEM settings); WinHTTP proxy API (PAC, auto-detect): " + NONE,
-    "firewall-portal": "connectivity: libcurl + Schannel, the proxy from the registry (WinHTTP and SYSTEM settings); WinHTTP proxy API (PAC, auto-detect): " + NONE,
+    "endpoints-reachable": CONN,
+    "network-connectivity": CONN,
+    "registration-connectivity": CONN,
+    "firewall-portal": CONN,
     "antivirus-interference": "who holds the cache: Restart Manager: " + NONE,
     "cache-not-held": "who holds the cache: Restart Manager: " + NONE,
     "clock-skew": "the host clock (platform_win32_sys.c) against the Date header of clock_url, fetched with libcurl + Schannel",
@@ -58,11 +70,12 @@ LIVE = {
 }
 # Checks that pass offline but whose live backend is not just the registry
 # and files.
-LIVE_OTHER = {
+# Checks the offline run passes that another backend serves live.
+PASS_LIVE.update({
     "scratch-access": "NTFS permissions: GetSecurityInfo on the open handle (platform_win32_fs.c), decoded by "
                       "formats/ntacl.c; under Wine refused (made-up descriptors); unverified on real Windows "
                       "(test_live in examples/ci)",
-}
+})
 # Skipped in both: they need a parameter or the Azure portal, or do not apply.
 SAME = ("The size of the protected data", "Checked in the Azure portal", "Not applicable",
         "This bullet applies", "Which folders the policy protects")
@@ -82,8 +95,10 @@ def table(report):
             why = (c.get("reason") or c.get("message") or "").split(";")[0].split(": ")[0]
             key = pb["id"] + "/" + c["id"]
             how = ("skipped live under Wine: " + skips[key]) if key in skips else LIVE_RUN
+            if key in PROXY_TESTED and key not in skips:
+                how = PROXY_RUN
             if c["status"] == "pass":
-                off, live = "pass", LIVE_OTHER.get(c["id"], REG_FILES)
+                off, live = "pass", PASS_LIVE.get(c["id"], REG_FILES)
             elif c["status"] == "skipped" and any(why.startswith(s) for s in SAME):
                 off, live = "skipped: " + why, "same as offline"
             elif c["status"] == "skipped":

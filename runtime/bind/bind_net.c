@@ -5,6 +5,19 @@
  *   cidr_sample(cidr, n)     up to n addresses spread over a range
  *   cidr_contains(cidr, ip)  is ip inside the range?
  *   parse_http_date(s)       an HTTP date as seconds since the epoch
+ *   system_proxy()           the machine's WinHTTP default proxy, asked of
+ *                            WinHTTP (live Windows only): { access =
+ *                            "direct" | "proxy", proxy =, bypass = }
+ *   proxy_for(url, opts)     the proxy WinHTTP would use for url from the
+ *                            auto-config script opts.autoconfig_url, or
+ *                            WPAD when opts.autodetect (live Windows
+ *                            only): the same table form
+ *
+ * system_proxy and proxy_for describe the running host: offline (--root)
+ * nil, message, "EOPNOTSUPP"; on a live system that is not Windows nil,
+ * message, "ENOSYS"; a failure nil, message (WinHTTP's words and error
+ * number), code ("ENOENT": auto-detection found no script; "EIO": the
+ * script could not be fetched or run).
  *
  * A probe only looks: it sends one HEAD (or GET) request and reports how
  * far it got.  Any HTTP answer means the server is reachable (result
@@ -19,6 +32,7 @@
  *
  * libcurl is initialised by the first probe, not at start-up.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,6 +42,7 @@
 #include <curl/curl.h>
 
 #include "core/mp_internal.h"
+#include "platform/live.h"
 
 #define PROBE_MT "marsplay.net.probe"
 #define MAX_TARGETS 65536
@@ -1165,7 +1180,66 @@ static int l_probe(lua_State *L) {
   return 1;
 }
 
+/* ---------- the running Windows' proxy (platform/live.h) ---------- */
+
+/* Push a live_proxy as a table, or the failure r; frees p. */
+static int push_proxy(lua_State *L, int r, live_proxy *p, const char *what) {
+  if (r < 0) {
+    if (r == -ENOSYS || p->why[0] == 0) {
+      live_proxy_free(p);
+      return mp_push_live_err(L, r, what);
+    }
+    lua_pushnil(L);
+    lua_pushfstring(L, "%s: %s", what, p->why);
+    lua_pushstring(L, plat_err_name(r));
+    live_proxy_free(p);
+    return 3;
+  }
+  lua_createtable(L, 0, 3);
+  lua_pushstring(L, p->access == LIVE_PROXY_NAMED ? "proxy" : "direct");
+  lua_setfield(L, -2, "access");
+  if (p->proxy != NULL) {
+    lua_pushstring(L, p->proxy);
+    lua_setfield(L, -2, "proxy");
+  }
+  if (p->bypass != NULL) {
+    lua_pushstring(L, p->bypass);
+    lua_setfield(L, -2, "bypass");
+  }
+  live_proxy_free(p);
+  return 1;
+}
+
+static int l_system_proxy(lua_State *L) {
+  live_proxy p;
+  int r;
+  if (mp_push_if_offline(L, "net.system_proxy")) return 3;
+  memset(&p, 0, sizeof p);
+  r = live_proxy_default(&p);
+  return push_proxy(L, r, &p, "net.system_proxy");
+}
+
+static int l_proxy_for(lua_State *L) {
+  const char *url = mp_checkpath(L, 1), *pac = NULL;
+  int autodetect = 0, r;
+  live_proxy p;
+  luaL_checktype(L, 2, LUA_TTABLE);
+  if (lua_getfield(L, 2, "autoconfig_url") != LUA_TNIL) pac = mp_checkpath(L, -1);
+  lua_pop(L, 1);
+  lua_getfield(L, 2, "autodetect");
+  autodetect = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  if (pac == NULL && !autodetect)
+    return luaL_argerror(L, 2, "give autoconfig_url or autodetect = true");
+  if (mp_push_if_offline(L, "net.proxy_for")) return 3;
+  memset(&p, 0, sizeof p);
+  r = live_proxy_for_url(url, pac, autodetect, &p);
+  return push_proxy(L, r, &p, "net.proxy_for");
+}
+
 static const luaL_Reg net_funcs[] = {
+  {"system_proxy", l_system_proxy},
+  {"proxy_for", l_proxy_for},
   {"probe", l_probe},
   {"cidr_sample", l_cidr_sample},
   {"cidr_contains", l_cidr_contains},

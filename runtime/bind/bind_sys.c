@@ -36,7 +36,7 @@
 
 #define PROCS_MT "marsplay.sys.procs"
 
-static int offline(lua_State *L, const char *what) {
+int mp_push_if_offline(lua_State *L, const char *what) {
   if (!mp_rt(L)->offline) return 0;
   lua_pushnil(L);
   lua_pushfstring(L, "%s: not available offline (it describes the running host, "
@@ -70,7 +70,7 @@ static int l_root(lua_State *L) {
 static int l_hostname(lua_State *L) {
   char name[256];
   int r;
-  if (offline(L, "sys.hostname")) return 3;
+  if (mp_push_if_offline(L, "sys.hostname")) return 3;
   r = plat_hostname(name, sizeof name);
   if (r != 0) return mp_push_errno(L, r, "sys.hostname");
   lua_pushstring(L, name);
@@ -79,7 +79,7 @@ static int l_hostname(lua_State *L) {
 
 static int l_env(lua_State *L) {
   const char *name = mp_checkpath(L, 1), *v;
-  if (offline(L, "sys.env")) return 3;
+  if (mp_push_if_offline(L, "sys.env")) return 3;
   v = getenv(name);
   if (v == NULL) lua_pushnil(L);
   else lua_pushstring(L, v);
@@ -100,7 +100,7 @@ static int procs_gc(lua_State *L) {
 static int l_processes(lua_State *L) {
   procs *p;
   int r;
-  if (offline(L, "sys.processes")) return 3;
+  if (mp_push_if_offline(L, "sys.processes")) return 3;
   p = lua_newuserdatauv(L, sizeof *p, 0);
   p->v = NULL;
   p->n = 0;
@@ -138,7 +138,7 @@ static int l_utc_offset(lua_State *L) {
 static int l_timezone(lua_State *L) {
   char name[256];
   int r;
-  if (offline(L, "sys.timezone")) return 3;
+  if (mp_push_if_offline(L, "sys.timezone")) return 3;
   r = plat_timezone(name, sizeof name);
   if (r == -ENOENT) {
     lua_pushnil(L);
@@ -153,7 +153,7 @@ static int l_timezone(lua_State *L) {
 }
 
 /* nil, "<what>: <message>", code for a live.h failure. */
-static int live_fail(lua_State *L, int r, const char *what) {
+int mp_push_live_err(lua_State *L, int r, const char *what) {
   lua_pushnil(L);
   if (r == -ENOSYS) lua_pushfstring(L, "%s: " LIVE_NOT_HERE, what);
   else lua_pushfstring(L, "%s: %s", what, plat_err_text(r));
@@ -186,7 +186,7 @@ static int l_service(lua_State *L) {
   const char *name = luaL_checkstring(L, 1);
   live_service sv;
   int r;
-  if (offline(L, "sys.service")) return 3;
+  if (mp_push_if_offline(L, "sys.service")) return 3;
   if ((r = live_svc_query(name, &sv)) < 0) {
     if (r == -ENOENT) {
       lua_pushnil(L);
@@ -194,7 +194,7 @@ static int l_service(lua_State *L) {
       lua_pushliteral(L, "ENOENT");
       return 3;
     }
-    return live_fail(L, r, "sys.service");
+    return mp_push_live_err(L, r, "sys.service");
   }
   mp_push_service(L, name, &sv);
   return 1;
@@ -204,9 +204,9 @@ static int l_windows(lua_State *L) {
   char ver[64], product[256], ps[64];
   uint32_t release;
   int r;
-  if (offline(L, "sys.windows")) return 3;
+  if (mp_push_if_offline(L, "sys.windows")) return 3;
   if ((r = live_os_version(ver, sizeof ver, product, sizeof product)) < 0)
-    return live_fail(L, r, "sys.windows");
+    return mp_push_live_err(L, r, "sys.windows");
   lua_createtable(L, 0, 4);
   lua_pushstring(L, ver);
   lua_setfield(L, -2, "version");
@@ -230,12 +230,12 @@ static int l_shadow_storage(lua_State *L) {
   live_shadow_storage *st;
   char why[512];
   int n, i;
-  if (offline(L, "sys.shadow_storage")) return 3;
+  if (mp_push_if_offline(L, "sys.shadow_storage")) return 3;
   if (!((d[0] >= 'A' && d[0] <= 'Z') || (d[0] >= 'a' && d[0] <= 'z')) ||
       !(d[1] == '\0' || (d[1] == ':' && (d[2] == '\0' || (d[2] == '\\' && d[3] == '\0')))))
     return luaL_argerror(L, 1, "a drive letter (\"C\", \"C:\" or \"C:\\\")");
   st = malloc(SHADOW_MAX * sizeof *st);
-  if (st == NULL) return live_fail(L, -ENOMEM, "sys.shadow_storage");
+  if (st == NULL) return mp_push_live_err(L, -ENOMEM, "sys.shadow_storage");
   n = live_shadow_storage_of(d[0], st, SHADOW_MAX, why, sizeof why);
   if (n < 0) {
     free(st);

@@ -117,6 +117,13 @@ int mp_open_sys(lua_State *L);    /* marsplay.sys    bind_sys.c  */
  * table sys.service returns (bind_sys.c; also fix.service's read-back). */
 struct live_service;
 void mp_push_service(lua_State *L, const char *name, const struct live_service *sv);
+/* For bindings that describe the running host (bind_sys.c): offline
+ * (--root), push nil, "<what>: not available offline (...)",
+ * "EOPNOTSUPP" and return 3; live, return 0 and push nothing. */
+int mp_push_if_offline(lua_State *L, const char *what);
+/* Push nil, "<what>: <message>", code for a platform/live.h failure r
+ * (-ENOSYS: "not available: no live Windows system here"); returns 3. */
+int mp_push_live_err(lua_State *L, int r, const char *what);
 int mp_open_fix(lua_State *L);    /* marsplay.fix    bind_fix.c  */
 int mp_open_core(lua_State *L);   /* marsplay.core   engine.c    */
 

@@ -3,7 +3,7 @@
  *
  * Separate from platform.h (files, folders, processes of any system):
  * only Windows has these.  Backends: platform/win32/live_reg.c,
- * live_svc.c, live_sys.c, live_vss.c (one domain per file) and
+ * live_svc.c, live_sys.c, live_vss.c, live_proxy.c (one domain per file) and
  * platform/posix/live_posix.c, where every function fails with
  * -ENOSYS, whose message is LIVE_NOT_HERE.
  *
@@ -105,5 +105,37 @@ typedef struct live_shadow_storage {
  * -error with why filled: -ENOSYS when VSS itself is not there (its
  * COM class not registered: Wine), -EACCES when not elevated. */
 int live_shadow_storage_of(char drive, live_shadow_storage *out, size_t max, char *why, size_t whysz);
+
+/* ---- proxy (live_proxy.c): what WinHTTP itself answers ----
+ * A proxy answer: how to connect and, when through a proxy, the proxy
+ * list ("host:port", or WinHTTP's "http=h:p;https=h:p" form) and the
+ * bypass list as WinHTTP gives them (UTF-8, malloc'd, NULL when none;
+ * free with live_proxy_free).  why: on failure, what went wrong in
+ * words (with WinHTTP's error number), else "".  Whatever they return,
+ * the functions below leave *out filled (strings NULL on failure), so
+ * live_proxy_free may always be called on it. */
+typedef enum {
+  LIVE_PROXY_DIRECT = 1,      /* no proxy */
+  LIVE_PROXY_NAMED = 3        /* through proxy */
+} live_proxy_access;          /* WinHTTP's WINHTTP_ACCESS_TYPE_* numbers */
+
+typedef struct live_proxy {
+  live_proxy_access access;
+  char *proxy;
+  char *bypass;
+  char why[160];
+} live_proxy;
+
+/* The machine's WinHTTP default proxy (what `netsh winhttp set proxy`
+ * and WinHttpSetDefaultProxyConfiguration set). */
+int live_proxy_default(live_proxy *out);
+/* The proxy WinHTTP would use for url: from the proxy auto-config
+ * script at pac_url (when not NULL) or, with autodetect, from the script
+ * that WPAD (DHCP, then DNS) finds.  -ENOENT: auto-detection found no
+ * script; -EIO when the script cannot be fetched or run; -EINVAL for a
+ * URL WinHTTP refuses (why says which). */
+int live_proxy_for_url(const char *url, const char *pac_url, int autodetect, live_proxy *out);
+/* Free what a live_proxy holds (safe on a zeroed or freed one). */
+void live_proxy_free(live_proxy *p);
 
 #endif

@@ -53,14 +53,16 @@ function M.detect_skew(ctx)
   local net = require "marsplay.net"
   local url = p.clock_url or M.PARAMS.clock_url.default
   local max = p.clock_max_skew or M.PARAMS.clock_max_skew.default
-  local purl, user, info = proxy.effective(p)
+  local routes, user, info = proxy.routes(p, { url })
   if info.error then return { status = "error", reason = info.error } end
-  local o = connectivity.probe_options(p, purl, user, info.bypass)
+  local route = routes[1]
+  local purl = route.proxy
+  local o = connectivity.probe_options(p, purl, user, route.bypass)
   local before = mp.sys.now()
   local r = net.probe({ { name = "clock", url = url } }, o)[1]
   local after = mp.sys.now()
   local ev = { url = url, result = r.result, max_skew_seconds = max,
-               proxy = purl and info.server or "none (direct)" }
+               proxy = purl and route.server or "none (direct)" }
   if r.result ~= "ok" then
     ev.detail = r.detail
     return mp.skip(T("The clock could not be compared: {url} did not answer ({result}); see the connectivity check.",

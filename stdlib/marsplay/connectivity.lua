@@ -14,11 +14,14 @@
 --
 -- Probes go through marsplay.net: one HEAD request per endpoint, all at
 -- once; any HTTP answer means reachable.  They use the proxy the agent
--- would use (marsplay.proxy.effective).  Every wildcard of the guide is
--- probed through one concrete host under it ("representative": a host
--- that exists today under that domain; the agent's real hosts, such as
--- the vault's storage accounts or the regional *.backup.windowsazure.com
--- service, are known only to the agent — add them with extra_endpoints).
+-- would use for each endpoint (marsplay.proxy.routes: on a live Windows
+-- WinHTTP resolves auto-detection and auto-config scripts per URL and
+-- gives its default proxy; offline the registry's named proxy).  Every
+-- wildcard of the guide is probed through one concrete host under it
+-- ("representative": a host that exists today under that domain; the
+-- agent's real hosts, such as the vault's storage accounts or the
+-- regional *.backup.windowsazure.com service, are known only to the
+-- agent — add them with extra_endpoints).
 -- Wildcards with no stable public host are listed, not probed.
 --
 -- The agent's own service (*.backup.windowsazure.com) is probed through
@@ -220,7 +223,7 @@ function M.probe_options(params, url, user, bypass)
   params = params or {}
   -- TLS 1.2 at least: what the agent itself requires.
   local o = { timeout = params.timeout or 5, tls_min = "1.2", proxy = url, proxy_user = url and user or nil,
-              noproxy = url and bypass or nil,
+              noproxy = url and proxy.curl_noproxy(bypass) or nil,
               resolve = list_or_nil(params.resolve), connect_to = list_or_nil(params.connect_to) }
   if type(params.cainfo) == "string" and params.cainfo ~= "" then o.cainfo = params.cainfo end
   return o
@@ -265,40 +268,79 @@ function M.detect(ctx, opts)
   end
   local eps, ranges = M.targets(p, opts.set)
   if not eps then return { status = "error", reason = ranges } end
-  local purl, user, info = proxy.effective(p)
-  if info.error then return { status = "error", reason = info.error } end
-  local net = require "marsplay.net"
-  local o = M.probe_options(p, purl, user, info.bypass)
-
-  local ev = { cloud = p.cloud or "public", proxy = purl and info.server or T("none (direct)", "nenhum (direto)"),
-               proxy_source = info.source, proxy_credentials = user ~= nil,
-               endpoints = {}, failed = {}, not_probed = {} }
-  if info.reason then ev.proxy_note = info.reason end   -- a text (proxy.effective)
-  if info.autoconfig then
-    ev.autoconfig_url = info.autoconfig
-    ev.autoconfig_note = T("a proxy auto-config script is set for SYSTEM; marsplay does not run it: the probes used " ..
-                           (purl and "ProxyServer" or "no proxy"),
-                           "um script de configuração automática de proxy está definido para SYSTEM; o marsplay não o executa: " ..
-                           "as sondagens usaram " .. (purl and "o ProxyServer" or "nenhum proxy"))
-  end
-
-  local targets, which = {}, {}
+  local targets, which, urls = {}, {}, {}
+  local not_probed = {}
   for _, e in ipairs(eps) do
     if e.url then
       targets[#targets + 1] = { name = e.pattern, url = e.url }
       which[#targets] = e
+      urls[#targets] = e.url
     else
-      ev.not_probed[#ev.not_probed + 1] = e.pattern
+      not_probed[#not_probed + 1] = e.pattern
     end
   end
+  local routes, user, info = proxy.routes(p, urls)
+  if info.error then return { status = "error", reason = info.error } end
+  local purl
+  local net = require "marsplay.net"
+
+  -- the proxy of the run: the one every probed endpoint used, else "per endpoint"
+  local first = routes[1] or info.route
+  local same = true
+  for _, rt in ipairs(routes) do
+    if rt.proxy ~= first.proxy or tostring(rt.source) ~= tostring(first.source) then same = false end
+  end
+  local live_routes = info.live
+  local ev = { cloud = p.cloud or "public", proxy_credentials = user ~= nil,
+               endpoints = {}, failed = {}, not_probed = not_probed }
+  if same then
+    purl = first.proxy
+    ev.proxy = purl and first.server or T("none (direct)", "nenhum (direto)")
+    ev.proxy_source = first.source
+  else
+    purl = nil
+    for _, rt in ipairs(routes) do purl = purl or rt.proxy end
+    ev.proxy = T("per endpoint (see endpoints)", "por endpoint (veja endpoints)")
+    ev.proxy_source = T("per endpoint", "por endpoint")
+  end
+  if info.reason then ev.proxy_note = info.reason end   -- a text (proxy.effective)
+  if info.notes then ev.proxy_notes = info.notes end    -- texts (proxy.routes, live)
+  if info.autoconfig then
+    ev.autoconfig_url = info.autoconfig
+    if not live_routes then
+      ev.autoconfig_note = T("a proxy auto-config script is set for SYSTEM; marsplay does not run it here: the probes used " ..
+                             (purl and "ProxyServer" or "no proxy"),
+                             "um script de configuração automática de proxy está definido para SYSTEM; o marsplay não o executa aqui: " ..
+                             "as sondagens usaram " .. (purl and "o ProxyServer" or "nenhum proxy"))
+    end
+  end
+
+  -- one net.probe per distinct proxy, the results back in endpoint order
   local failures = {}     -- { label=, result= }
-  local results = #targets > 0 and net.probe(targets, o) or {}
+  local results = {}
+  local groups, gorder = {}, {}
+  for i, rt in ipairs(routes) do
+    local key = tostring(rt.proxy) .. "|" .. tostring(rt.bypass)
+    if not groups[key] then groups[key] = { route = rt, idx = {} }; gorder[#gorder + 1] = key end
+    table.insert(groups[key].idx, i)
+  end
+  for _, key in ipairs(gorder) do
+    local g = groups[key]
+    local list = {}
+    for k, i in ipairs(g.idx) do list[k] = targets[i] end
+    local o = M.probe_options(p, g.route.proxy, user, g.route.bypass)
+    for k, r in ipairs(net.probe(list, o)) do results[g.idx[k]] = r end
+  end
   for i, r in ipairs(results) do
     local e = which[i]
     local row = result_of(r)
     row.name, row.host, row.url, row.source = e.pattern, e.host, e.url, e.source
     row.representative = e.representative
     row.from = e.from
+    if live_routes then
+      row.proxy = routes[i].server or "direct"
+      row.proxy_source = routes[i].source
+    end
     ev.endpoints[#ev.endpoints + 1] = row
     if r.result ~= "ok" then
       local label = e.pattern
@@ -336,7 +378,7 @@ function M.detect(ctx, opts)
         ipw[#ipt] = cidr
       end
     end
-    local io = M.probe_options(p, purl, user, info.bypass)
+    local io = M.probe_options(p, first.proxy, user, first.bypass)
     io.insecure = true
     for i, r in ipairs(#ipt > 0 and net.probe(ipt, io) or {}) do
       local row = result_of(r)

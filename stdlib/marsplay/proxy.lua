@@ -6,6 +6,8 @@
 --   proxy.parse_server(s)          -> { host=, port=, url=, scheme= } | nil, why
 --   proxy.decode_winhttp(bytes)    -> decoded table | nil, why
 --   proxy.effective(params [, settings]) -> url|nil, user|nil, info
+--   proxy.routes(params, urls [, settings]) -> { route per url }, user|nil, info
+--   proxy.curl_noproxy(bypass)     -> a WinINet/WinHTTP bypass list as libcurl's
 --   proxy.detect_settings(ctx)     -> a detect result
 --   proxy.PARAMS                   -> parameter specs (merge into a playbook's)
 --
@@ -36,6 +38,16 @@
 --     documented registry location (Get-OBMachineSetting is the
 --     interface), so it is read only when the parameters mars_proxy_key /
 --     mars_proxy_value name a location.
+--
+-- On a live Windows WinHTTP itself is asked too (marsplay.net's
+-- system_proxy and proxy_for, platform/win32/live_proxy.c): its default
+-- proxy (WinHttpGetDefaultProxyConfiguration) replaces the decoded
+-- WinHttpSettings in the evidence, and routes() resolves, per URL, what
+-- the SYSTEM account's settings give: auto-detection (WPAD) when the LAN
+-- settings ask for it, then the auto-config script (WinHttpGetProxyForUrl
+-- runs it), then the named proxy, then WinHTTP's default proxy, then
+-- direct.  Offline (and on a live system that is not Windows) nothing
+-- runs a script: the named proxy or direct, as the registry says.
 
 local mp = require "marsplay"
 
@@ -224,6 +236,10 @@ function M.decode_winhttp(b)
     local ok, why = str(field)
     if not ok then return nil, why end
   end
+  -- WinINet's LAN settings go on with the auto-config URL (then bytes of
+  -- their own); WinHttpSettings ends before it.  A URL that cannot be
+  -- read leaves the rest decoded.
+  if not str("autoconfig") then out.autoconfig = nil end
   return out
 end
 
@@ -271,8 +287,22 @@ local function read_lan(key)
   end
   l.proxy_enabled = d.proxy_enabled
   l.autoconfig_enabled = d.autoconfig_enabled
+  l.autodetect = d.autodetect
   l.server = nonempty(d.proxy)
+  l.autoconfig = d.autoconfig_enabled and nonempty(d.autoconfig) or nil
   return l
+end
+
+-- WinHTTP's default proxy as WinHTTP reports it: nil where there is no
+-- such API (offline, or not Windows), else { source, server, bypass,
+-- error }.
+local API_DEFAULT = "WinHttpGetDefaultProxyConfiguration"
+local function read_winhttp_api()
+  local a, why, code = require("marsplay.net").system_proxy()
+  if not a and (code == "ENOSYS" or code == "EOPNOTSUPP") then return nil end
+  if not a then return { source = API_DEFAULT, error = tostring(why) } end
+  return { source = API_DEFAULT, server = a.access == "proxy" and nonempty(a.proxy) or nil,
+           bypass = nonempty(a.bypass) }
 end
 
 --- The same blob with its proxy string emptied (the counter bumped; the
@@ -329,8 +359,11 @@ function M.read(params)
     if r.lan.proxy_enabled then r.enabled = true end
     r.lan_server = r.lan.server
     r.server = r.server or r.lan.server
+    r.autodetect = r.lan.autodetect
+    r.autoconfig = r.autoconfig or r.lan.autoconfig
   end
   r.winhttp = read_winhttp()
+  r.winhttp_api = read_winhttp_api()
   local key = nonempty(params.mars_proxy_key)
   if key then
     local name = nonempty(params.mars_proxy_value) or "ProxyServer"
@@ -386,6 +419,104 @@ function M.effective(params, settings)
   return nil, user, { source = "direct", autoconfig = pac }
 end
 
+--- A WinINet/WinHTTP bypass list ("<local>;*.contoso.com;10.*") as
+--- libcurl's no-proxy list ("contoso.com"), or nil when nothing in it
+--- can be said to libcurl: "<local>" (names without a dot) and patterns
+--- with a wildcard anywhere but in front have no libcurl form.
+function M.curl_noproxy(bypass)
+  if type(bypass) ~= "string" then return nil end
+  local out = {}
+  for item in bypass:gmatch("[^;,%s]+") do
+    if item == "*" then return "*" end
+    local host = item:gsub("^%*%.", ""):gsub("^%.", "")
+    if not host:find("[*<>]") and host ~= "" then out[#out + 1] = host end
+  end
+  return #out > 0 and table.concat(out, ",") or nil
+end
+
+-- The first proxy of a WinHTTP proxy list ("h:p;h2:p2", or the
+-- per-scheme form) as parse_server gives it.
+local function first_proxy(list)
+  if list:find("=", 1, true) then return M.parse_server(list) end
+  return M.parse_server(list:match("^[;%s]*([^;%s]+)") or "")
+end
+
+local API_URL = "WinHttpGetProxyForUrl"
+-- The URL the proxy-settings check asks an auto-config script about
+-- (Azure AD sign-in, which every registration needs).
+M.PAC_SAMPLE_URL = "https://login.microsoftonline.com/"
+
+--- The proxy for each of urls: { proxy = url|nil, server =, source =,
+--- bypass = (WinINet's form) } per URL, the credentials and the info of
+--- effective() with route = effective()'s answer as such a route and,
+--- when WinHTTP was asked (live), live = true and notes = { texts } (a
+--- script or WinHTTP that failed).
+--- Offline, or with the proxy parameter or the agent's own proxy, every
+--- URL gets effective()'s answer.  On a live Windows (settings.winhttp_api
+--- present) see the header: WPAD, the auto-config script, the named
+--- proxy, WinHTTP's default proxy, direct.
+function M.routes(params, urls, settings)
+  params = params or {}
+  settings = settings or M.read(params)
+  local purl, user, info = M.effective(params, settings)
+  local fixed = { proxy = purl, server = info.server, source = info.source, bypass = info.bypass }
+  info.route = fixed
+  local out = {}
+  local w = settings.winhttp_api
+  if info.error or not w or info.source == "parameter proxy" or (settings.mars and info.source == settings.mars.source) then
+    for i = 1, #urls do out[i] = fixed end
+    return out, user, info
+  end
+  info.live = true
+  local net = require "marsplay.net"
+  local failed, notes = {}, {}
+  local scripts = {}
+  if settings.autodetect then
+    scripts[#scripts + 1] = { opts = { autodetect = true }, source = T("auto-detection (WPAD) through " .. API_URL, "detecção automática (WPAD) via " .. API_URL) }
+  end
+  if settings.autoconfig then
+    scripts[#scripts + 1] = { opts = { autoconfig_url = settings.autoconfig },
+                              source = T("auto-config script " .. settings.autoconfig .. " through " .. API_URL,
+                                         "script de configuração automática " .. settings.autoconfig .. " via " .. API_URL) }
+  end
+  local named = settings.enabled and purl and fixed or nil
+  local wparsed = w.server and first_proxy(w.server)
+  local default = wparsed and { proxy = wparsed.url, server = wparsed.server, bypass = w.bypass,
+                                source = T("WinHTTP default proxy (" .. API_DEFAULT .. ")",
+                                           "proxy padrão do WinHTTP (" .. API_DEFAULT .. ")") }
+  if w.server and not wparsed then
+    notes[#notes + 1] = T("WinHTTP's default proxy '" .. w.server .. "' cannot be used",
+                          "o proxy padrão do WinHTTP '" .. w.server .. "' não pode ser usado")
+  end
+  if w.error then notes[#notes + 1] = T(w.error, w.error) end
+  for i, u in ipairs(urls) do
+    local route
+    for k, sc in ipairs(scripts) do
+      if not route and not failed[k] then
+        local a, why = net.proxy_for(u, sc.opts)
+        if not a then
+          failed[k] = true      -- once per run: WinINet too falls back to the next way
+          notes[#notes + 1] = T(tostring(why), tostring(why))
+        elseif a.access == "proxy" and a.proxy then
+          local parsed = first_proxy(a.proxy)
+          if parsed then
+            route = { proxy = parsed.url, server = parsed.server, source = sc.source }
+          else
+            notes[#notes + 1] = T("the script named an unusable proxy '" .. a.proxy .. "' for " .. u,
+                                  "o script indicou um proxy inutilizável '" .. a.proxy .. "' para " .. u)
+            route = { source = sc.source }
+          end
+        else
+          route = { source = sc.source }       -- the script says DIRECT
+        end
+      end
+    end
+    out[i] = route or named or default or { source = "direct" }
+  end
+  if #notes > 0 then info.notes = notes end
+  return out, user, info
+end
+
 -- ---------- the check: Verifying proxy settings for Windows ----------
 
 M.GUIDE_STEPS = {
@@ -407,7 +538,8 @@ end
 
 local function base_evidence(s)
   local w = s.winhttp or {}
-  return {
+  local a = s.winhttp_api
+  local ev = {
     source = s.source,
     proxy_enable = s.enable_raw or false,
     proxy_server = s.server_raw or false,
@@ -422,7 +554,16 @@ local function base_evidence(s)
                               or s.lan.server or T("direct", "direto")) or nil,
     lan_settings_raw = s.lan and s.lan.raw_hex or nil,
     mars_proxy = s.mars and (s.mars.server or "not set") or "Get-OBMachineSetting",
+    winhttp_source = s.winhttp and s.winhttp.source or nil,
+    autodetect = s.autodetect or nil,
   }
+  if a then            -- live Windows: WinHTTP's own answer
+    ev.winhttp = a.error and T("unreadable: " .. a.error, "ilegível: " .. a.error)
+                 or a.server or T("direct", "direto")
+    ev.winhttp_bypass = a.bypass
+    ev.winhttp_source = T("WinHTTP API (" .. a.source .. ")", "API do WinHTTP (" .. a.source .. ")")
+  end
+  return ev
 end
 
 -- Can we connect to the proxy?  An HTTP request to the proxy itself: any
@@ -523,6 +664,26 @@ function M.detect_settings(ctx)
                                   "Verifique o endereço do script de configuração automática nas configurações de LAN da conta SYSTEM, ou remova-o se não for usado.")) }
     end
   end
+  -- live Windows: WinHTTP runs the script as the agent's requests would
+  if s.autoconfig and ev.autoconfig_result == "ok" and s.winhttp_api then
+    local a, why = require("marsplay.net").proxy_for(M.PAC_SAMPLE_URL, { autoconfig_url = s.autoconfig })
+    ev.autoconfig_sample = M.PAC_SAMPLE_URL
+    if not a then
+      ev.autoconfig_error = tostring(why)
+      return mp.manual { evidence = ev,
+        message = T("The SYSTEM account's proxy auto-config script {autoconfig_url} can be fetched, but WinHTTP cannot use it: {autoconfig_error}.",
+                    "O script de configuração automática de proxy da conta SYSTEM {autoconfig_url} pode ser obtido, "
+                    .. "mas o WinHTTP não consegue usá-lo: {autoconfig_error}."),
+        recommendations = steps(T("Have the script's owner check it (FindProxyForURL must return PROXY host:port or DIRECT), or clear the address in the SYSTEM account's LAN settings.",
+                                  "Peça ao responsável pelo script que o verifique (FindProxyForURL deve retornar PROXY host:porta ou DIRECT), "
+                                  .. "ou remova o endereço nas configurações de LAN da conta SYSTEM.")) }
+    end
+    ev.autoconfig_proxy = a.access == "proxy" and a.proxy or "DIRECT"
+    return mp.pass(ev, T("The SYSTEM account gets its proxy from the automatic configuration script {autoconfig_url}, which WinHTTP fetches and runs "
+                         .. "({autoconfig_sample}: {autoconfig_proxy}); no stale proxy details (WinHTTP: {winhttp}). MARS's own proxy: Get-OBMachineSetting on the server.",
+                         "A conta SYSTEM obtém o proxy do script de configuração automática {autoconfig_url}, que o WinHTTP obtém e executa "
+                         .. "({autoconfig_sample}: {autoconfig_proxy}); nenhum detalhe de proxy antigo (WinHTTP: {winhttp}). O proxy próprio do MARS: Get-OBMachineSetting no servidor."))
+  end
   if s.autoconfig and ev.autoconfig_result == "ok" then
     return mp.pass(ev, T("The SYSTEM account gets its proxy from the automatic configuration script {autoconfig_url}, which can be fetched; "
                          .. "no stale proxy details (WinHTTP: {winhttp}). MARS's own proxy: Get-OBMachineSetting on the server.",
@@ -534,6 +695,24 @@ function M.detect_settings(ctx)
                          .. "server); no stale proxy details (WinHTTP: {winhttp}). MARS's own proxy: Get-OBMachineSetting on the server.",
                          "A conta SYSTEM obtém o proxy do script de configuração automática {autoconfig_url} (ele só pode ser obtido a partir do servidor em "
                          .. "execução); nenhum detalhe de proxy antigo (WinHTTP: {winhttp}). O proxy próprio do MARS: Get-OBMachineSetting no servidor."))
+  end
+  -- live Windows: WinHTTP's default proxy is the one the probes use now
+  local wa = s.winhttp_api
+  local wparsed = wa and wa.server and first_proxy(wa.server)
+  if wparsed and not (ctx.offline and not p.probe_offline) then
+    local r = reach_proxy(ctx, wparsed)
+    local answered = r.result == "ok" or r.result == "proxy_auth"
+    ev.reachable, ev.probe_result, ev.probe_detail = answered, r.result, r.detail
+    if not answered then
+      return mp.manual { evidence = ev,
+        message = T("The SYSTEM account uses no proxy of its own, and WinHTTP's default proxy {winhttp} cannot be reached ({probe_result}).",
+                    "A conta SYSTEM não usa proxy próprio, e o proxy padrão do WinHTTP {winhttp} não pode ser acessado ({probe_result})."),
+        recommendations = { T("Check that the proxy {winhttp} is running; if this network has no proxy, run 'netsh winhttp reset proxy' (see 'netsh winhttp show proxy').",
+                              "Verifique se o proxy {winhttp} está em execução; se esta rede não tiver proxy, execute 'netsh winhttp reset proxy' (veja 'netsh winhttp show proxy')."),
+                            M.MARS_PROXY_STEP } }
+    end
+    return mp.pass(ev, T("The SYSTEM account uses no proxy of its own and holds no stale proxy details; WinHTTP's default proxy {winhttp} answers.",
+                         "A conta SYSTEM não usa proxy próprio e não tem detalhes de proxy antigos; o proxy padrão do WinHTTP {winhttp} responde."))
   end
   return mp.pass(ev, T("The SYSTEM account uses no proxy and holds no stale proxy details (WinHTTP: {winhttp}).",
                        "A conta SYSTEM não usa proxy e não tem detalhes de proxy antigos (WinHTTP: {winhttp})."))

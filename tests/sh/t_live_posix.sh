@@ -2,6 +2,7 @@
 # The live-Windows API (platform/live.h) on Linux: without --root the
 # registry, the Service Control Manager and the Windows facts answer
 # "not available: no live Windows system here" (ENOSYS), never a crash
+# (so do net.system_proxy and net.proxy_for, WinHTTP's proxy answers)
 # or a made-up value; with --root the registry comes from the hive files
 # (same paths, same types) and the live-only calls say "offline".
 . "$(dirname "$0")/lib.sh"
@@ -16,10 +17,12 @@ probe='local mp = require "marsplay"
     service = three(mp.sys.service, "obengine"),
     windows = three(mp.sys.windows),
     shadow = three(mp.sys.shadow_storage, "C"),
+    system_proxy = three(require("marsplay.net").system_proxy),
+    proxy_for = three(require("marsplay.net").proxy_for, "https://login.microsoftonline.com/", { autodetect = true }),
   }'
 
 OUT=$("$MP" eval "$probe")
-for f in get values keys exists service windows shadow; do
+for f in get values keys exists service windows shadow system_proxy proxy_for; do
   eq "live Linux: $f -> ENOSYS" "ENOSYS" "$(printf '%s' "$OUT" | jq -r ".$f.code")"
   contains "live Linux: $f says no live Windows here" "not available: no live Windows system here" \
     "$(printf '%s' "$OUT" | jq -r ".$f.msg")"
@@ -39,4 +42,9 @@ eq "offline: sys.shadow_storage is live-only" "EOPNOTSUPP" "$(printf '%s' "$OUT"
 OUT=$("$MP" eval 'local ok, e = pcall(require("marsplay").sys.shadow_storage, "C:\\x"); return { ok = ok, err = tostring(e) }')
 eq "sys.shadow_storage refuses what is no drive letter" "false" "$(printf '%s' "$OUT" | jq -r '.ok')"
 contains "and says what it wants" "a drive letter" "$(printf '%s' "$OUT" | jq -r '.err')"
+eq "offline: net.system_proxy is live-only" "EOPNOTSUPP" "$(printf '%s' "$OUT" | jq -r '.system_proxy.code')"
+eq "offline: net.proxy_for is live-only" "EOPNOTSUPP" "$(printf '%s' "$OUT" | jq -r '.proxy_for.code')"
+# a proxy_for without a way to find the script is a caller's mistake
+contains "net.proxy_for needs autoconfig_url or autodetect" "give autoconfig_url or autodetect" \
+  "$("$MP" eval 'return select(2, pcall(require("marsplay.net").proxy_for, "https://x/", {}))' 2>&1)"
 finish

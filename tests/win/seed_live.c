@@ -12,6 +12,9 @@
  *                                       with this start and service type
  *     D ROOT KEY NAME                   delete a value (if present)
  *     X ROOT KEY                        delete a key with its subkeys
+ *     W PROXY BYPASS                    set WinHTTP's default proxy
+ *                                       (WinHttpSetDefaultProxyConfiguration;
+ *                                       PROXY "-": no proxy, BYPASS "-": none)
  *   seed_live.exe start NAME  start a service and wait until it runs
  *   seed_live.exe stop NAME   stop it and wait until it is stopped
  *   seed_live.exe deny KEY    let only SYSTEM read HKLM\KEY (a protected
@@ -23,6 +26,7 @@
  * runtime/platform/win32/. */
 #include <windows.h>
 #include <sddl.h>
+#include <winhttp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +131,25 @@ static int make_service(int line, char **f) {
   return rc;
 }
 
+static int winhttp_proxy(int line, char **f) {
+  WINHTTP_PROXY_INFO pi;
+  wchar_t *proxy = NULL, *bypass = NULL;
+  int rc = 0;
+  memset(&pi, 0, sizeof pi);
+  pi.dwAccessType = WINHTTP_ACCESS_TYPE_NO_PROXY;
+  if (strcmp(f[1], "-") != 0) {
+    pi.dwAccessType = WINHTTP_ACCESS_TYPE_NAMED_PROXY;
+    if ((proxy = wide(f[1])) == NULL) return fail(line, "bad proxy", 0);
+    if (strcmp(f[2], "-") != 0 && (bypass = wide(f[2])) == NULL) { free(proxy); return fail(line, "bad bypass", 0); }
+    pi.lpszProxy = proxy;
+    pi.lpszProxyBypass = bypass;
+  }
+  if (!WinHttpSetDefaultProxyConfiguration(&pi)) rc = fail(line, "WinHttpSetDefaultProxyConfiguration", (long)GetLastError());
+  free(proxy);
+  free(bypass);
+  return rc;
+}
+
 static int control(const char *op, const char *svc) {
   SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_ALL_ACCESS), s;
   SERVICE_STATUS st;
@@ -201,6 +224,8 @@ int main(int argc, char **argv) {
       rc = remove_item(line, f, 0);
     } else if (f[0][0] == 'S' && n == 6) {
       rc = make_service(line, f);
+    } else if (f[0][0] == 'W' && n == 3) {
+      rc = winhttp_proxy(line, f);
     } else {
       rc = fail(line, "bad line", n);
     }

@@ -4,7 +4,8 @@
  * the LocalSystem hive, the 64-bit view; the SCM with a real service
  * process (svc_standin.exe) started, stopped and reconfigured; a folder's
  * NTFS permissions set and read back (under Wine: refused, made up); the
- * shadow-copy storage of the system volume (under Wine: no VSS).
+ * shadow-copy storage of the system volume (under Wine: no VSS); WinHTTP's
+ * default proxy read back, and a proxy auto-config script that fails.
  *
  *   test_live.exe [SERVICE_EXE]   (the stand-in; default: svc_standin.exe
  *                                  beside test_live.exe)
@@ -21,6 +22,8 @@
 #include "platform/live.h"
 #include "platform/platform.h"
 #include "platform/win32/live_win32.h"
+
+#include <winhttp.h>
 
 #include "tap.h"
 
@@ -389,6 +392,49 @@ static void test_facts(void) {
   CHECK(live_available() == 1, "live_available");
 }
 
+/* ---------- proxy (live_proxy.c) ---------- */
+
+/* WinHTTP's default proxy set to a test value and read back through
+ * live.h, then put back as it was (on a real Windows it is the
+ * machine's); an auto-config script nobody serves (127.0.0.1:1). */
+static void test_proxy(void) {
+  WINHTTP_PROXY_INFO old, pi;
+  live_proxy p;
+  int r, have_old;
+  memset(&old, 0, sizeof old);
+  have_old = WinHttpGetDefaultProxyConfiguration(&old);
+  CHECK(have_old, "WinHTTP's default proxy read (to be put back)");
+  memset(&pi, 0, sizeof pi);
+  pi.dwAccessType = WINHTTP_ACCESS_TYPE_NAMED_PROXY;
+  pi.lpszProxy = L"127.0.0.1:3128";
+  pi.lpszProxyBypass = L"<local>;*.contoso.com";
+  CHECK(WinHttpSetDefaultProxyConfiguration(&pi), "WinHTTP default proxy set (error %lu)", GetLastError());
+  r = live_proxy_default(&p);
+  CHECK(r == 0 && p.access == LIVE_PROXY_NAMED && p.proxy && strcmp(p.proxy, "127.0.0.1:3128") == 0 &&
+        p.bypass && strcmp(p.bypass, "<local>;*.contoso.com") == 0,
+        "live_proxy_default reads it back (%d, %s, %s)", r, p.proxy ? p.proxy : "-", p.bypass ? p.bypass : "-");
+  live_proxy_free(&p);
+  live_proxy_free(&p);                         /* twice: harmless */
+  pi.dwAccessType = WINHTTP_ACCESS_TYPE_NO_PROXY;
+  pi.lpszProxy = pi.lpszProxyBypass = NULL;
+  CHECK(WinHttpSetDefaultProxyConfiguration(&pi), "WinHTTP default proxy reset");
+  r = live_proxy_default(&p);
+  CHECK(r == 0 && p.access == LIVE_PROXY_DIRECT && p.proxy == NULL, "live_proxy_default: direct (%d)", r);
+  live_proxy_free(&p);
+  if (have_old) {
+    CHECK(WinHttpSetDefaultProxyConfiguration(&old), "WinHTTP's default proxy put back");
+    if (old.lpszProxy) GlobalFree(old.lpszProxy);
+    if (old.lpszProxyBypass) GlobalFree(old.lpszProxyBypass);
+  }
+  r = live_proxy_for_url("https://login.microsoftonline.com/", "http://127.0.0.1:1/none.pac", 0, &p);
+  CHECK(r == -EIO && strstr(p.why, "could not be downloaded") && p.proxy == NULL,
+        "live_proxy_for_url: a script nobody serves is -EIO (%d: %s)", r, p.why);
+  live_proxy_free(&p);
+  r = live_proxy_for_url("https://login.microsoftonline.com/", NULL, 0, &p);
+  CHECK(r == -EINVAL && p.why[0] != 0, "live_proxy_for_url: neither a script nor auto-detection is -EINVAL");
+  live_proxy_free(&p);
+}
+
 int main(int argc, char **argv) {
   char exe[MAX_PATH * 3];
   if (argc >= 2) {
@@ -411,5 +457,6 @@ int main(int argc, char **argv) {
   test_facts();
   test_acl();
   test_vss();
+  test_proxy();
   return TAP_END();
 }

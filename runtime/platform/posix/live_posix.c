@@ -3,6 +3,7 @@
  * function fails with -ENOSYS (message LIVE_NOT_HERE). */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "platform/live.h"
 
@@ -78,5 +79,16 @@ int live_dotnet_release(uint32_t *release) {
 int live_shadow_storage_of(char drive, live_shadow_storage *out, size_t max, char *why, size_t whysz) {
   (void)drive; (void)out; (void)max;
   if (whysz) snprintf(why, whysz, "%s", LIVE_NOT_HERE);
+  return -ENOSYS;
+}
+
+int live_proxy_default(live_proxy *out) {
+  memset(out, 0, sizeof *out);
+  return -ENOSYS;
+}
+
+int live_proxy_for_url(const char *url, const char *pac_url, int autodetect, live_proxy *out) {
+  (void)url; (void)pac_url; (void)autodetect;
+  memset(out, 0, sizeof *out);
   return -ENOSYS;
 }

@@ -1,6 +1,7 @@
 /* live_win32.h - what the Win32 live backends (live_reg.c, live_svc.c,
- * live_sys.c) share beyond win32.h: a malloc'd UTF-8 copy of UTF-16 text
- * and the registry's and the SCM's own error codes as error kinds. */
+ * live_sys.c, live_proxy.c) share beyond win32.h: a malloc'd UTF-8 copy
+ * of UTF-16 text and the registry's and the SCM's own error codes as
+ * error kinds. */
 #ifndef MP_LIVE_WIN32_H
 #define MP_LIVE_WIN32_H
 

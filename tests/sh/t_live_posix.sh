@@ -38,12 +38,12 @@ eq "offline: reg.exists" "true" "$(printf '%s' "$OUT" | jq -r '.exists.value')"
 eq "offline: sys.service is live-only" "EOPNOTSUPP" "$(printf '%s' "$OUT" | jq -r '.service.code')"
 eq "offline: sys.windows is live-only" "EOPNOTSUPP" "$(printf '%s' "$OUT" | jq -r '.windows.code')"
 eq "offline: sys.shadow_storage is live-only" "EOPNOTSUPP" "$(printf '%s' "$OUT" | jq -r '.shadow.code')"
+eq "offline: net.system_proxy is live-only" "EOPNOTSUPP" "$(printf '%s' "$OUT" | jq -r '.system_proxy.code')"
+eq "offline: net.proxy_for is live-only" "EOPNOTSUPP" "$(printf '%s' "$OUT" | jq -r '.proxy_for.code')"
 # a drive letter or nothing
 OUT=$("$MP" eval 'local ok, e = pcall(require("marsplay").sys.shadow_storage, "C:\\x"); return { ok = ok, err = tostring(e) }')
 eq "sys.shadow_storage refuses what is no drive letter" "false" "$(printf '%s' "$OUT" | jq -r '.ok')"
 contains "and says what it wants" "a drive letter" "$(printf '%s' "$OUT" | jq -r '.err')"
-eq "offline: net.system_proxy is live-only" "EOPNOTSUPP" "$(printf '%s' "$OUT" | jq -r '.system_proxy.code')"
-eq "offline: net.proxy_for is live-only" "EOPNOTSUPP" "$(printf '%s' "$OUT" | jq -r '.proxy_for.code')"
 # a proxy_for without a way to find the script is a caller's mistake
 contains "net.proxy_for needs autoconfig_url or autodetect" "give autoconfig_url or autodetect" \
   "$("$MP" eval 'return select(2, pcall(require("marsplay.net").proxy_for, "https://x/", {}))' 2>&1)"

@@ -37,6 +37,9 @@ def live_skips():
     return out
 SCM = "Service Control Manager (live_svc.c; Wine-tested with a real service)"
 NONE = "not written yet"
+HOLDERS = ("who holds the cache: Restart Manager over the cache's files (platform_win32_holders.c), then a "
+           "sharing probe when it names nobody or fails (Wine's RmGetList names nobody: the probe finds a "
+           "file held without sharing, tests/win/t_live_holders.sh)")
 # Checks the offline run skips for being offline: what serves them live.
 LIVE = {
     "mars-service-running": SCM,
@@ -45,8 +48,8 @@ LIVE = {
     "network-connectivity": "connectivity: libcurl + Schannel, the proxy from the registry (WinHTTP and SYSTEM settings); WinHTTP proxy API (PAC, auto-detect): " + NONE,
     "registration-connectivity": "connectivity: libcurl + Schannel, the proxy from the registry (WinHTTP and SYSTEM settings); WinHTTP proxy API (PAC, auto-detect): " + NONE,
     "firewall-portal": "connectivity: libcurl + Schannel, the proxy from the registry (WinHTTP and SYSTEM settings); WinHTTP proxy API (PAC, auto-detect): " + NONE,
-    "antivirus-interference": "who holds the cache: Restart Manager: " + NONE,
-    "cache-not-held": "who holds the cache: Restart Manager: " + NONE,
+    "antivirus-interference": HOLDERS,
+    "cache-not-held": HOLDERS,
     "clock-skew": "clock, time zone and UTC offset (platform_win32_sys.c; Wine-tested by test_live)",
     "shadow-copy-storage": "shadow-copy storage (VSS/WMI): " + NONE,
     "os-updates": "Windows Update history: " + NONE,

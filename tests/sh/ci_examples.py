@@ -10,7 +10,7 @@
       The real-Windows jobs (examples/ci/windows-live-*.yml): parse, hosted
       Windows agents (windows-latest), say they are not run by this
       project's CI, build test_live.exe from exactly the sources and with
-      the flags of tests/win/run.sh (RUN_SH), run it, and call marsplay
+      the flags and libraries of tests/win/run.sh (RUN_SH), run it, and call marsplay
       only with options its --help lists.
   ci_examples.py extract FILE JOB STEP OUT
       Write the script of step STEP (GitHub: its id; Azure: its name) of
@@ -146,7 +146,7 @@ def check(argv):
 
 
 def run_sh_lists(path):
-    """The live=(...) sources and flags=(...) of tests/win/run.sh."""
+    """The live=(...) sources, flags=(...) and libs=(...) of tests/win/run.sh."""
     text = open(path, encoding="utf-8").read()
     def arr(name):
         m = re.search(r"^%s=\((.*?)\)" % name, text, re.S | re.M)
@@ -155,12 +155,12 @@ def run_sh_lists(path):
         return m.group(1).split()
     live = [re.sub(r'^"\$src"/?', "", w) for w in arr("live")]
     flags = [re.sub(r'^"\$src"?/?', "", f).strip('"') for f in arr("flags") if not f.startswith("-I")]
-    return live, flags
+    return live, flags, arr("libs")
 
 
 def check_live(argv):
     run_sh, help_run, paths = argv[0], argv[1], argv[2:]
-    live, flags = run_sh_lists(run_sh)
+    live, flags, libs = run_sh_lists(run_sh)
     helps = help_options(help_run)
     bad, calls = [], 0
     for path in paths:
@@ -188,6 +188,9 @@ def check_live(argv):
             for f in flags:
                 if '"%s"' % f not in b:
                     bad.append("%s: the build lacks run.sh's flag %s" % (path, f))
+            for lib in libs:
+                if '"%s"' % lib not in b:
+                    bad.append("%s: the build does not link run.sh's library %s" % (path, lib))
         if not any("test_live.exe" in b and "gcc" not in b for b in bodies):
             bad.append("%s: no step runs test_live.exe" % path)
         if "marsplay-report.json" not in text:

@@ -156,11 +156,11 @@ st() { jq -r --arg k "$2" '.playbooks[] as $p | $p.checks[] | select(($p.id + "/
 
 # ---- healthy ----
 seed healthy && dry healthy
-# Who holds the cache cannot be told live yet (no Restart Manager
-# backend): the skip gives the operator the manual way, not an errno.
-reason=$(jq -r '.playbooks[] | select(.id == "cache") | .checks[] | select(.id == "cache-not-held") | .reason' \
+# Who holds the cache, live: the Restart Manager, then (Wine's names
+# nobody) the sharing probe; the evidence says so (t_live_holders.sh: held).
+method=$(jq -r '.playbooks[] | select(.id == "cache") | .checks[] | select(.id == "cache-not-held") | .evidence.method' \
   "$T/healthy.win.json")
-contains "healthy: cache-not-held says how to look by hand" "resmon.exe" "$reason"
+eq "healthy: cache-not-held asked the Restart Manager, then probed" "restart-manager+sharing-probe" "$method"
 
 # ---- a registry value: PSModulePath lacks the agent's modules ----
 if seed psmodulepath --fault psmodulepath-missing; then

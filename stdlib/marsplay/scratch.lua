@@ -450,7 +450,17 @@ function M.detect_holders(agent)
   if #ev.processes == 0 then
     local msg = T("No other process holds files of {scratch} open.",
                   "Nenhum outro processo mantém arquivos de {scratch} abertos.")
-    if info.method == "restart-manager+sharing-probe" then
+    if info.method == "sharing-probe" and not info.probed then
+      return mp.skip(T("Cannot tell who holds files of {scratch}: the Restart Manager could not be asked "
+                       .. "({restart_manager_error}) and no file could be opened to probe. " .. BY_HAND.en,
+                       "Não é possível saber quem mantém arquivos de {scratch}: não foi possível consultar o "
+                       .. "Gerenciador de Reinicialização ({restart_manager_error}) e nenhum arquivo pôde ser aberto "
+                       .. "para teste. " .. BY_HAND["pt-BR"]), ev)
+    elseif info.method == "restart-manager+sharing-probe" and not info.probed then
+      msg = T("The Restart Manager names no process using files of {scratch} (no file could be opened to probe).",
+              "O Gerenciador de Reinicialização não aponta nenhum processo usando arquivos de {scratch} (nenhum "
+              .. "arquivo pôde ser aberto para teste).")
+    elseif info.method == "restart-manager+sharing-probe" then
       msg = T("The Restart Manager names no process using files of {scratch}, and none of the {files_probed} files "
               .. "opened is held without sharing.",
               "O Gerenciador de Reinicialização não aponta nenhum processo usando arquivos de {scratch}, e nenhum dos "

@@ -5,7 +5,8 @@
  * is the Restart Manager (rstrtmgr.dll).  The regular files under the
  * folder are listed (GetFileInformationByHandleEx through plat_dir_*, one
  * open per subfolder, none per file; at most HOLD_MAX_FILES files,
- * HOLD_MAX_DEPTH folders deep: info->cut says when there were more), then
+ * HOLD_MAX_DEPTH folders deep: info->cut says when there were more, or
+ * a subfolder could not be listed), then
  * registered with a Restart Manager session in batches, and RmGetList
  * names the processes using any of them.  It does not say which file each
  * one uses: such a holder's path is the folder (whole_folder = 1).
@@ -74,7 +75,8 @@ static int walk_dir(walk *w, plat_fd fd, const char *rel, int depth) {
       /* never through a link (w32_open_rel opens a reparse point itself) */
       plat_fd c = w32_open_rel(w32_h(plat_dir_fd(d)), e.name, FILE_LIST_DIRECTORY,
                                FILE_OPEN, FILE_DIRECTORY_FILE);
-      if (c >= 0 && (r = walk_dir(w, c, sub, depth + 1)) < 0 && r != -PLAT_EACCES) break;
+      if (c < 0) w->cut = 1;      /* its files are not checked: said so */
+      else if ((r = walk_dir(w, c, sub, depth + 1)) < 0 && r != -PLAT_EACCES) break;
       r = 1;
     } else if (e.type == PLAT_T_DIR) {
       w->cut = 1;                 /* deeper than listed */
@@ -309,8 +311,7 @@ int plat_holders_scan(const char *host_path, plat_holder_cb fn, void *ud, plat_h
   w.ud = &p;
   w.max = PROBE_MAX;
   r = walk_top(host_path, &w);
-  info->probed = p.probed;
-  if (w.cut) info->cut = 1;
+  info->probed = p.probed;       /* fewer than info->files past PROBE_MAX */
   if (r < 0) return r;
   return p.found;
 }

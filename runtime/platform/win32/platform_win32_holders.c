@@ -18,9 +18,10 @@
  * answer: when it names nobody, or fails, a sharing probe follows.  Each
  * listed file (at most PROBE_MAX: under Wine an open costs ~1 ms) is opened
  * for reading data only, sharing read, write and delete, never waiting on
- * an oplock (FILE_COMPLETE_IF_OPLOCKED), and closed at once: that open
- * cannot deny anyone anything, and it fails with a sharing violation only
- * when a holder refused others the reading (what blocks the agent).  Such
+ * an oplock (FILE_COMPLETE_IF_OPLOCKED), no DELETE access, no lock, and
+ * closed at once: for the instant it is open only an opener that itself
+ * refuses all sharing could be refused.  It fails with a sharing violation
+ * only when a holder refused others the reading (what blocks the agent).  Such
  * a file is reported held by an unknown process (pid 0).  A holder that
  * shares reading is invisible to the probe: only the Restart Manager can
  * name it.

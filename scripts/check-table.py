@@ -49,6 +49,9 @@ PROXY_RUN = ("run live under Wine on the seeded healthy lab (tests/win/t_live.sh
 PASS_LIVE = {"proxy-settings": PROXY, "system-proxy-settings": PROXY}
 PROXY_TESTED = ("agent-unable-to-connect/proxy-settings", "agent-unable-to-connect/endpoints-reachable")
 NONE = "not written yet"
+HOLDERS = ("who holds the cache: Restart Manager over the cache's files (platform_win32_holders.c), then a "
+           "sharing probe when it names nobody or fails (Wine's RmGetList names nobody: the probe finds a "
+           "file held without sharing, tests/win/t_live_holders.sh)")
 # Checks the offline run skips for being offline: what serves them live.
 LIVE = {
     "mars-service-running": SCM,
@@ -57,8 +60,8 @@ LIVE = {
     "network-connectivity": CONN,
     "registration-connectivity": CONN,
     "firewall-portal": CONN,
-    "antivirus-interference": "who holds the cache: Restart Manager: " + NONE,
-    "cache-not-held": "who holds the cache: Restart Manager: " + NONE,
+    "antivirus-interference": HOLDERS,
+    "cache-not-held": HOLDERS,
     "clock-skew": "the host clock (platform_win32_sys.c) against the Date header of clock_url, fetched with libcurl + Schannel",
     "shadow-copy-storage": "shadow-copy storage: VSS management API, QueryDiffAreasForVolume (live_vss.c); "
                            "Wine has no VSS (the skip is tested); unverified on real Windows (test_live in examples/ci)",

@@ -913,7 +913,12 @@ static int fs_volume(lua_State *L) {
 
 /* ---------- holders ---------- */
 
-typedef struct holder { long pid; int fd, deleted; char comm[64]; char *file; } holder;
+typedef struct holder {
+  long pid;
+  int fd, deleted, whole_folder;
+  char comm[128], app[128], service[128];
+  char *file;
+} holder;
 typedef struct holder_box { holder *h; size_t n, cap; } holder_box;
 
 static int holders_gc(lua_State *L) {
@@ -941,7 +946,10 @@ static int add_holder(void *ud, const plat_holder *h) {
   x->pid = h->pid;
   x->fd = h->fd;
   x->deleted = h->deleted;
+  x->whole_folder = h->whole_folder;
   snprintf(x->comm, sizeof x->comm, "%s", h->comm);
+  snprintf(x->app, sizeof x->app, "%s", h->app ? h->app : "");
+  snprintf(x->service, sizeof x->service, "%s", h->service ? h->service : "");
   hb->n++;
   return 0;
 }
@@ -965,7 +973,7 @@ static int fs_holders(lua_State *L) {
   mp_runtime *rt = mp_rt(L);
   char rel[MP_PATH_MAX], host[MP_PATH_MAX];
   holder_box *hb;
-  long denied = 0;
+  plat_holders_info info;
   size_t i;
   plat_fd fd;
   int r;
@@ -982,23 +990,31 @@ static int fs_holders(lua_State *L) {
   r = plat_fd_path(fd, host, sizeof host);   /* the kernel's spelling */
   plat_close(fd);
   if (r < 0 && (r = mp_target_host(rt, rel, host, sizeof host)) < 0) return fail(L, r, path);
-  r = plat_holders_scan(host, add_holder, hb, &denied);
+  r = plat_holders_scan(host, add_holder, hb, &info);
   if (r < 0) return fail(L, r, "the processes' open files");
   lua_createtable(L, (int)hb->n, 0);
   for (i = 0; i < hb->n; i++) {
     const holder *x = &hb->h[i];
-    lua_createtable(L, 0, 6);
-    set_int(L, "pid", (uint64_t)x->pid);
+    lua_createtable(L, 0, 9);
+    if (x->pid > 0) set_int(L, "pid", (uint64_t)x->pid);   /* 0: cannot be told */
     set_str(L, "comm", x->comm);
-    set_int(L, "fd", (uint64_t)x->fd);
+    if (x->fd >= 0) set_int(L, "fd", (uint64_t)x->fd);
     set_str(L, "file", x->file);
+    if (x->app[0]) set_str(L, "app", x->app);
+    if (x->service[0]) set_str(L, "service", x->service);
     if (x->deleted) set_bool(L, "deleted", 1);
+    if (x->whole_folder) set_bool(L, "whole_folder", 1);
     if (push_host_display(L, rt, x->file)) lua_setfield(L, -2, "path");
     lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
   set_array(L);
-  lua_createtable(L, 0, 2);
-  set_int(L, "denied", (uint64_t)denied);
+  lua_createtable(L, 0, 7);
+  set_int(L, "denied", (uint64_t)info.denied);
+  set_str(L, "method", info.method ? info.method : "");
+  if (info.files > 0) set_int(L, "files", (uint64_t)info.files);
+  if (info.probed > 0) set_int(L, "probed", (uint64_t)info.probed);
+  if (info.cut) set_bool(L, "cut", 1);
+  if (info.rm_err) set_str(L, "restart_manager_error", plat_err_text(info.rm_err));
   if (plat_holders_from_snapshot()) set_bool(L, "snapshot", 1);
   return 2;
 }

@@ -386,17 +386,38 @@ int plat_ntfs_acl(plat_fd pathfd, plat_fd datafd, void *buf, size_t size, const 
 #define PLAT_ACL_MADE_UP "this is Wine, which keeps no NTFS permissions: the security descriptor it shows " \
   "is made up from the Unix mode bits (SYSTEM always with full control), so it is not read"
 
-/* Processes holding an open file descriptor on host_path or anything
- * under it.  fn returns nonzero to stop.  *denied counts processes whose
- * descriptors could not be read.  Returns the number of holders or -PLAT_E*. */
+/* Processes holding open a file at or under host_path.  fn returns
+ * nonzero to stop.  Returns the number of holders or -PLAT_E*; info says
+ * how the list was made.
+ * POSIX: every process's descriptors in /proc (method "proc"); denied
+ * counts the processes whose descriptors could not be read.
+ * Windows (platform_win32_holders.c): the regular files under the folder
+ * (a bounded number: info->cut when there were more) asked of the
+ * Restart Manager (method "restart-manager"), which names processes but
+ * not files: path is then the folder itself and whole_folder is 1.  When
+ * it names nobody or is unusable, a sharing probe follows ("sharing-probe"):
+ * a file another process keeps open without sharing reading is reported
+ * held by an unknown process (pid 0, comm ""). */
 typedef struct plat_holder {
-  long pid;
-  int fd;
+  long pid;              /* 0: a process that cannot be told */
+  int fd;                /* -1: the system gives no descriptor number */
   const char *comm, *path;
+  const char *app;       /* Windows: the Restart Manager's name for it ("" else) */
+  const char *service;   /* Windows: the service it runs as ("" else) */
   int deleted;           /* the file was removed while open */
+  int whole_folder;      /* path is the folder asked about, not the file held */
 } plat_holder;
 typedef int (*plat_holder_cb)(void *ud, const plat_holder *h);
-int plat_holders_scan(const char *host_path, plat_holder_cb fn, void *ud, long *denied);
+typedef struct plat_holders_info {
+  long denied;           /* processes that could not be inspected */
+  const char *method;    /* "proc", "restart-manager", "sharing-probe", or
+                            "restart-manager+sharing-probe" (both asked) */
+  long files;            /* files asked about (methods asking by file), else 0 */
+  long probed;           /* files the sharing probe opened */
+  int cut;               /* more files under the folder than were asked about */
+  int rm_err;            /* the Restart Manager's failure (-PLAT_E*), else 0 */
+} plat_holders_info;
+int plat_holders_scan(const char *host_path, plat_holder_cb fn, void *ud, plat_holders_info *info);
 /* Record the holders under host_prefix now; from then on scans answer
  * from this snapshot (for a process about to lose access to /proc by
  * restricting itself).  Returns the number recorded or -PLAT_E*. */

@@ -447,52 +447,106 @@ local function holders_offline(agent)
   return r
 end
 
+-- How each holder is said in the evidence: /proc names the file and the
+-- descriptor; Windows' Restart Manager names a process using some file of
+-- the folder (which one it does not say); the sharing probe names a file
+-- held without sharing, by a process it cannot name.
+local function holder_text(h)
+  if not h.pid then
+    return T(("an unknown process holds %s open without sharing it"):format(h.file),
+             ("um processo desconhecido mantém %s aberto sem compartilhá-lo"):format(h.file))
+  end
+  local who = ("%s (pid %d%s)"):format(h.comm ~= "" and h.comm or (h.app or "?"), h.pid,
+    h.service and (", service " .. h.service) or "")
+  if h.whole_folder then
+    return T(("%s uses files of %s"):format(who, h.file), ("%s usa arquivos de %s"):format(who, h.file))
+  end
+  return T(("%s holds %s"):format(who, h.file), ("%s mantém %s aberto"):format(who, h.file))
+end
+
+-- The agent's own engine (cbengine.exe, service obengine) holds the cache
+-- by design.
+local function is_agent(h)
+  return tostring(h.comm):lower():match("^cbengine") ~= nil or tostring(h.service or ""):lower() == "obengine"
+end
+
+local BY_HAND = T("Check by hand: Resource Monitor (resmon.exe), CPU tab, Associated Handles, search for {scratch}; "
+                  .. "or Sysinternals handle.exe {scratch}.",
+                  "Verifique manualmente: Monitor de Recursos (resmon.exe), guia CPU, Identificadores Associados, "
+                  .. "procure {scratch}; ou handle.exe da Sysinternals {scratch}.")
+
 function M.detect_holders(agent)
   local dir = mars.scratch(agent)
   if not mp.sys.live() then return holders_offline(agent) end
-  local list, err, code = fs.holders(dir)
-  local info = type(err) == "table" and err or {}
-  if not list and code == "ENOSYS" then   -- Windows: no Restart Manager backend yet
-    -- what can be known without the process list: Defender's exclusions
-    -- (the live registry), as offline
-    local av = require("marsplay.antivirus").detect(agent, {
-      message = T("Windows Defender does not exclude {missing}; scanning can block the agent's cache.",
-                  "O Windows Defender não exclui {missing}; a verificação pode bloquear o cache do agente.") })
-    if av.status == "manual" then
-      av.evidence.scratch = dir
-      av.evidence.process_scan = false   -- no Restart Manager backend: the recommendation says how by hand
-      table.insert(av.recommendations, T("Find the processes holding the cache folder open by hand: Resource Monitor (resmon.exe), CPU tab, "
-                                         .. "Associated Handles, search for the folder name; or Sysinternals handle.exe.",
-                                         "Descubra manualmente os processos que mantêm a pasta de cache aberta: Monitor de Recursos (resmon.exe), "
-                                         .. "guia CPU, Identificadores Associados, procure o nome da pasta; ou handle.exe da Sysinternals."))
-      return av
-    end
-    return mp.skip(T("marsplay cannot list here which processes hold files open (its Windows Restart Manager backend "
-                     .. "is not written yet). Check by hand: Resource Monitor (resmon.exe), CPU tab, Associated Handles, "
-                     .. "search for {scratch}; or Sysinternals handle.exe {scratch}.",
-                     "O marsplay não consegue listar aqui quais processos mantêm arquivos abertos (o suporte ao "
-                     .. "Gerenciador de Reinicialização do Windows ainda não foi escrito). Verifique manualmente: Monitor "
-                     .. "de Recursos (resmon.exe), guia CPU, Identificadores Associados, procure {scratch}; ou handle.exe "
-                     .. "da Sysinternals {scratch}."),
-                   { scratch = dir })
-  end
+  local list, err = fs.holders(dir)
   if not list then
-    return mp.skip(T("Cannot list the processes holding files open: {error}",
-                     "Não foi possível listar os processos com arquivos abertos: {error}"), { error = errtext.text(err) })
+    return mp.skip(T("Cannot list the processes holding files open: {error}. " .. BY_HAND.en,
+                     "Não foi possível listar os processos com arquivos abertos: {error}. " .. BY_HAND["pt-BR"]),
+                   { error = errtext.text(err), scratch = dir })
   end
-  local ev = { scratch = dir, processes = {} }
+  local info = type(err) == "table" and err or {}
+  -- method: "proc" (Linux), "restart-manager", "sharing-probe" (Windows:
+  -- the Restart Manager failed), "restart-manager+sharing-probe" (it named
+  -- nobody, which Wine's always says, so the files were probed too),
+  -- "folder-listing" (no file to hold)
+  local ev = { scratch = dir, processes = {}, method = info.method }
   -- In a dry-run the kernel sandbox hides /proc: the list was taken just
   -- before it closed.
   if info.snapshot then ev.listed_at = "start of the run (dry-run sandbox)" end
   if info.denied and info.denied > 0 then ev.unreadable_processes = info.denied end
+  if info.files then ev.files_checked = info.files end
+  if info.probed then ev.files_probed = info.probed end
+  if info.cut then ev.files_cut = true end   -- more files than were checked
+  if info.restart_manager_error then ev.restart_manager_error = info.restart_manager_error end
+  local unknown = false
   for _, h in ipairs(list) do
-    if not tostring(h.comm):lower():match("^cbengine") then
-      ev.processes[#ev.processes + 1] = ("%s (pid %d) holds %s"):format(h.comm, h.pid, h.file)
+    if not is_agent(h) then
+      ev.processes[#ev.processes + 1] = holder_text(h)
+      unknown = unknown or not h.pid
     end
   end
   if #ev.processes == 0 then
-    return mp.pass(ev, T("No other process holds files of {scratch} open.",
-                         "Nenhum outro processo mantém arquivos de {scratch} abertos."))
+    local msg = T("No other process holds files of {scratch} open.",
+                  "Nenhum outro processo mantém arquivos de {scratch} abertos.")
+    if info.method == "sharing-probe" and not info.probed then
+      return mp.skip(T("Cannot tell who holds files of {scratch}: the Restart Manager could not be asked "
+                       .. "({restart_manager_error}) and no file could be opened to probe. " .. BY_HAND.en,
+                       "Não é possível saber quem mantém arquivos de {scratch}: não foi possível consultar o "
+                       .. "Gerenciador de Reinicialização ({restart_manager_error}) e nenhum arquivo pôde ser aberto "
+                       .. "para teste. " .. BY_HAND["pt-BR"]), ev)
+    elseif info.method == "restart-manager+sharing-probe" and not info.probed then
+      msg = T("The Restart Manager names no process using files of {scratch} (no file could be opened to probe).",
+              "O Gerenciador de Reinicialização não aponta nenhum processo usando arquivos de {scratch} (nenhum "
+              .. "arquivo pôde ser aberto para teste).")
+    elseif info.method == "restart-manager+sharing-probe" then
+      msg = T("The Restart Manager names no process using files of {scratch}, and none of the {files_probed} files "
+              .. "opened is held without sharing.",
+              "O Gerenciador de Reinicialização não aponta nenhum processo usando arquivos de {scratch}, e nenhum dos "
+              .. "{files_probed} arquivos abertos está retido sem compartilhamento.")
+    elseif info.method == "sharing-probe" then
+      msg = T("None of the {files_probed} files of {scratch} opened is held without sharing (the Restart Manager "
+              .. "could not be asked: {restart_manager_error}; a process that shares the files is not seen this way).",
+              "Nenhum dos {files_probed} arquivos de {scratch} abertos está retido sem compartilhamento (não foi possível "
+              .. "consultar o Gerenciador de Reinicialização: {restart_manager_error}; um processo que compartilha os "
+              .. "arquivos não é visto assim).")
+    end
+    if info.cut then
+      msg = T(msg.en .. " Only the first {files_checked} files were checked.",
+              msg["pt-BR"] .. " Só os primeiros {files_checked} arquivos foram verificados.")
+    end
+    -- Nobody holds the cache at this instant; Defender scanning it later
+    -- is what the guide warns of: its missing exclusions (the live
+    -- registry) make this manual, as offline.
+    local av = require("marsplay.antivirus").detect(agent, {
+      message = T("No other process holds files of {scratch} open now, but Windows Defender does not exclude {missing}; "
+                  .. "its scans can block the agent's cache.",
+                  "Nenhum outro processo mantém arquivos de {scratch} abertos agora, mas o Windows Defender não exclui "
+                  .. "{missing}; as verificações dele podem bloquear o cache do agente.") })
+    if av.status == "manual" then
+      for k, v in pairs(ev) do av.evidence[k] = v end
+      return av
+    end
+    return mp.pass(ev, msg)
   end
   local recs = {
     T("Find out why these processes hold the cache open and stop them, or exclude the cache from their scans.",
@@ -500,6 +554,10 @@ function M.detect_holders(agent)
     T("Add antivirus exclusions for:", "Adicione exclusões no antivírus para:"),
   }
   for _, x in ipairs(mars.exclusions(agent)) do recs[#recs + 1] = "  " .. x end
+  if unknown then
+    table.insert(recs, 1, T("A file held without sharing does not say by whom. " .. BY_HAND.en,
+                            "Um arquivo retido sem compartilhamento não diz por quem. " .. BY_HAND["pt-BR"]))
+  end
   return mp.manual { evidence = ev, recommendations = recs,
     message = T("Other processes hold files of the cache open: {processes}.",
                 "Outros processos mantêm arquivos do cache abertos: {processes}.") }

@@ -10,7 +10,7 @@
       The real-Windows jobs (examples/ci/windows-live-*.yml): parse, hosted
       Windows agents (windows-latest), say they are not run by this
       project's CI, build test_live.exe from exactly the sources and with
-      the flags of tests/win/run.sh (RUN_SH), run it, and call marsplay
+      the flags and libraries of tests/win/run.sh (RUN_SH), run it, and call marsplay
       only with options its --help lists.
   ci_examples.py extract FILE JOB STEP OUT
       Write the script of step STEP (GitHub: its id; Azure: its name) of

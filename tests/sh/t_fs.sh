@@ -343,6 +343,9 @@ eq "holders: the process holding a file inside" "$h1 0 sleep" "$(jq -r --argjson
 eq "holders: Scratch2 is not under Scratch" 0 "$(jq --argjson p "$h2" '[.[] | select(.pid==$p)] | length' <<<"$out")"
 eq "holders: Windows path" 'C:\Scratch\held' "$(jq -r --argjson p "$h1" '.[] | select(.pid==$p) | .path' <<<"$out")"
 eq "holders: host path" "$(realpath "$R")/Scratch/held" "$(jq -r --argjson p "$h1" '.[] | select(.pid==$p) | .file' <<<"$out")"
+eq "holders: how the list was made, and no Windows-only field" "proc nil nil" \
+  "$(evr 'local l, i = fs.holders([[C:\scratch]]); local h = l[1]
+          return i.method .. " " .. tostring(h.whole_folder) .. " " .. tostring(h.service)')"
 kill "$h1" "$h2" 2>/dev/null || true
 
 # ---------- host, display ----------

@@ -27,11 +27,11 @@
 
 # ---- healthy ----
 seed healthy && dry healthy
-# Who holds the cache cannot be told live yet (no Restart Manager
-# backend): the skip gives the operator the manual way, not an errno.
-reason=$(jq -r '.playbooks[] | select(.id == "cache") | .checks[] | select(.id == "cache-not-held") | .reason' \
+# Who holds the cache, live: the Restart Manager, then (Wine's names
+# nobody) the sharing probe; the evidence says so (t_live_holders.sh: held).
+method=$(jq -r '.playbooks[] | select(.id == "cache") | .checks[] | select(.id == "cache-not-held") | .evidence.method' \
   "$T/healthy.win.json")
-contains "healthy: cache-not-held says how to look by hand" "resmon.exe" "$reason"
+eq "healthy: cache-not-held asked the Restart Manager, then probed" "restart-manager+sharing-probe" "$method"
 # Wine makes a folder's descriptor up (SYSTEM always full control): read
 # through GetSecurityInfo, refused, never a pass.  VSS: Wine has none.
 reason=$(jq -r '.playbooks[] | select(.id == "cache") | .checks[] | select(.id == "scratch-access") | .reason' \
@@ -101,18 +101,17 @@ fi
 # ---- Defender installed without the agent's exclusions ----
 # The two antivirus-exclusions checks, skipped on the healthy lab (no
 # Defender there, offline the same), are decided live from the live
-# registry as offline; so are the two who-holds-the-cache checks, which
-# report Defender's missing exclusions when no process list is at hand.
+# registry as offline; so are the two who-holds-the-cache checks: nobody
+# holds the cache now, but Defender's missing exclusions make them manual.
 # Then the exclusion key readable by SYSTEM only (as recent Windows keeps
 # it; Wine enforces a key's DACL while its wineserver runs): unknown, said
 # so, never "no exclusions".
 if seed defender --fault defender-no-exclusions; then
-  # with Defender present, who holds the cache says what Defender does not
-  # exclude, live (no Restart Manager) as offline
-  grep -v -e '/antivirus-exclusions$' -e '/antivirus-interference$' -e '/cache-not-held$' "$T/live-skips" \
+  grep -v -e '/antivirus-exclusions$' "$T/live-skips" \
     >"$T/live-skips.defender"
   SKIPS=$T/live-skips.defender dry defender
-  for K in agent-unable-to-connect/antivirus-exclusions invalid-vault-credentials/antivirus-exclusions; do
+  for K in agent-unable-to-connect/antivirus-exclusions invalid-vault-credentials/antivirus-exclusions \
+           cache/cache-not-held basic-troubleshooting/antivirus-interference; do
     eq "defender: $K detected live as offline" manual "$(st "$T/defender.win.json" "$K")"
   done
   contains "defender: the missing exclusions are named live" 'cbengine.exe' \

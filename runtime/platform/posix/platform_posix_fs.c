@@ -523,6 +523,8 @@ static int scan_pid(int procfd, const char *pid, const char *host, size_t hlen,
       static const char DEL[] = " (deleted)";
       size_t dl = sizeof DEL - 1;
       h.deleted = 0;
+      h.whole_folder = 0;
+      h.app = h.service = "";
       if ((size_t)n > dl && strcmp(link + n - dl, DEL) == 0) {
         link[n - dl] = '\0';
         h.deleted = 1;
@@ -597,12 +599,14 @@ int plat_holders_snapshot(const char *host_prefix) {
 
 int plat_holders_from_snapshot(void) { return snap_taken; }
 
-int plat_holders_scan(const char *host_path, plat_holder_cb fn, void *ud, long *denied) {
+int plat_holders_scan(const char *host_path, plat_holder_cb fn, void *ud, plat_holders_info *info) {
   size_t i, hlen = strlen(host_path);
   int total = 0;
-  if (!snap_taken) return scan_live(host_path, fn, ud, denied);
+  memset(info, 0, sizeof *info);
+  info->method = "proc";
+  if (!snap_taken) return scan_live(host_path, fn, ud, &info->denied);
   while (hlen > 1 && host_path[hlen - 1] == '/') hlen--;
-  if (denied) *denied = snap_denied;
+  info->denied = snap_denied;
   for (i = 0; i < snap_len; i++) {
     plat_holder h;
     if (!under(snap[i].path, host_path, hlen)) continue;
@@ -611,6 +615,8 @@ int plat_holders_scan(const char *host_path, plat_holder_cb fn, void *ud, long *
     h.comm = snap[i].comm;
     h.path = snap[i].path;
     h.deleted = snap[i].deleted;
+    h.whole_folder = 0;
+    h.app = h.service = "";
     total++;
     if (fn && fn(ud, &h)) break;
   }

@@ -34,6 +34,12 @@
 
 plat_fd w32_open_rel(HANDLE dir, const char *name, ACCESS_MASK access, ULONG disposition,
                      ULONG options) {
+  NTSTATUS st;
+  return w32_open_rel_st(dir, name, access, disposition, options, &st);
+}
+
+plat_fd w32_open_rel_st(HANDLE dir, const char *name, ACCESS_MASK access, ULONG disposition,
+                        ULONG options, NTSTATUS *stp) {
   OBJECT_ATTRIBUTES oa;
   UNICODE_STRING us;
   IO_STATUS_BLOCK io;
@@ -43,6 +49,7 @@ plat_fd w32_open_rel(HANDLE dir, const char *name, ACCESS_MASK access, ULONG dis
   size_t n;
   int r;
   if (name[0] == '.' && name[1] == '\0') name = "";
+  *stp = 0;
   if (strcmp(name, "..") == 0 || strpbrk(name, "/\\:") != NULL) return -PLAT_EINVAL;
   if ((r = w32_wide(name, &w)) < 0) return r;
   n = wcslen(w);
@@ -54,6 +61,7 @@ plat_fd w32_open_rel(HANDLE dir, const char *name, ACCESS_MASK access, ULONG dis
                     disposition, options | FILE_OPEN_REPARSE_POINT | FILE_SYNCHRONOUS_IO_NONALERT,
                     NULL, 0);
   free(w);
+  *stp = st;
   if (!NT_SUCCESS(st)) return w32_nterr(st);
   return w32_fd(h);
 }

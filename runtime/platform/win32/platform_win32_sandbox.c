@@ -1,14 +1,11 @@
-/* platform_win32_sandbox.c - the kernel's part of a dry-run on Windows,
- * and what this build does not have yet, said as such:
- *  - the write barrier: the process lowers its own token to the Low
- *    mandatory integrity level, so Windows refuses it write access to
- *    every object not labelled Low (files, keys and services carry no
- *    label, which counts as Medium).  The level is read back: only a
- *    token that says Low is reported as enforced (Wine accepts the
- *    change but keeps answering High: not enforced there, and said so);
- *  - no list of the processes holding a file open (the Windows way is
- *    the Restart Manager, RmGetList, issue 13): PLAT_ENOSYS, which the
- *    callers report as "cannot be told here". */
+/* platform_win32_sandbox.c - the kernel's part of a dry-run on Windows:
+ * the write barrier: the process lowers its own token to the Low
+ * mandatory integrity level, so Windows refuses it write access to every
+ * object not labelled Low (files, keys and services carry no label, which
+ * counts as Medium).  The level is read back: only a token that says Low
+ * is reported as enforced (Wine accepts the change but keeps answering
+ * High: not enforced there, and said so).
+ * The processes holding files open: platform_win32_holders.c. */
 #include <stdio.h>
 
 #include "platform/win32/win32.h"
@@ -94,16 +91,3 @@ int plat_restrict_writes(plat_wb *wb) {
   wb->level = level_name(before);
   return BARRIER_VERSION;
 }
-
-int plat_holders_scan(const char *host_path, plat_holder_cb fn, void *ud, long *denied) {
-  (void)host_path; (void)fn; (void)ud;
-  if (denied) *denied = 0;
-  return -PLAT_ENOSYS;
-}
-
-int plat_holders_snapshot(const char *host_prefix) {
-  (void)host_prefix;
-  return -PLAT_ENOSYS;
-}
-
-int plat_holders_from_snapshot(void) { return 0; }

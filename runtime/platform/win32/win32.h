@@ -40,6 +40,11 @@ static inline plat_fd w32_fd(HANDLE h) { return (plat_fd)(intptr_t)h; }
  * handle or -PLAT_E* (a name with '\', ':', '/' or "..": -PLAT_EINVAL). */
 plat_fd w32_open_rel(HANDLE dir, const char *name, ACCESS_MASK access, ULONG disposition,
                      ULONG options);
+/* The same, also giving the NTSTATUS of the open (0 when it was refused
+ * before being tried), for callers that must tell one status from another
+ * (a sharing violation from a refused access). */
+plat_fd w32_open_rel_st(HANDLE dir, const char *name, ACCESS_MASK access, ULONG disposition,
+                        ULONG options, NTSTATUS *st);
 /* The attributes and reparse tag of the object h is open on. */
 int w32_attr_tag(HANDLE h, DWORD *attrs, DWORD *tag);
 /* A reparse point that redirects a name elsewhere (a symbolic link, a

@@ -116,7 +116,10 @@ int mp_open_sys(lua_State *L);    /* marsplay.sys    bind_sys.c  */
 /* Push what the SCM reports about a service (platform/live.h) as the
  * table sys.service returns (bind_sys.c; also fix.service's read-back). */
 struct live_service;
+struct live_task;
 void mp_push_service(lua_State *L, const char *name, const struct live_service *sv);
+/* Push a live_task as the table sys.task returns (bind_sys.c). */
+void mp_push_task(lua_State *L, const char *path, const struct live_task *t);
 int mp_open_fix(lua_State *L);    /* marsplay.fix    bind_fix.c  */
 int mp_open_core(lua_State *L);   /* marsplay.core   engine.c    */
 

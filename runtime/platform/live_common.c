@@ -8,3 +8,8 @@ const char *live_svc_state_name(int state) {
     "continue pending", "pause pending", "paused"};
   return state >= LIVE_SVC_STOPPED && state <= LIVE_SVC_PAUSED ? NAMES[state] : NAMES[0];
 }
+
+const char *live_task_state_name(int state) {
+  static const char *const NAMES[] = {"unknown", "disabled", "queued", "ready", "running"};
+  return state >= 0 && state <= 4 ? NAMES[state] : NAMES[0];
+}

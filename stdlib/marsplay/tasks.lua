@@ -51,6 +51,7 @@ M.LIBRARY = [[\Microsoft\OnlineBackup]]
 M.KNOWN = { "Microsoft-OnlineBackup", "Microsoft-OnlineBackup-SystemStateBackup" }
 -- Windows Server Backup's scheduled backup (wbadmin enable backup)
 M.WSB_TASK = M.TASKS .. [[\Microsoft\Windows\Backup\Microsoft-Windows-WindowsBackup]]
+M.WSB_LIBRARY = [[\Microsoft\Windows\Backup\Microsoft-Windows-WindowsBackup]]
 M.MAX_BYTES = 4 << 20
 
 -- The SIDs and names the guide accepts as the task's account.
@@ -636,8 +637,17 @@ end
 function M.detect_wsb_conflict(params)
   local window = params.wsb_window_minutes
   local ev = { wsb_task = M.WSB_TASK, window_minutes = window }
-  local st = fs.stat(M.WSB_TASK)
-  if not st then
+  -- live, the task as Task Scheduler holds it; offline its file
+  local wsb, err, code
+  if M.com() then
+    ev.wsb_task = M.WSB_LIBRARY
+    wsb, err, code = M.read_live(M.WSB_LIBRARY)
+  elseif fs.stat(M.WSB_TASK) then
+    wsb, err = M.read(M.WSB_TASK)
+  else
+    code = "ENOENT"
+  end
+  if not wsb and code == "ENOENT" then
     return mp.pass(ev, T("No Windows Server Backup schedule on this server (no task {wsb_task}).",
                          "Nenhum agendamento do Backup do Windows Server neste servidor (sem a tarefa {wsb_task})."))
   end
@@ -647,7 +657,6 @@ function M.detect_wsb_conflict(params)
     T("Move one of them: Windows Server Backup console > Backup Schedule, or the Microsoft Azure Backup console > Schedule Backup.",
       "Mova um deles: console do Backup do Windows Server > Agendamento de Backup, ou console do Backup do Microsoft Azure > Agendar Backup."),
   }
-  local wsb, err = M.read(M.WSB_TASK)
   if not wsb then
     ev.error = err
     return mp.manual { evidence = ev, recommendations = recs,

@@ -15,10 +15,12 @@ probe='local mp = require "marsplay"
     exists = three(mp.reg.exists, [[HKLM\SOFTWARE]]),
     service = three(mp.sys.service, "obengine"),
     windows = three(mp.sys.windows),
+    task = three(mp.sys.task, [[\Microsoft\OnlineBackup\Microsoft-OnlineBackup]]),
+    task_names = three(mp.sys.task_names, [[\Microsoft\OnlineBackup]]),
   }'
 
 OUT=$("$MP" eval "$probe")
-for f in get values keys exists service windows; do
+for f in get values keys exists service windows task task_names; do
   eq "live Linux: $f -> ENOSYS" "ENOSYS" "$(printf '%s' "$OUT" | jq -r ".$f.code")"
   contains "live Linux: $f says no live Windows here" "not available: no live Windows system here" \
     "$(printf '%s' "$OUT" | jq -r ".$f.msg")"
@@ -33,4 +35,28 @@ eq "offline: reg.keys lists obengine" "true" \
 eq "offline: reg.exists" "true" "$(printf '%s' "$OUT" | jq -r '.exists.value')"
 eq "offline: sys.service is live-only" "EOPNOTSUPP" "$(printf '%s' "$OUT" | jq -r '.service.code')"
 eq "offline: sys.windows is live-only" "EOPNOTSUPP" "$(printf '%s' "$OUT" | jq -r '.windows.code')"
+eq "offline: sys.task is live-only" "EOPNOTSUPP" "$(printf '%s' "$OUT" | jq -r '.task.code')"
+# offline the task checks read the task files, as before (no COM)
+eq "offline: tasks.com() is false" "false" "$("$MP" eval --root "$T/lab" 'return require("marsplay.tasks").com()')"
+eq "live Linux: tasks.com() is false (no Task Scheduler)" "false" "$("$MP" eval 'return require("marsplay.tasks").com()')"
+
+# fix.task_register where there is no Task Scheduler: planned in a
+# dry-run, skipped (saying so) when applied, skipped offline.
+cat >"$T/tr.lua" <<'LUA'
+local mp = require "marsplay"
+return mp.playbook { id = "tr", title = "task_register", checks = { mp.check {
+  id = "op", detect = function() return mp.finding { message = "register" } end,
+  fix = function()
+    mp.fix.task_register([[\Microsoft\OnlineBackup\T]], "<Task/>",
+                         { logon = "service", user = "S-1-5-18", verify = function() return true end })
+  end,
+  verify = function() return mp.pass() end } } }
+LUA
+run_mp "$T/tr.lua" --dry-run --format json
+eq "live Linux dry-run: task_register is planned" "task planned" "$(j '.playbooks[0].checks[0].actions[0] | .kind + " " + .state')"
+run_mp "$T/tr.lua" --format json
+eq "live Linux apply: task_register is skipped" "skipped Task Scheduler is not available on this platform" \
+  "$(j '.playbooks[0].checks[0].actions[0] | .state + " " + .detail')"
+run_mp --root "$T/lab" "$T/tr.lua" --format json
+eq "offline: task_register is skipped" "skipped" "$(j '.playbooks[0].checks[0].actions[0].state')"
 finish

@@ -64,7 +64,7 @@ LIVE = {
     "firewall-portal": "connectivity: libcurl + Schannel, the proxy from the registry (WinHTTP and SYSTEM settings); WinHTTP proxy API (PAC, auto-detect): " + NONE,
     "antivirus-interference": "who holds the cache: Restart Manager: " + NONE,
     "cache-not-held": "who holds the cache: Restart Manager: " + NONE,
-    "clock-skew": "clock, time zone and UTC offset (platform_win32_sys.c; Wine-tested by test_live)",
+    "clock-skew": "the host clock (platform_win32_sys.c) against the Date header of clock_url, fetched with libcurl + Schannel",
     "shadow-copy-storage": "shadow-copy storage (VSS/WMI): " + NONE,
     "os-updates": "Windows Update history: " + NONE,
     "antivirus-exclusions": "Defender exclusions: live registry (live_reg.c; Wine-tested); "

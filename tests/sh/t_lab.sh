@@ -125,6 +125,12 @@ err=$("$MP" lab "$T/conflict" --fault scratch-missing --fault cache-file-held 2>
 set -e
 eq "conflicting faults refused" 1 "$code"
 contains "conflict message" "cannot be combined" "$err"
+# A credentials fault after the registration is gone (agent-not-registered
+# runs first): the file is still of the vault the healthy build registered
+# (was a Lua error from the lab's builder).
+"$MP" lab "$T/unreg-creds" --fault agent-not-registered --fault creds-corrupt >/dev/null 2>"$T/unreg-creds.err" || true
+check "agent-not-registered combines with a credentials fault" test -f "$T/unreg-creds/.marsplay-lab.json"
+check "  its credentials file names the vault" grep -rqs contoso-backup-vault "$T/unreg-creds/Users/Administrator/Downloads"
 
 # ---------- each fault ----------
 scratch_of() { hget "$1" SOFTWARE "$MARS\\Config" ScratchLocation; }

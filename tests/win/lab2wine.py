@@ -11,10 +11,12 @@ into a Wine prefix, so the running "Windows" holds the lab's state.
   DEFAULT) are read with hivexregedit --export, which gives every value's
   raw bytes, and written to SEED as lines for seed_live.exe: keys and
   values of SOFTWARE under HKLM\\SOFTWARE, of SYSTEM under HKLM\\SYSTEM
-  (ControlSet001, the lab's current set, as CurrentControlSet),
+  (the control set SYSTEM\\Select\\Current names, as CurrentControlSet),
   of DEFAULT under HKU\\.DEFAULT (= HKU\\S-1-5-18).  The service keys
-  (SYSTEM\\ControlSet001\\Services\\NAME) become service registrations
-  (S lines) so the Service Control Manager knows them.  The
+  (SYSTEM\\ControlSetNNN\\Services\\NAME) become service registrations
+  (S lines: name, start type, image, display name, service type) so the
+  Service Control Manager knows them; each runs as LocalSystem (a lab
+  service with another account is refused, not seeded wrong).  The
   systemprofile NTUSER.DAT is a file, copied as such.
 Prints the services registered, one "NAME START" per line.
 """
@@ -27,10 +29,10 @@ import sys
 HIVES = [("SOFTWARE", "HKLM", "SOFTWARE"), ("SYSTEM", "HKLM", "SYSTEM"),
          ("DEFAULT", "HKU", ".DEFAULT")]
 SERVICES = re.compile(r"^CurrentControlSet\\Services\\([^\\]+)$", re.I)
-# Windows shows the control set Select\Current names (the lab's is 1) as
-# CurrentControlSet, a link; in Wine CurrentControlSet is a key of its
-# own, which is what Wine's programs and services.exe read.
-CONTROLSET = re.compile(r"^ControlSet001(?=\\|$)", re.I)
+# Windows shows the control set Select\Current names as CurrentControlSet,
+# a link; in Wine CurrentControlSet is a key of its own, which is what
+# Wine's programs and services.exe read.
+LOCAL_SYSTEM = ("", "localsystem", ".\\localsystem", "nt authority\\system")
 LAB_META = ".marsplay-lab.json"
 
 
@@ -101,15 +103,27 @@ def utf16(data):
     return data.decode("utf-16-le", "replace").split("\0")[0]
 
 
+def current_set(entries):
+    """The pattern of the control set SYSTEM\\Select\\Current names."""
+    for key, name, typ, data in entries:
+        if key.lower() == "select" and name is not None and name.lower() == "current" and typ == 4:
+            n = int.from_bytes(data, "little")
+            if 1 <= n <= 999:
+                return re.compile(r"^ControlSet%03d(?=\\|$)" % n, re.I)
+    raise SystemExit("lab2wine: the SYSTEM hive has no Select\\Current")
+
+
 def seed(lab, out):
     rows, services = [], {}
     for fname, root, prefix in HIVES:
         path = os.path.join(lab, "Windows", "System32", "config", fname)
         if not os.path.isfile(path):
             continue                # a fault removed the hive
-        for key, name, typ, data in export(path):
-            if prefix == "SYSTEM":
-                key = CONTROLSET.sub("CurrentControlSet", key)
+        entries = list(export(path))
+        ccs = current_set(entries) if prefix == "SYSTEM" else None
+        for key, name, typ, data in entries:
+            if ccs:
+                key = ccs.sub("CurrentControlSet", key)
             m = SERVICES.match(key) if prefix == "SYSTEM" else None
             if m and name is not None:
                 services.setdefault(m.group(1), {})[name.lower()] = data
@@ -123,7 +137,11 @@ def seed(lab, out):
             start = int.from_bytes(v.get("start", b"\3\0\0\0"), "little")
             image = utf16(v["imagepath"])
             disp = utf16(v.get("displayname", name.encode("utf-16-le")))
-            f.write(f"S\t{name}\t{start}\t{image}\t{disp}\n")
+            stype = int.from_bytes(v.get("type", b"\x10\0\0\0"), "little")
+            account = utf16(v.get("objectname", b"")).lower()
+            if stype & 0x30 and account not in LOCAL_SYSTEM:
+                raise SystemExit(f"lab2wine: service {name} runs as {account!r}: only LocalSystem is seeded")
+            f.write(f"S\t{name}\t{start}\t{image}\t{disp}\t{stype}\n")
             print(name, start)
         for root, full, svc, name, typ, data in rows:
             if svc in services:

@@ -62,8 +62,6 @@ seed() {
   pass "$state: seeded ($(wc -l <"$T/$state.seed") lines, services: $(tr '\n' ' ' <"$T/$state.svcs"))"
 }
 
-NET=(--set endpoints=http://127.0.0.1:9/ --set clock_url=http://127.0.0.1:9/)
-SETS=(--set protected_bytes=1048576 --set tmp_limit=100 "${NET[@]}")
 offline() { "$LIN/marsplay" --root "$T/$1" --format json --lang en "${@:2}" >"$T/$1.lin.json" 2>/dev/null || true; }
 live() { "$MP" --format json --lang en "$@" 2>"$T/live.err" || true; }
 

@@ -7,8 +7,9 @@
  *                             written by tests/win/lab2wine.py):
  *     K ROOT KEY                        create the key
  *     V ROOT KEY NAME TYPE HEX          set one value (HEX: its raw bytes)
- *     S NAME START IMAGEPATH DISPLAY    register an own-process service
- *                                       (LocalSystem) with this start type
+ *     S NAME START IMAGEPATH DISPLAY TYPE
+ *                                       register a service (LocalSystem)
+ *                                       with this start and service type
  *   seed_live.exe start NAME  start a service and wait until it runs
  *   seed_live.exe stop NAME   stop it and wait until it is stopped
  *   seed_live.exe task PATH FILE  register the task definition in FILE
@@ -86,7 +87,7 @@ static int make_service(int line, char **f) {
   if (scm == NULL) return fail(line, "OpenSCManagerW", (long)GetLastError());
   if (name == NULL || image == NULL || disp == NULL) rc = fail(line, "bad text", 0);
   else {
-    s = CreateServiceW(scm, name, disp, SERVICE_ALL_ACCESS, SERVICE_WIN32_OWN_PROCESS,
+    s = CreateServiceW(scm, name, disp, SERVICE_ALL_ACCESS, strtoul(f[5], NULL, 10),
                        strtoul(f[2], NULL, 10), SERVICE_ERROR_NORMAL, image,
                        NULL, NULL, NULL, NULL, NULL);
     if (s == NULL) rc = fail(line, "CreateServiceW", (long)GetLastError());
@@ -168,7 +169,7 @@ int main(int argc, char **argv) {
       if (rc == 0) RegCloseKey(k);
     } else if (f[0][0] == 'V' && n == 6) {
       rc = set_value(line, f);
-    } else if (f[0][0] == 'S' && n == 5) {
+    } else if (f[0][0] == 'S' && n == 6) {
       rc = make_service(line, f);
     } else {
       rc = fail(line, "bad line", n);

@@ -35,6 +35,23 @@ grep -v '^#' "$SRC/tests/win/live-skips.txt" | sed 's/:.*//' >"$T/live-skips"
 # with why: tests/win/live-wine-differs.txt.
 grep -v '^#' "$SRC/tests/win/live-wine-differs.txt" | sed 's/:.*//' >"$T/live-differs"
 
+# The clock reference: a real HTTP server on 127.0.0.1 whose Date header is
+# the real time (clock-skew runs live and passes), and one whose Date is two
+# hours behind (the live-only clock-skew state below).  Wine's clock is the
+# host's, so the live run reads the real clock against each.
+serve_clock() {   # serve_clock NAME [--date HTTP-DATE]: the port in $T/NAME.port
+  python3 "$SRC/tests/fixtures/net_server.py" http --port-file "$T/$1.port" "${@:2}" 2>>"$T/$1.log" &
+  on_exit "kill $! 2>/dev/null"
+  for _ in $(seq 100); do [ -s "$T/$1.port" ] && break; sleep 0.05; done
+  [ -s "$T/$1.port" ] || { echo "Bail out! the clock reference $1 did not start"; exit 1; }
+}
+serve_clock clock
+serve_clock clock-behind --date "$(date -u -d '-2 hours' '+%a, %d %b %Y %H:%M:%S GMT')"
+CLOCK=http://127.0.0.1:$(cat "$T/clock.port")/
+CLOCK_BEHIND=http://127.0.0.1:$(cat "$T/clock-behind.port")/
+NET=(--set endpoints=http://127.0.0.1:9/ --set clock_url="$CLOCK")
+SETS=(--set protected_bytes=1048576 --set tmp_limit=100 "${NET[@]}")
+
 # compare STATE: $T/STATE.lin.json (offline) with $T/STATE.win.json (live).
 compare() {
   python3 - "$T/$1.lin.json" "$T/$1.win.json" "$T/live-skips" "${2:-}" "$T/live-differs" <<'PY'
@@ -107,6 +124,21 @@ seed healthy && dry healthy
 reason=$(jq -r '.playbooks[] | select(.id == "cache") | .checks[] | select(.id == "cache-not-held") | .reason' \
   "$T/healthy.win.json")
 contains "healthy: cache-not-held says how to look by hand" "resmon.exe" "$reason"
+
+# The clock against the reference: only a running server has it (skipped
+# offline); live it passes against the real time...
+for K in basic-troubleshooting/clock-skew invalid-vault-credentials/clock-skew; do
+  eq "healthy: $K passes live against $CLOCK" pass "$(st "$T/healthy.win.json" "$K")"
+  eq "healthy: $K is skipped offline" skipped "$(st "$T/healthy.lin.json" "$K")"
+done
+# ...and is found two hours ahead of a reference whose Date is two hours behind.
+live basic-troubleshooting invalid-vault-credentials --dry-run --set protected_bytes=1048576 \
+  --set endpoints=http://127.0.0.1:9/ --set clock_url="$CLOCK_BEHIND" >"$T/skew.json"
+for K in basic-troubleshooting/clock-skew invalid-vault-credentials/clock-skew; do
+  eq "clock two hours off: $K found live" manual "$(st "$T/skew.json" "$K")"
+done
+contains "clock two hours off: the evidence says ahead" '"direction":"ahead"' \
+  "$(jq -c '.playbooks[] | select(.id == "basic-troubleshooting") | .checks[] | select(.id == "clock-skew") | .evidence' "$T/skew.json")"
 
 # ---- a registry value: PSModulePath lacks the agent's modules ----
 if seed psmodulepath --fault psmodulepath-missing; then

@@ -169,8 +169,14 @@ end
 
 -- ---------- helpers ----------
 
+-- The vault the server is registered to.  A fault that removes the
+-- registration (agent-not-registered) may run before a credentials fault:
+-- the files are still of the vault the healthy build registered.
 local function registered(lab)
-  return lab:get("SOFTWARE", CONFIG, "ServiceResourceName"), lab:get("SOFTWARE", CONFIG, "ResourceId")
+  local vault, id = lab:get("SOFTWARE", CONFIG, "ServiceResourceName"), lab:get("SOFTWARE", CONFIG, "ResourceId")
+  if vault and id then return vault, id end
+  if lab.vc_registered then return lab.vc_registered[1], lab.vc_registered[2] end
+  error("the credentials faults need the vault the healthy build registers (Config\\ServiceResourceName, ResourceId)", 0)
 end
 
 -- Write a credentials file as downloaded `days_ago` days before the lab
@@ -200,6 +206,7 @@ end
 function M.healthy(lab)
   lab.vc_now = os.time()
   local vault, id = registered(lab)
+  lab.vc_registered = { vault, id }
   local rel, name = download(lab, { vault = vault, resource_id = id }, 0)
   lab.vc_healthy = rel
   lab:note("vault_credentials", { file = [[C:\]] .. rel:gsub("/", "\\"), vault = vault })

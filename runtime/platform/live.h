@@ -116,6 +116,8 @@ typedef enum {
  * user (NULL: none) with logon, then read it back into *out. */
 int live_task_register(const char *path, const char *xml, const char *user,
                        live_task_logon logon, live_task *out);
+/* Remove task path (tests only); an absent task is a success. */
+int live_task_delete(const char *path);
 
 /* ---- facts (live_sys.c) ---- */
 /* "10.0.17763" and the product name ("Windows Server 2019 Datacenter"). */

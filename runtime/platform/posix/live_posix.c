@@ -91,3 +91,8 @@ int live_task_register(const char *path, const char *xml, const char *user,
   (void)path; (void)xml; (void)user; (void)logon; (void)out;
   return -ENOSYS;
 }
+
+int live_task_delete(const char *path) {
+  (void)path;
+  return -ENOSYS;
+}

@@ -240,3 +240,25 @@ out:
   ts_close(&c);
   return r;
 }
+
+int live_task_delete(const char *path) {
+  char folder[MAX_TASK_PATH];
+  const char *name;
+  ts_conn c;
+  ITaskFolder *f;
+  BSTR b;
+  HRESULT hr;
+  int r = split(path, folder, sizeof folder, &name);
+  if (r < 0) return r;
+  if ((r = ts_open(&c)) < 0) return r;
+  if ((r = get_folder(&c, folder, &f)) == 0) {
+    if ((b = bstr(name, &r)) != NULL) {
+      hr = ITaskFolder_DeleteTask(f, b, 0);
+      SysFreeString(b);
+      r = FAILED(hr) ? hr_err(hr) : 0;
+    }
+    ITaskFolder_Release(f);
+  }
+  ts_close(&c);
+  return r == -ENOENT ? 0 : r;
+}

@@ -928,12 +928,98 @@ static int f_service_start(lua_State *L) {
   return service_done(L, &sv);
 }
 
+/* fix.task_register(path, xml, {user=, logon=, verify=}): register xml
+ * as the Task Scheduler task path (live Windows only, through COM:
+ * RegisterTask with TASK_CREATE_OR_UPDATE), never by editing the task
+ * file.  The action's before is the definition Task Scheduler held (so
+ * the operator can register it again to undo), after the new one.  The
+ * definition is read back through COM and given to verify(xml, enabled),
+ * which returns true or false and why; false fails the action.  logon:
+ * "service" (user is a service account: SYSTEM), "group" (user is a
+ * group) or "none" (no user). */
+static int f_task_register(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  size_t len;
+  const char *xml = luaL_checklstring(L, 2, &len);
+  static const char *const logons[] = {"none", "group", "service", NULL};
+  static const live_task_logon LOGON[] = {LIVE_TASK_LOGON_NONE, LIVE_TASK_LOGON_GROUP,
+                                          LIVE_TASK_LOGON_SERVICE_ACCOUNT};
+  const char *user = NULL;
+  int logon, r, ok;
+  live_task now, back;
+  char buf[512], who[256];
+  mp_fix_allowed(L);
+  luaL_checktype(L, 3, LUA_TTABLE);
+  lua_getfield(L, 3, "user");
+  if (lua_isstring(L, -1)) {
+    luaL_argcheck(L, lua_rawlen(L, -1) < sizeof who, 3, "user name too long");
+    snprintf(who, sizeof who, "%s", lua_tostring(L, -1));
+    user = who;
+  }
+  lua_getfield(L, 3, "logon");
+  logon = luaL_checkoption(L, -1, "none", logons);
+  lua_getfield(L, 3, "verify");
+  luaL_argcheck(L, lua_isfunction(L, -1), 3, "verify must be a function");
+  lua_pop(L, 3);
+  luaL_argcheck(L, strlen(xml) == len, 2, "the definition holds a NUL byte");
+  action_begin(L, "task", NULL);
+  lua_pushfstring(L, "task %s", path);
+  lua_setfield(L, -2, "target");
+  lua_pushvalue(L, 2);
+  lua_setfield(L, -2, "after");
+  if (mp_rt(L)->offline)
+    return action_end(L, "skipped", D("offline volume: Task Scheduler runs only on the live server"));
+  r = live_task_get(path, &now);
+  if (r == -ENOSYS) {
+    if (dry(L)) return action_end(L, "planned", NULL);
+    return action_end(L, "skipped", D("Task Scheduler is not available on this platform"));
+  }
+  if (r < 0) {
+    snprintf(buf, sizeof buf, "%s: %s", path, plat_err_text(r));
+    action_end(L, "failed", buf);
+    return luaL_error(L, "%s", buf);
+  }
+  lua_pushstring(L, now.xml);
+  lua_setfield(L, -2, "before");
+  ok = strcmp(now.xml, xml) == 0;
+  live_task_free(&now);
+  if (ok) return action_end(L, "skipped", D("already as desired"));
+  if (dry(L)) return action_end(L, "planned", NULL);
+  if ((r = live_task_register(path, xml, user, LOGON[logon], &back)) < 0) {
+    snprintf(buf, sizeof buf, D("RegisterTask %s: %s (the definition before is in this action)"), path,
+             plat_err_text(r));
+    action_end(L, "failed", buf);
+    return luaL_error(L, "%s", buf);
+  }
+  /* verify what Task Scheduler reads back */
+  lua_getfield(L, 3, "verify");
+  lua_pushstring(L, back.xml);
+  lua_pushboolean(L, back.enabled);
+  snprintf(buf, sizeof buf, D("read back: %s, state %s"), back.enabled ? "enabled" : "disabled",
+           live_task_state_name(back.state));
+  live_task_free(&back);
+  if (lua_pcall(L, 2, 2, 0) != LUA_OK) {
+    lua_pushnil(L);              /* the error message stands in for why */
+    lua_insert(L, -2);
+  }
+  if (!lua_toboolean(L, -2)) {
+    char why[512];
+    snprintf(why, sizeof why, D("Task Scheduler reads back another definition: %s (the definition before is in this action)"),
+             lua_isstring(L, -1) ? lua_tostring(L, -1) : "?");
+    lua_pop(L, 2);
+    action_end(L, "failed", why);
+    return luaL_error(L, "%s", why);
+  }
+  lua_pop(L, 2);
+  return action_end(L, "done", buf);
+}
+
 int mp_open_fix(lua_State *L) {
   static const luaL_Reg fns[] = {
     {"delete", f_delete}, {"delete_matching", f_delete_matching},
     {"write", f_write}, {"mkdir", f_mkdir}, {"chmod", f_chmod},
     {"rename", f_rename}, {"copy_tree", f_copy_tree}, {"set_value", f_set_value}, {"service", f_service},
-    {"service_start", f_service_start},
+    {"service_start", f_service_start}, {"task_register", f_task_register},
     {NULL, NULL}};
   luaL_newlib(L, fns);
   return 1;

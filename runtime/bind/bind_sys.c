@@ -20,6 +20,13 @@
  *                          Service reports it (live Windows only; VSS
  *                          absent: nil, "...: VSS not available here:
  *                          <why>", "ENOSYS")
+ *   sys.task(path)      -> { path=, xml=, enabled=, state=, instances=,
+ *                            last_result= } as Task Scheduler holds the
+ *                          task "\Folder\Name" (COM; live Windows only;
+ *                          instances/last_result absent where Task
+ *                          Scheduler does not tell them)
+ *   sys.task_names(folder) -> { name, ... } of the tasks Task Scheduler
+ *                          lists in folder (live Windows only)
  *
  * Inspection only.  Offline, the live-only functions return nil,
  * "<fn>: not available offline (...)", "EOPNOTSUPP"; the Windows-only
@@ -200,6 +207,61 @@ static int l_service(lua_State *L) {
   return 1;
 }
 
+void mp_push_task(lua_State *L, const char *path, const live_task *t) {
+  lua_createtable(L, 0, 6);
+  lua_pushstring(L, path);
+  lua_setfield(L, -2, "path");
+  lua_pushstring(L, t->xml ? t->xml : "");
+  lua_setfield(L, -2, "xml");
+  lua_pushboolean(L, t->enabled);
+  lua_setfield(L, -2, "enabled");
+  lua_pushstring(L, live_task_state_name(t->state));
+  lua_setfield(L, -2, "state");
+  if (t->instances >= 0) {
+    lua_pushinteger(L, (lua_Integer)t->instances);
+    lua_setfield(L, -2, "instances");
+  }
+  if (t->has_last_result) {
+    lua_pushinteger(L, (lua_Integer)(unsigned long)t->last_result);
+    lua_setfield(L, -2, "last_result");
+  }
+}
+
+static int l_task(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  live_task t;
+  int r;
+  if (mp_push_if_offline(L, "sys.task")) return 3;
+  if ((r = live_task_get(path, &t)) < 0) {
+    if (r == -ENOENT) {
+      lua_pushnil(L);
+      lua_pushfstring(L, "sys.task: the task %s is not registered", path);
+      lua_pushliteral(L, "ENOENT");
+      return 3;
+    }
+    return mp_push_live_err(L, r, "sys.task");
+  }
+  mp_push_task(L, path, &t);
+  live_task_free(&t);
+  return 1;
+}
+
+static int add_name(void *ud, const char *name) {
+  lua_State *L = ud;
+  lua_pushstring(L, name);
+  lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+  return 0;
+}
+
+static int l_task_names(lua_State *L) {
+  const char *folder = luaL_checkstring(L, 1);
+  int r;
+  if (mp_push_if_offline(L, "sys.task_names")) return 3;
+  lua_newtable(L);
+  if ((r = live_task_names(folder, add_name, L)) < 0) return mp_push_live_err(L, r, "sys.task_names");
+  return 1;
+}
+
 static int l_windows(lua_State *L) {
   char ver[64], product[256], ps[64];
   uint32_t release;
@@ -280,6 +342,8 @@ static const luaL_Reg sys_funcs[] = {
   {"service", l_service},
   {"windows", l_windows},
   {"shadow_storage", l_shadow_storage},
+  {"task", l_task},
+  {"task_names", l_task_names},
   {NULL, NULL}
 };
 

@@ -116,6 +116,7 @@ int mp_open_sys(lua_State *L);    /* marsplay.sys    bind_sys.c  */
 /* Push what the SCM reports about a service (platform/live.h) as the
  * table sys.service returns (bind_sys.c; also fix.service's read-back). */
 struct live_service;
+struct live_task;
 void mp_push_service(lua_State *L, const char *name, const struct live_service *sv);
 /* For bindings that describe the running host (bind_sys.c): offline
  * (--root), push nil, "<what>: not available offline (...)",
@@ -124,6 +125,8 @@ int mp_push_if_offline(lua_State *L, const char *what);
 /* Push nil, "<what>: <message>", code for a platform/live.h failure r
  * (-ENOSYS: "not available: no live Windows system here"); returns 3. */
 int mp_push_live_err(lua_State *L, int r, const char *what);
+/* Push a live_task as the table sys.task returns (bind_sys.c). */
+void mp_push_task(lua_State *L, const char *path, const struct live_task *t);
 int mp_open_fix(lua_State *L);    /* marsplay.fix    bind_fix.c  */
 int mp_open_core(lua_State *L);   /* marsplay.core   engine.c    */
 

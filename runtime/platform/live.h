@@ -3,7 +3,7 @@
  *
  * Separate from platform.h (files, folders, processes of any system):
  * only Windows has these.  Backends: platform/win32/live_reg.c,
- * live_svc.c, live_sys.c, live_vss.c, live_proxy.c (one domain per file) and
+ * live_svc.c, live_task.c, live_sys.c, live_vss.c, live_proxy.c (one domain per file) and
  * platform/posix/live_posix.c, where every function fails with
  * -ENOSYS, whose message is LIVE_NOT_HERE.
  *
@@ -83,6 +83,41 @@ int live_svc_control(const char *name, live_svc_op op, double timeout,
 /* Set the start type (2 automatic, 3 manual, 4 disabled) through the
  * SCM and read it back (-EIO if the SCM reports another). */
 int live_svc_set_start(const char *name, int start, live_service *out);
+
+/* ---- scheduled tasks (live_task.c): Task Scheduler 2.0 (ITaskService) ----
+ * A task is named by its full path in the Task Scheduler library
+ * ("\Microsoft\OnlineBackup\Microsoft-OnlineBackup").  The definition is
+ * what Task Scheduler itself holds (IRegisteredTask::get_Xml), not the
+ * file under System32\Tasks: Task Scheduler runs its own registered copy
+ * (TaskCache in the registry).  E_NOTIMPL from Task Scheduler (Wine's
+ * partial one) is -EOPNOTSUPP. */
+#define LIVE_TASK_XML_MAX (4u << 20)  /* longest definition read, bytes of UTF-8 */
+typedef struct live_task {
+  char *xml;                  /* malloc'd UTF-8 definition (live_task_free) */
+  int enabled;                /* get_Enabled: 1/0 */
+  int state;                  /* TASK_STATE: 0 unknown, 1 disabled, 2 queued, 3 ready, 4 running */
+  long instances;             /* running instances (GetInstances); -1: not told */
+  long last_result;           /* get_LastTaskResult, when has_last_result */
+  int has_last_result;
+} live_task;
+void live_task_free(live_task *t);
+/* "unknown", "disabled", "queued", "ready", "running". */
+const char *live_task_state_name(int state);
+/* What Task Scheduler holds for task path.  -ENOENT if not registered. */
+int live_task_get(const char *path, live_task *out);
+/* Call fn for the name of each task in folder (hidden ones too).  Count
+ * or -error (-ENOENT: no such folder). */
+int live_task_names(const char *folder, live_key_fn fn, void *ud);
+/* How RegisterTask logs the task on (TASK_LOGON_TYPE numbers). */
+typedef enum {
+  LIVE_TASK_LOGON_NONE = 0, LIVE_TASK_LOGON_GROUP = 4, LIVE_TASK_LOGON_SERVICE_ACCOUNT = 5
+} live_task_logon;
+/* Register xml (UTF-8) as task path (TASK_CREATE_OR_UPDATE) running as
+ * user (NULL: none) with logon, then read it back into *out. */
+int live_task_register(const char *path, const char *xml, const char *user,
+                       live_task_logon logon, live_task *out);
+/* Remove task path (tests only); an absent task is a success. */
+int live_task_delete(const char *path);
 
 /* ---- facts (live_sys.c) ---- */
 /* "10.0.17763" and the product name ("Windows Server 2019 Datacenter"). */

@@ -17,3 +17,8 @@ void live_proxy_free(live_proxy *p) {
   free(p->bypass);
   p->proxy = p->bypass = NULL;
 }
+
+const char *live_task_state_name(int state) {
+  static const char *const NAMES[] = {"unknown", "disabled", "queued", "ready", "running"};
+  return state >= 0 && state <= 4 ? NAMES[state] : NAMES[0];
+}

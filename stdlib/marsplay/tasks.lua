@@ -19,13 +19,23 @@
 -- registry (...\Schedule\TaskCache, with a hash of the XML): editing the
 -- file changes nothing on current Windows and makes older Windows report
 -- "the task image is corrupt or has been tampered with".  So the task
--- file is never edited.  Offline, a fix is manual: the corrected
--- definition is written beside the original (<task>.corrected.xml, see
--- M.corrected_path) and the operator imports it on the running server
--- (schtasks /Create /XML ... /F, or Task Scheduler > Import Task).  On a
--- live Windows server the fix belongs to the Task Scheduler API
--- (ITaskService: RegisterTask / put_Enabled): M.register_live is that
--- hook; it is not written yet, so a live run gives the same manual steps.
+-- file is never edited.
+--
+-- Offline, a fix is manual: the corrected definition is written beside
+-- the original (<task>.corrected.xml, see M.corrected_path) and the
+-- operator imports it on the running server (schtasks /Create /XML ...
+-- /F, or Task Scheduler > Import Task).
+--
+-- On a live Windows (mp.sys.task answers) the tasks are read from Task
+-- Scheduler itself through COM (ITaskService: the definition from
+-- IRegisteredTask::get_Xml, parsed as a file is), and the fix registers
+-- the corrected definition through COM (ITaskFolder::RegisterTask,
+-- fix.task_register): the action keeps the definition Task Scheduler
+-- held before (to restore it), and what Task Scheduler reads back after
+-- is checked.  A task whose account needs a password to register (a
+-- user account) stays a manual fix, as offline.  Where Task Scheduler
+-- cannot list a folder (Wine: GetTasks is partial) the names come from
+-- the task files and each definition still from COM.
 
 local mp = require "marsplay"
 
@@ -41,6 +51,7 @@ M.LIBRARY = [[\Microsoft\OnlineBackup]]
 M.KNOWN = { "Microsoft-OnlineBackup", "Microsoft-OnlineBackup-SystemStateBackup" }
 -- Windows Server Backup's scheduled backup (wbadmin enable backup)
 M.WSB_TASK = M.TASKS .. [[\Microsoft\Windows\Backup\Microsoft-Windows-WindowsBackup]]
+M.WSB_LIBRARY = [[\Microsoft\Windows\Backup\Microsoft-Windows-WindowsBackup]]
 M.MAX_BYTES = 4 << 20
 
 -- The SIDs and names the guide accepts as the task's account.
@@ -110,29 +121,92 @@ function M.read(path, name)
   return { name = name, path = path, bytes = bytes, encoding = enc, tree = tree }
 end
 
---- Every task file in the OnlineBackup folder.
---- Returns { tasks = {task...}, unreadable = {{name, path, error, code}...},
----           missing = true when the folder does not exist, error = msg }
-function M.list(folder)
-  folder = folder or M.FOLDER
-  local out = { tasks = {}, unreadable = {}, folder = folder }
+-- The task file names in folder (sorted): entries, or nil, message, code.
+local function task_file_names(folder)
   local entries, err, code = fs.dir(folder)
-  if not entries then
-    if code == "ENOENT" then out.missing = true else out.error = err end
-    return out
-  end
-  table.sort(entries, function(a, b) return a.name < b.name end)
+  if not entries then return nil, err, code end
+  local names = {}
   for _, e in ipairs(entries) do
     -- tasks are files; a leftover of an interrupted atomic write is not
     if e.type == "file" and not e.name:match("%.marsplay%-tmp$")
        and e.name:lower():sub(-#M.CORRECTED_SUFFIX) ~= M.CORRECTED_SUFFIX then
-      local path = folder .. "\\" .. e.name
-      local t, rerr, rcode = M.read(path, e.name)
-      if t then
-        out.tasks[#out.tasks + 1] = t
-      else
-        out.unreadable[#out.unreadable + 1] = { name = e.name, path = path, error = rerr, code = rcode }
-      end
+      names[#names + 1] = e.name
+    end
+  end
+  table.sort(names)
+  return names
+end
+
+--- Parse a definition as Task Scheduler gives it (UTF-8 text; its XML
+--- declaration may say UTF-16, so it is parsed as UTF-16 LE).  Returns
+--- task | nil, message, code; task.com is what sys.task said.
+function M.read_live(path, name)
+  name = name or path:match("([^\\]+)$")
+  local info, err, code = mp.sys.task(path)
+  if not info then return nil, err, code end
+  local bytes, cerr, ccode = xml.utf8_to_utf16le(info.xml, true)
+  if not bytes then return nil, ("%s: %s"):format(path, tostring(cerr)), ccode end
+  local tree, enc, perr = xml.parse(bytes, { name = path })
+  if not tree then return nil, enc, perr end
+  if tree.name ~= "Task" then
+    return nil, ("%s: the root element is <%s>, not <Task>"):format(path, tostring(tree.name)), "EXML"
+  end
+  return { name = name, path = path, bytes = bytes, encoding = enc, tree = tree, com = info }
+end
+
+--- Does Task Scheduler answer here (a live Windows)?  Offline, or live
+--- on another system, the task files are read.
+function M.com()
+  if not mp.sys.live() then return false end
+  local _, _, code = mp.sys.task_names(M.LIBRARY)
+  return code ~= "ENOSYS"
+end
+
+-- The tasks of the OnlineBackup folder as Task Scheduler holds them.
+local function list_live(out)
+  out.folder, out.source = M.LIBRARY, "Task Scheduler (COM)"
+  local names, err, code = mp.sys.task_names(M.LIBRARY)
+  if not names and code == "EOPNOTSUPP" then
+    -- Task Scheduler cannot list the folder (Wine): the names of the task
+    -- files; each definition is still read from Task Scheduler
+    names, err, code = task_file_names(M.FOLDER)
+  end
+  if not names then
+    if code == "ENOENT" then out.missing = true else out.error = err end
+    return out
+  end
+  table.sort(names)
+  for _, n in ipairs(names) do
+    local path = M.LIBRARY .. "\\" .. n
+    local t, rerr, rcode = M.read_live(path, n)
+    if t then
+      out.tasks[#out.tasks + 1] = t
+    else
+      out.unreadable[#out.unreadable + 1] = { name = n, path = path, error = rerr, code = rcode }
+    end
+  end
+  return out
+end
+
+--- Every task in the OnlineBackup folder: from Task Scheduler on a live
+--- Windows (M.com()), else the task files.
+--- Returns { tasks = {task...}, unreadable = {{name, path, error, code}...},
+---           missing = true when the folder does not exist, error = msg }
+function M.list(folder)
+  local out = { tasks = {}, unreadable = {}, folder = folder or M.FOLDER }
+  if not folder and M.com() then return list_live(out) end
+  local names, err, code = task_file_names(out.folder)
+  if not names then
+    if code == "ENOENT" then out.missing = true else out.error = err end
+    return out
+  end
+  for _, n in ipairs(names) do
+    local path = out.folder .. "\\" .. n
+    local t, rerr, rcode = M.read(path, n)
+    if t then
+      out.tasks[#out.tasks + 1] = t
+    else
+      out.unreadable[#out.unreadable + 1] = { name = n, path = path, error = rerr, code = rcode }
     end
   end
   return out
@@ -193,6 +267,24 @@ function M.principals(tree)
   return list
 end
 
+--- Is the task t enabled?  Live, as Task Scheduler says (get_Enabled);
+--- else its Settings/Enabled.
+function M.task_enabled(t)
+  if t.com then return t.com.enabled end
+  return (M.enabled(t.tree))
+end
+
+--- How RegisterTask must log the task on, from its principal: logon
+--- ("service", "group", "none"), user; nil for a user account (it
+--- needs the account's password, which marsplay never has).
+function M.logon(tree)
+  local p = M.principals(tree)[1]
+  if not p or (not p.user and not p.group) then return "none" end
+  if p.user and SYSTEM_NAMES[p.user:lower()] then return "service", p.user end
+  if not p.user and p.group then return "group", p.group end
+  return nil
+end
+
 --- Does the principal run as SYSTEM or as the local Administrators group?
 function M.is_allowed_principal(p)
   if p.user and SYSTEM_NAMES[p.user:lower()] then return true end
@@ -246,21 +338,33 @@ function M.correct(task)
 end
 
 -- The elevated command that registers a corrected file as the task.
-local function import_command(task)
-  return ([[schtasks /Create /TN "%s\%s" /XML "%s" /F]]):format(M.LIBRARY, task.name, M.corrected_path(task.path))
+local function import_command(name, file)
+  return ([[schtasks /Create /TN "%s\%s" /XML "%s" /F]]):format(M.LIBRARY, name, M.corrected_path(file))
 end
 
---- A manual result for tasks that need correcting: the evidence names
---- the corrected files and the import commands; the check's fix
+--- The result for tasks that need correcting.  Live (tasks read from
+--- Task Scheduler) whose accounts RegisterTask can use: a problem the
+--- fix corrects through COM.  Else manual: the evidence names the
+--- corrected files and the import commands; the check's fix
 --- (M.fix_corrected) writes them, also when the outcome stays manual
 --- (prepare = true).
 function M.manual_corrected(ev, bad, message, steps)
-  ev.corrected, ev.import = {}, {}
-  local fixes = {}
+  local fixes, live = {}, true
   for _, t in ipairs(bad) do
-    ev.corrected[#ev.corrected + 1] = M.corrected_path(t.path)
-    ev.import[#ev.import + 1] = import_command(t)
-    fixes[#fixes + 1] = { path = t.path, name = t.name }
+    fixes[#fixes + 1] = { path = t.path, name = t.name, live = t.com ~= nil }
+    if not t.com or not M.logon(t.tree) then live = false end
+  end
+  if live then
+    ev.source = "Task Scheduler (COM)"
+    return mp.finding { evidence = ev, fixes = fixes, message = message, recommendations = steps }
+  end
+  ev.corrected, ev.import, fixes = {}, {}, {}
+  for _, t in ipairs(bad) do
+    -- live, the corrected file goes beside the task file as offline
+    local file = t.com and (M.FOLDER .. "\\" .. t.name) or t.path
+    ev.corrected[#ev.corrected + 1] = M.corrected_path(file)
+    ev.import[#ev.import + 1] = import_command(t.name, file)
+    fixes[#fixes + 1] = { path = file, name = t.name }
   end
   local recs = { table.unpack(steps) }
   for _, r in ipairs(M.IMPORT) do recs[#recs + 1] = r end
@@ -268,19 +372,64 @@ function M.manual_corrected(ev, bad, message, steps)
                      recommendations = recs }
 end
 
---- The one place a corrected task is applied.  Offline it is written
---- beside the original (never over it) for the operator to import on the
---- running server.  Hook for a live Windows backend: register the bytes
---- through the Task Scheduler API here (ITaskFolder::RegisterTask with
---- TASK_CREATE_OR_UPDATE) instead; until that binding exists a live run
---- writes the same file and gives the same steps.
+-- A parsed definition's shape: what a registration must keep.
+local function shape(tree)
+  local function count(name)
+    local el = child(tree, name)
+    local n = 0
+    for _ in ipairs(el or {}) do n = n + 1 end
+    return n
+  end
+  local off = 0
+  for _, tr in ipairs(M.triggers(tree)) do if not tr.enabled then off = off + 1 end end
+  return { triggers = count("Triggers"), principals = count("Principals"), actions = count("Actions"),
+           triggers_off = off, enabled = M.enabled(tree), policy = (M.instances_policy(tree)) }
+end
+
+--- verify(xml, enabled) for fix.task_register: what Task Scheduler reads
+--- back holds the corrected definition: same triggers, principals and
+--- actions, the changed settings as registered, and get_Enabled agreeing.
+function M.readback_check(want_bytes)
+  local want = shape(assert(xml.parse(want_bytes)))
+  return function(back_xml, enabled)
+    local bytes = assert(xml.utf8_to_utf16le(back_xml, true))
+    local tree, perr = xml.parse(bytes)
+    if not tree then return false, "not well-formed: " .. tostring(perr) end
+    local got = shape(tree)
+    for _, k in ipairs { "triggers", "principals", "actions", "triggers_off", "enabled", "policy" } do
+      if got[k] ~= want[k] then
+        return false, ("%s: %s registered, %s read back"):format(k, tostring(want[k]), tostring(got[k]))
+      end
+    end
+    if enabled ~= want.enabled then
+      return false, ("get_Enabled says %s, the definition %s"):format(tostring(enabled), tostring(want.enabled))
+    end
+    return true
+  end
+end
+
+--- The one place a corrected task is applied.  Live, the corrected
+--- definition is registered through Task Scheduler (fix.task_register:
+--- the action keeps the definition before); offline it is written beside
+--- the original (never over it) for the operator to import on the
+--- running server.
 function M.fix_corrected(finding)
   for _, f in ipairs(finding.fixes) do
-    local t = assert(M.read(f.path, f.name))
-    local out, changes = M.correct(t)
-    if #changes > 0 then
-      fix.write(M.corrected_path(t.path), out,
-                { describe = { before = t.path, after = table.concat(changes, ", ") } })
+    if f.live then
+      local t = assert(M.read_live(f.path, f.name))
+      local out, changes = M.correct(t)
+      if #changes > 0 then
+        local logon, user = M.logon(t.tree)
+        fix.task_register(t.path, assert(xml.utf16_to_utf8(out)),
+                          { logon = logon, user = user, verify = M.readback_check(out) })
+      end
+    else
+      local t = assert(M.read(f.path, f.name))
+      local out, changes = M.correct(t)
+      if #changes > 0 then
+        fix.write(M.corrected_path(t.path), out,
+                  { describe = { before = t.path, after = table.concat(changes, ", ") } })
+      end
     end
   end
 end
@@ -390,7 +539,7 @@ function M.detect_task_enabled()
   local ev = { tasks = names(tasks) }
   local off, bad = {}, {}
   for _, t in ipairs(tasks) do
-    if not M.enabled(t.tree) then
+    if not M.task_enabled(t) then
       off[#off + 1] = t.name
       bad[#bad + 1] = t
     end
@@ -488,8 +637,17 @@ end
 function M.detect_wsb_conflict(params)
   local window = params.wsb_window_minutes
   local ev = { wsb_task = M.WSB_TASK, window_minutes = window }
-  local st = fs.stat(M.WSB_TASK)
-  if not st then
+  -- live, the task as Task Scheduler holds it; offline its file
+  local wsb, err, code
+  if M.com() then
+    ev.wsb_task = M.WSB_LIBRARY
+    wsb, err, code = M.read_live(M.WSB_LIBRARY)
+  elseif fs.stat(M.WSB_TASK) then
+    wsb, err = M.read(M.WSB_TASK)
+  else
+    code = "ENOENT"
+  end
+  if not wsb and code == "ENOENT" then
     return mp.pass(ev, T("No Windows Server Backup schedule on this server (no task {wsb_task}).",
                          "Nenhum agendamento do Backup do Windows Server neste servidor (sem a tarefa {wsb_task})."))
   end
@@ -499,7 +657,6 @@ function M.detect_wsb_conflict(params)
     T("Move one of them: Windows Server Backup console > Backup Schedule, or the Microsoft Azure Backup console > Schedule Backup.",
       "Mova um deles: console do Backup do Windows Server > Agendamento de Backup, ou console do Backup do Microsoft Azure > Agendar Backup."),
   }
-  local wsb, err = M.read(M.WSB_TASK)
   if not wsb then
     ev.error = err
     return mp.manual { evidence = ev, recommendations = recs,
@@ -567,6 +724,13 @@ function M.detect_instances()
     elseif not explicit then
       ev.defaulted = ev.defaulted or {}
       ev.defaulted[#ev.defaulted + 1] = t.name
+    end
+  end
+  for _, t in ipairs(tasks) do
+    -- live: how many instances run now (where Task Scheduler tells)
+    if t.com and t.com.instances then
+      ev.running = ev.running or {}
+      ev.running[#ev.running + 1] = ("%s: %d"):format(t.name, t.com.instances)
     end
   end
   if #bad == 0 then

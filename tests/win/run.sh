@@ -23,7 +23,7 @@ flags=(-std=c11 -O1 -g -Wall -Wextra -Wshadow -Werror -D__USE_MINGW_ANSI_STDIO=1
 # The whole Windows platform layer (the live backends use its helpers).
 live=("$src"/runtime/platform/win32/*.c "$src"/runtime/platform/live_common.c
       "$src"/runtime/platform/plat_names.c)
-libs=(-ladvapi32 -lws2_32 -lbcrypt -lntdll -lcrypt32 -lole32 -lwinhttp -lrstrtmgr)
+libs=(-ladvapi32 -lws2_32 -lbcrypt -lntdll -lcrypt32 -lole32 -lwinhttp -lrstrtmgr -loleaut32)
 "$CC" "${flags[@]}" -o "$out/test_live.exe" "$src/tests/win/test_live.c" "${live[@]}" "${libs[@]}"
 "$CC" "${flags[@]}" -o "$out/svc_standin.exe" "$src/tests/win/svc_standin.c" -ladvapi32
 

@@ -21,6 +21,10 @@
  *                             DACL), as recent Windows does with Defender's
  *                             exclusions (Wine enforces key DACLs while its
  *                             wineserver runs, and forgets them after)
+ *   seed_live.exe task PATH FILE  register the task definition in FILE
+ *                             (UTF-16 LE with a BOM, as Windows writes a
+ *                             task file) as the Task Scheduler task PATH,
+ *                             running as SYSTEM (live_task_register)
  * ROOT is HKLM or HKU.  Exit 0 on success, 1 with a message otherwise.
  * A test tool, not part of marsplay: marsplay's own calls live in
  * runtime/platform/win32/. */
@@ -30,6 +34,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "platform/live.h"
 
 static wchar_t *wide(const char *s) {
   int n = MultiByteToWideChar(CP_UTF8, 0, s, -1, NULL, 0);
@@ -193,13 +199,36 @@ static int deny(const char *key) {
   return e == ERROR_SUCCESS ? 0 : fail(0, "RegSetKeySecurity", e);
 }
 
+static int register_task(const char *path, const char *file) {
+  static wchar_t w[1 << 17];
+  char *xml;
+  live_task back;
+  FILE *f = fopen(file, "rb");
+  size_t n;
+  int len, r;
+  if (f == NULL) { perror(file); return 1; }
+  n = fread(w, sizeof w[0], sizeof w / sizeof w[0] - 1, f);
+  fclose(f);
+  w[n] = 0;
+  if (n == 0 || w[0] != 0xFEFF) { fprintf(stderr, "seed_live: %s: not UTF-16 LE with a BOM\n", file); return 1; }
+  len = WideCharToMultiByte(CP_UTF8, 0, w + 1, -1, NULL, 0, NULL, NULL);
+  if (len <= 0 || (xml = malloc((size_t)len)) == NULL) return fail(0, "WideCharToMultiByte", (long)GetLastError());
+  WideCharToMultiByte(CP_UTF8, 0, w + 1, -1, xml, len, NULL, NULL);
+  r = live_task_register(path, xml, "S-1-5-18", LIVE_TASK_LOGON_SERVICE_ACCOUNT, &back);
+  free(xml);
+  if (r < 0) { fprintf(stderr, "seed_live: RegisterTask %s: error %d\n", path, r); return 1; }
+  live_task_free(&back);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   FILE *in;
   char buf[65536];
   int line = 0, rc = 0;
   if (argc == 3 && strcmp(argv[1], "deny") == 0) return deny(argv[2]);
+  if (argc == 4 && strcmp(argv[1], "task") == 0) return register_task(argv[2], argv[3]);
   if (argc == 3) return control(argv[1], argv[2]);
-  if (argc != 2) { fputs("usage: seed_live FILE | start NAME | stop NAME | deny KEY\n", stderr); return 2; }
+  if (argc != 2) { fputs("usage: seed_live FILE | start NAME | stop NAME | deny KEY | task PATH FILE\n", stderr); return 2; }
   if ((in = fopen(argv[1], "rb")) == NULL) { perror(argv[1]); return 1; }
   while (rc == 0 && fgets(buf, sizeof buf, in) != NULL) {
     char *f[8] = {0}, *p = buf;

@@ -17,7 +17,9 @@
 #   - a check the offline run skipped is, live, not skipped unless it is
 #     in LIVE_SKIPS below (what Wine cannot show, or what no run decides
 #     without a parameter), and every LIVE_SKIPS entry is skipped live, so
-#     the list stays true.
+#     the list stays true;
+#   - a check in tests/win/live-wine-differs.txt (Wine's partial Task
+#     Scheduler) is decided live and answers unlike offline.
 # Apply mode for some faults: the live fix, then a live dry-run that
 # passes, and the state read back from the prefix.
 # The whole test runs in its own UTS and network namespaces (unshare -un,

@@ -92,3 +92,26 @@ int live_proxy_for_url(const char *url, const char *pac_url, int autodetect, liv
   memset(out, 0, sizeof *out);
   return -ENOSYS;
 }
+
+void live_task_free(live_task *t) { (void)t; }
+
+int live_task_get(const char *path, live_task *out) {
+  (void)path; (void)out;
+  return -ENOSYS;
+}
+
+int live_task_names(const char *folder, live_key_fn fn, void *ud) {
+  (void)folder; (void)fn; (void)ud;
+  return -ENOSYS;
+}
+
+int live_task_register(const char *path, const char *xml, const char *user,
+                       live_task_logon logon, live_task *out) {
+  (void)path; (void)xml; (void)user; (void)logon; (void)out;
+  return -ENOSYS;
+}
+
+int live_task_delete(const char *path) {
+  (void)path;
+  return -ENOSYS;
+}

@@ -163,6 +163,21 @@ function M.com()
 end
 
 -- The tasks of the OnlineBackup folder as Task Scheduler holds them.
+-- Read each task name under prefix with reader (M.read or M.read_live)
+-- into out.tasks, or out.unreadable with why.
+local function collect(out, names, prefix, reader)
+  for _, n in ipairs(names) do
+    local path = prefix .. "\\" .. n
+    local t, rerr, rcode = reader(path, n)
+    if t then
+      out.tasks[#out.tasks + 1] = t
+    else
+      out.unreadable[#out.unreadable + 1] = { name = n, path = path, error = rerr, code = rcode }
+    end
+  end
+  return out
+end
+
 local function list_live(out)
   out.folder, out.source = M.LIBRARY, "Task Scheduler (COM)"
   local names, err, code = mp.sys.task_names(M.LIBRARY)
@@ -176,16 +191,7 @@ local function list_live(out)
     return out
   end
   table.sort(names)
-  for _, n in ipairs(names) do
-    local path = M.LIBRARY .. "\\" .. n
-    local t, rerr, rcode = M.read_live(path, n)
-    if t then
-      out.tasks[#out.tasks + 1] = t
-    else
-      out.unreadable[#out.unreadable + 1] = { name = n, path = path, error = rerr, code = rcode }
-    end
-  end
-  return out
+  return collect(out, names, M.LIBRARY, M.read_live)
 end
 
 --- Every task in the OnlineBackup folder: from Task Scheduler on a live
@@ -200,16 +206,7 @@ function M.list(folder)
     if code == "ENOENT" then out.missing = true else out.error = err end
     return out
   end
-  for _, n in ipairs(names) do
-    local path = out.folder .. "\\" .. n
-    local t, rerr, rcode = M.read(path, n)
-    if t then
-      out.tasks[#out.tasks + 1] = t
-    else
-      out.unreadable[#out.unreadable + 1] = { name = n, path = path, error = rerr, code = rcode }
-    end
-  end
-  return out
+  return collect(out, names, out.folder, M.read)
 end
 
 -- ---------- what a task says ----------

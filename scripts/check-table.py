@@ -27,7 +27,8 @@ SKIPS_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tes
 # The checks that answer unlike offline under Wine (its partial Task
 # Scheduler), and why: one home, read by t_live.sh too.
 DIFFERS_FILE = os.path.join(os.path.dirname(SKIPS_FILE), "live-wine-differs.txt")
-LIVE_RUN = "run live under Wine on the seeded healthy lab (tests/win/t_live.sh); unverified on real Windows"
+LIVE_RUN = ("run live under Wine on the seeded healthy lab (tests/win/t_live.sh) and on every lab fault Wine can "
+            "represent (tests/win/t_live_faults.sh); unverified on real Windows")
 # The task checks: what serves them live (by check id).
 TASKS = ("Task Scheduler 2.0 COM (live_task.c: the definition from get_Xml; the fix registers "
          "the corrected one with RegisterTask, the original kept in the action, read back); "

@@ -21,7 +21,7 @@ ip link set lo up 2>/dev/null || true
 # Every Wine process of this test runs in its own prefix (own wineserver).
 export WINEPREFIX=${TMPDIR:-/tmp}/marsplay-live-pfx.$$
 . "$(dirname "${BASH_SOURCE[0]}")/lib_win.sh"
-on_exit "WINEPREFIX='$WINEPREFIX' wineserver -k 2>/dev/null; rm -rf '$WINEPREFIX' '$WINEPREFIX.pristine'"
+on_exit "wine_gone '$WINEPREFIX'; rm -rf '$WINEPREFIX.pristine'"
 LIN=${MARSPLAY_LINUX_BUILD:-}
 BIN=${MARSPLAY_WIN_TESTBIN:-}
 if [ -z "$LIN" ] || [ ! -x "$LIN/marsplay" ]; then echo "skip: no Linux build"; exit 77; fi
@@ -40,7 +40,8 @@ grep -v '^#' "$SRC/tests/win/live-skips.txt" | sed 's/:.*//' >"$T/live-skips"
 grep -v '^#' "$SRC/tests/win/live-wine-differs.txt" | sed 's/:.*//' >"$T/live-differs"
 
 say "# a pristine prefix"
-wineboot -i >/dev/null 2>&1; wineserver -w
+wineboot -i >/dev/null 2>&1 || { echo "Bail out! wineboot failed in a fresh prefix"; exit 1; }
+wineserver -w
 PRISTINE=$WINEPREFIX.pristine
 mv "$WINEPREFIX" "$PRISTINE"
 

@@ -25,3 +25,14 @@ export MARSPLAY_BIN
 on_exit "rm -f '$MARSPLAY_BIN'"
 # win PATH: the Windows name of a host path.
 win() { printf 'Z:%s' "$1"; }
+# wine_gone PREFIX: stop the prefix's wineserver, wait until it has exited,
+# then remove the prefix.  Removing it while its server still runs lets a
+# new prefix reuse the folder's inode, and Wine names a server's socket
+# after that inode: the new prefix's first process would meet the dying
+# server (seen as a wineboot failing at once in a test started just after).
+wine_gone() {
+  [ -d "$1" ] || return 0
+  WINEPREFIX=$1 wineserver -k 2>/dev/null || true
+  WINEPREFIX=$1 timeout 30 wineserver -w 2>/dev/null || true
+  rm -rf "$1"
+}

@@ -89,7 +89,7 @@ state() {
   local args=() f pbs
   for f; do args+=(--fault "$f"); done
   export WINEPREFIX=$PRISTINE.$s
-  on_exit "WINEPREFIX='$WINEPREFIX' wineserver -k 2>/dev/null; rm -rf '$WINEPREFIX'"
+  on_exit "wine_gone '$WINEPREFIX'"
   read -r -a pbs <<<"$(python3 "$SRC/tests/win/live_faults.py" playbooks "$T/one" "$@")"
   sets_for "${pbs[@]}"
   seed "$s" "${args[@]}" </dev/null || return 1
@@ -106,8 +106,8 @@ state() {
     live "${pbs[@]}" --dry-run "${SUB[@]}" >"$T/$s.after.win.json" </dev/null
     FAULTS=1 check "$s: after the fix, live as offline" compare "$s.after"
   fi
-  WINEPREFIX=$WINEPREFIX wineserver -k 2>/dev/null || true
-  rm -rf "$WINEPREFIX" "$T/$s.fix"
+  wine_gone "$WINEPREFIX"
+  rm -rf "$T/$s.fix"
   [ "$_fails" -eq 0 ]
 }
 computer() {   # the computer name of the lab $T/one/NAME
@@ -115,7 +115,7 @@ computer() {   # the computer name of the lab $T/one/NAME
   cur=$(hivexget "$sys" '\Select' Current) &&
     hivexget "$sys" "$(printf '\\ControlSet%03d\\Control\\ComputerName\\ComputerName' "$cur")" ComputerName
 }
-on_exit "for p in '$PRISTINE'.g*; do WINEPREFIX=\$p wineserver -k 2>/dev/null; done; rm -rf '$PRISTINE'.g*"
+on_exit "for p in '$PRISTINE'.g*; do wine_gone \"\$p\"; done"
 n=0; pids=(); : >"$T/alone-host"
 while read -r -a g; do
   n=$((n + 1))

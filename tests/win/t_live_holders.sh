@@ -15,7 +15,7 @@ set -u
 BASE=${MARSPLAY_BUILD:-}/wineprefix
 export WINEPREFIX=${TMPDIR:-/tmp}/marsplay-holders-pfx.$$
 . "$(dirname "$0")/lib_win.sh"
-on_exit "WINEPREFIX='$WINEPREFIX' wineserver -k 2>/dev/null; rm -rf '$WINEPREFIX'"
+on_exit "wine_gone '$WINEPREFIX'"
 BIN=${MARSPLAY_WIN_TESTBIN:-}
 if [ ! -f "$BIN/holder.exe" ]; then echo "skip: no holder.exe in $BIN"; exit 77; fi
 export WINEDLLOVERRIDES="mscoree,mshtml="

@@ -29,7 +29,7 @@ ip link set lo up 2>/dev/null || true
 export WINEPREFIX=${TMPDIR:-/tmp}/marsplay-proxy-pfx.$$
 . "$(dirname "$0")/lib_win.sh"
 . "$SRC/tests/sh/lib_net.sh"
-on_exit "WINEPREFIX='$WINEPREFIX' wineserver -k 2>/dev/null; rm -rf '$WINEPREFIX'"
+on_exit "wine_gone '$WINEPREFIX'"
 BIN=${MARSPLAY_WIN_TESTBIN:-}
 if [ ! -f "$BIN/seed_live.exe" ]; then echo "skip: no seed_live.exe in $BIN"; exit 77; fi
 net_require tinyproxy jq

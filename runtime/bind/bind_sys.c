@@ -189,18 +189,22 @@ void mp_push_service(lua_State *L, const char *name, const live_service *sv) {
   lua_setfield(L, -2, "binary");
 }
 
+/* nil, the message fmt filled with name, "ENOENT": a service or task the
+ * live system does not have. */
+static int push_absent(lua_State *L, const char *fmt, const char *name) {
+  lua_pushnil(L);
+  lua_pushfstring(L, fmt, name);
+  lua_pushliteral(L, "ENOENT");
+  return 3;
+}
+
 static int l_service(lua_State *L) {
   const char *name = luaL_checkstring(L, 1);
   live_service sv;
   int r;
   if (mp_push_if_offline(L, "sys.service")) return 3;
   if ((r = live_svc_query(name, &sv)) < 0) {
-    if (r == -ENOENT) {
-      lua_pushnil(L);
-      lua_pushfstring(L, "sys.service: the service %s is not installed", name);
-      lua_pushliteral(L, "ENOENT");
-      return 3;
-    }
+    if (r == -ENOENT) return push_absent(L, "sys.service: the service %s is not installed", name);
     return mp_push_live_err(L, r, "sys.service");
   }
   mp_push_service(L, name, &sv);
@@ -233,12 +237,7 @@ static int l_task(lua_State *L) {
   int r;
   if (mp_push_if_offline(L, "sys.task")) return 3;
   if ((r = live_task_get(path, &t)) < 0) {
-    if (r == -ENOENT) {
-      lua_pushnil(L);
-      lua_pushfstring(L, "sys.task: the task %s is not registered", path);
-      lua_pushliteral(L, "ENOENT");
-      return 3;
-    }
+    if (r == -ENOENT) return push_absent(L, "sys.task: the task %s is not registered", path);
     return mp_push_live_err(L, r, "sys.task");
   }
   mp_push_task(L, path, &t);

@@ -322,9 +322,9 @@ function M.detect_shadow(agent, params)
                          "O armazenamento de cópias de sombra não pôde ser lido ({why}): o VSS só responde a um processo elevado, e a barreira de "
                          .. "integridade baixa de uma simulação também pode recusá-lo; verifique com vssadmin List ShadowStorage em um prompt elevado."), ev)
       end
+      ev.drive = d
       return mp.skip(T("The shadow copy storage could not be read ({why}); check it with vssadmin List ShadowStorage /For={drive}:.",
-                       "O armazenamento de cópias de sombra não pôde ser lido ({why}); verifique com vssadmin List ShadowStorage /For={drive}:."),
-                     { error = code, why = why, drive = d })
+                       "O armazenamento de cópias de sombra não pôde ser lido ({why}); verifique com vssadmin List ShadowStorage /For={drive}:."), ev)
     end
     if #list == 0 then ev.volumes[#ev.volumes + 1] = d .. ": none yet" end
     for _, a in ipairs(list) do

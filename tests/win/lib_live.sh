@@ -45,6 +45,14 @@ wineserver -w
 PRISTINE=$WINEPREFIX.pristine
 mv "$WINEPREFIX" "$PRISTINE"
 
+# lab_computer LAB: the computer name in the lab's SYSTEM hive (the control
+# set Select\Current names).
+lab_computer() {
+  local sys="$1/Windows/System32/config/SYSTEM" cur
+  cur=$(hivexget "$sys" '\Select' Current 2>/dev/null) &&
+    hivexget "$sys" "$(printf '\\ControlSet%03d\\Control\\ComputerName\\ComputerName' "$cur")" ComputerName 2>/dev/null
+}
+
 # seed STATE FAULTS...: build the lab $T/STATE and a prefix holding it.
 seed() {
   local state=$1; shift
@@ -57,10 +65,8 @@ seed() {
   "$LIN/marsplay" lab "$T/$state" "$@" >/dev/null 2>&1 || { fail "$state: lab"; return 1; }
   find "$T/$state" -type l -delete
   # The host name is the lab's computer name (Wine reports the host's).
-  local sys="$T/$state/Windows/System32/config/SYSTEM" cur name
-  cur=$(hivexget "$sys" '\Select' Current 2>/dev/null) &&
-    name=$(hivexget "$sys" "$(printf '\\ControlSet%03d\\Control\\ComputerName\\ComputerName' "$cur")" ComputerName 2>/dev/null) &&
-    [ -n "$name" ] || name=MARS-SRV01
+  local name
+  name=$(lab_computer "$T/$state") && [ -n "$name" ] || name=MARS-SRV01
   hostname "$name" || { fail "$state: host name $name"; return 1; }
   if [ "$state" = tmp-flood ]; then    # under Wine each open costs ~1 ms: 300 files, limit 100
     find "$T/$state/Windows/Temp" -maxdepth 1 -type f -name 'tmp*.tmp' | sort | tail -n +301 | xargs -r rm -f

@@ -110,16 +110,11 @@ state() {
   rm -rf "$T/$s.fix"
   [ "$_fails" -eq 0 ]
 }
-computer() {   # the computer name of the lab $T/one/NAME
-  local sys="$T/one/$1/Windows/System32/config/SYSTEM" cur
-  cur=$(hivexget "$sys" '\Select' Current) &&
-    hivexget "$sys" "$(printf '\\ControlSet%03d\\Control\\ComputerName\\ComputerName' "$cur")" ComputerName
-}
 on_exit "for p in '$PRISTINE'.g*; do wine_gone \"\$p\"; done"
 n=0; pids=(); : >"$T/alone-host"
 while read -r -a g; do
   n=$((n + 1))
-  if [ "$(computer "g$n")" != MARS-SRV01 ]; then echo "$n ${g[*]}" >>"$T/alone-host"; continue; fi
+  if [ "$(lab_computer "$T/one/g$n")" != MARS-SRV01 ]; then echo "$n ${g[*]}" >>"$T/alone-host"; continue; fi
   ( state "$n" "${g[@]}" ) >"$T/g$n.log" 2>&1 &
   pids+=($!)
   while [ "${#pids[@]}" -ge 2 ]; do   # the HTTP servers are jobs too: only the states count
